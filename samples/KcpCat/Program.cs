@@ -1,1 +1,331 @@
-Console.WriteLine("kcpcat");
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Pipelines;
+using System.Security.Cryptography;
+using Kcp.Transport;
+using KcpCat;
+
+CatArguments arguments;
+try
+{
+    arguments = CatArguments.Parse(args);
+    arguments.Options.Validate();
+}
+catch (Exception e) when (e is FormatException or ArgumentException)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
+using var timeout = new CancellationTokenSource(arguments.Timeout);
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    timeout.Cancel();
+};
+
+try
+{
+    return arguments.Verb == "listen"
+        ? await Listener.RunAsync(arguments, timeout.Token)
+        : await Dialer.RunAsync(arguments, timeout.Token);
+}
+catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+{
+    if (arguments.Verb == "dial")
+    {
+        Output.Line(Output.Result(0, 0, string.Empty, ok: false, "timeout"));
+        return 1;
+    }
+
+    return 0;
+}
+
+namespace KcpCat
+{
+    /// <summary>The listening side: serves sessions until killed or the timeout.</summary>
+    internal static class Listener
+    {
+        public static async Task<int> RunAsync(CatArguments a, CancellationToken cancellationToken)
+        {
+            await using KcpListener listener = KcpListener.Bind(a.EndPoint, a.Options);
+            Output.Line($$"""{"event":"listening","addr":"{{listener.LocalEndPoint}}"}""");
+            var sessions = new List<Task>();
+            while (await listener.AcceptAsync(cancellationToken) is { } session)
+            {
+                Task serve = a.Mode switch
+                {
+                    "echo" => EchoAsync(session, cancellationToken),
+                    "sink" => SinkAsync(session, a.Bytes, cancellationToken),
+                    "source" => SourceAsync(session, a.Bytes, cancellationToken),
+                    _ => Pipe.RunAsync(session, cancellationToken),
+                };
+                sessions.Add(serve);
+                if (a.Mode is null)
+                {
+                    await serve;
+                    return 0;
+                }
+            }
+
+            await Task.WhenAll(sessions);
+            return 0;
+        }
+
+        private static async Task EchoAsync(KcpSession session, CancellationToken cancellationToken)
+        {
+            await using (session)
+            {
+                try
+                {
+                    await session.Input.CopyToAsync(session.Output, cancellationToken);
+                }
+                catch (Exception e) when (e is OperationCanceledException or IOException)
+                {
+                }
+            }
+        }
+
+        private static async Task SinkAsync(KcpSession session, long expected, CancellationToken cancellationToken)
+        {
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            long total = 0;
+            await using (session)
+            {
+                try
+                {
+                    while (expected < 0 || total < expected)
+                    {
+                        // Without --bytes the end of a KCP stream is only visible as silence.
+                        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                        if (expected < 0)
+                        {
+                            idle.CancelAfter(TimeSpan.FromSeconds(2));
+                        }
+
+                        ReadResult result;
+                        try
+                        {
+                            result = await session.Input.ReadAsync(idle.Token);
+                        }
+                        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                        {
+                            break;
+                        }
+
+                        foreach (ReadOnlyMemory<byte> memory in result.Buffer)
+                        {
+                            sha.AppendData(memory.Span);
+                        }
+
+                        total += result.Buffer.Length;
+                        session.Input.AdvanceTo(result.Buffer.End);
+                        if (result.IsCompleted)
+                        {
+                            break;
+                        }
+                    }
+                }
+                catch (IOException)
+                {
+                }
+            }
+
+            Output.Line($$"""{"event":"session","conv":{{session.Conversation}},"remote":"{{session.RemoteEndPoint}}","bytes":{{total}},"sha256":"{{Convert.ToHexStringLower(sha.GetHashAndReset())}}"}""");
+        }
+
+        private static async Task SourceAsync(KcpSession session, long bytes, CancellationToken cancellationToken)
+        {
+            await using (session)
+            {
+                await Transfer.SendAsync(session.Output, Math.Max(bytes, 0), sha: null, cancellationToken);
+                await session.CloseAsync(cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>The dialing side: plays the counterpart of the listener's mode and prints one JSON result.</summary>
+    internal static class Dialer
+    {
+        public static async Task<int> RunAsync(CatArguments a, CancellationToken cancellationToken)
+        {
+            if (a.Mode is null)
+            {
+                await using KcpSession session = await KcpClient.ConnectAsync(a.EndPoint, a.Options, cancellationToken: cancellationToken);
+                await Pipe.RunAsync(session, cancellationToken);
+                return 0;
+            }
+
+            long bytes = Math.Max(a.Bytes, 0);
+            var clock = Stopwatch.StartNew();
+            var runs = new Task<(bool Ok, string Sha)>[a.Sessions];
+            for (int i = 0; i < runs.Length; i++)
+            {
+                runs[i] = RunOneAsync(a, bytes, cancellationToken);
+            }
+
+            var results = await Task.WhenAll(runs);
+            double seconds = clock.Elapsed.TotalSeconds;
+            bool ok = Array.TrueForAll(results, r => r.Ok);
+            long total = bytes * a.Sessions;
+            Output.Line(Output.Result(total, seconds, results[0].Sha, ok, error: ok ? null : "mismatch"));
+            return ok ? 0 : 1;
+        }
+
+        private static async Task<(bool Ok, string Sha)> RunOneAsync(CatArguments a, long bytes, CancellationToken cancellationToken)
+        {
+            await using KcpSession session = await KcpClient.ConnectAsync(a.EndPoint, a.Options, cancellationToken: cancellationToken);
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            switch (a.Mode)
+            {
+                case "echo":
+                    Task send = Transfer.SendAsync(session.Output, bytes, sha: null, cancellationToken);
+                    bool echoed = await Transfer.ReceiveAndVerifyAsync(session.Input, bytes, sha, cancellationToken);
+                    await send;
+                    return (echoed, Convert.ToHexStringLower(sha.GetHashAndReset()));
+                case "sink":
+                    await Transfer.SendAsync(session.Output, bytes, sha, cancellationToken);
+                    await session.CloseAsync(cancellationToken); // returns once the peer acknowledged everything
+                    return (true, Convert.ToHexStringLower(sha.GetHashAndReset()));
+                default:
+                    bool received = await Transfer.ReceiveAndVerifyAsync(session.Input, bytes, sha, cancellationToken);
+                    return (received, Convert.ToHexStringLower(sha.GetHashAndReset()));
+            }
+        }
+    }
+
+    /// <summary>Sends and checks the deterministic test stream.</summary>
+    internal static class Transfer
+    {
+        private const int Chunk = 16 * 1024;
+
+        public static async Task SendAsync(PipeWriter output, long bytes, IncrementalHash? sha, CancellationToken cancellationToken)
+        {
+            var stream = new TestStream();
+            long left = bytes;
+            while (left > 0)
+            {
+                int n = (int)Math.Min(left, Chunk);
+                Memory<byte> memory = output.GetMemory(n);
+                stream.Fill(memory.Span[..n]);
+                sha?.AppendData(memory.Span[..n]);
+                output.Advance(n);
+                left -= n;
+                FlushResult flushed = await output.FlushAsync(cancellationToken);
+                if (flushed.IsCompleted)
+                {
+                    throw new IOException("The session closed while sending.");
+                }
+            }
+        }
+
+        public static async Task<bool> ReceiveAndVerifyAsync(PipeReader input, long bytes, IncrementalHash sha, CancellationToken cancellationToken)
+        {
+            var expected = new TestStream();
+            byte[] scratch = ArrayPool<byte>.Shared.Rent(Chunk);
+            long received = 0;
+            bool same = true;
+            try
+            {
+                while (received < bytes)
+                {
+                    ReadResult result = await input.ReadAsync(cancellationToken);
+                    ReadOnlySequence<byte> buffer = result.Buffer.Slice(0, Math.Min(result.Buffer.Length, bytes - received));
+                    foreach (ReadOnlyMemory<byte> memory in buffer)
+                    {
+                        ReadOnlySpan<byte> span = memory.Span;
+                        sha.AppendData(span);
+                        while (!span.IsEmpty)
+                        {
+                            int n = Math.Min(span.Length, scratch.Length);
+                            expected.Fill(scratch.AsSpan(0, n));
+                            same &= span[..n].SequenceEqual(scratch.AsSpan(0, n));
+                            span = span[n..];
+                        }
+                    }
+
+                    received += buffer.Length;
+                    input.AdvanceTo(buffer.End);
+                    if (result.IsCompleted && received < bytes)
+                    {
+                        return false;
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(scratch);
+            }
+
+            return same;
+        }
+    }
+
+    /// <summary>netcat behaviour: stdin to the peer, the peer to stdout.</summary>
+    internal static class Pipe
+    {
+        public static async Task RunAsync(KcpSession session, CancellationToken cancellationToken)
+        {
+            Stream stdout = Console.OpenStandardOutput();
+            Task toStdout = CopyUntilIdleAsync(session.Input, stdout, cancellationToken);
+            await Console.OpenStandardInput().CopyToAsync(session.Output, cancellationToken);
+            await session.Output.FlushAsync(cancellationToken);
+            await toStdout;
+        }
+
+        // KCP has no FIN: after our input ended, the conversation is over once the peer has been quiet for a while.
+        private static async Task CopyUntilIdleAsync(PipeReader input, Stream output, CancellationToken cancellationToken)
+        {
+            while (true)
+            {
+                using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                idle.CancelAfter(TimeSpan.FromSeconds(2));
+                ReadResult result;
+                try
+                {
+                    result = await input.ReadAsync(idle.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (IOException)
+                {
+                    return;
+                }
+
+                foreach (ReadOnlyMemory<byte> memory in result.Buffer)
+                {
+                    await output.WriteAsync(memory, cancellationToken);
+                }
+
+                await output.FlushAsync(cancellationToken);
+                input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>One JSON line per event on stdout.</summary>
+    internal static class Output
+    {
+        public static void Line(string json)
+        {
+            Console.Out.WriteLine(json);
+            Console.Out.Flush();
+        }
+
+        public static string Result(long bytes, double seconds, string sha, bool ok, string? error)
+        {
+            double mbps = seconds > 0 ? bytes * 8 / seconds / 1e6 : 0;
+            string s = seconds.ToString("0.000", CultureInfo.InvariantCulture);
+            string m = mbps.ToString("0.00", CultureInfo.InvariantCulture);
+            string err = error is null ? string.Empty : $",\"error\":\"{error}\"";
+            return $$"""{"bytes":{{bytes}},"seconds":{{s}},"mbps":{{m}},"sha256":"{{sha}}","ok":{{(ok ? "true" : "false")}}{{err}}}""";
+        }
+    }
+}

@@ -1,0 +1,42 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace Kcp.Transport.Diagnostics;
+
+/// <summary>Every log event of the transport, with fixed ids. Nothing here is logged per packet.</summary>
+internal static partial class KcpTransportLog
+{
+    /// <summary>The logger category of the transport.</summary>
+    public const string Category = "Kcp.Transport";
+
+    [LoggerMessage(1, LogLevel.Information, "KCP listener bound to {EndPoint}.", EventName = "ListenerBound")]
+    public static partial void ListenerBound(ILogger logger, EndPoint endPoint);
+
+    [LoggerMessage(2, LogLevel.Debug, "KCP session {Conv} with {Remote} opened ({Side}).", EventName = "SessionOpened")]
+    public static partial void SessionOpened(ILogger logger, uint conv, EndPoint remote, string side);
+
+    [LoggerMessage(3, LogLevel.Debug, "KCP session {Conv} with {Remote} closed: {Reason}.", EventName = "SessionClosed")]
+    public static partial void SessionClosed(ILogger logger, uint conv, EndPoint remote, KcpCloseReason reason);
+
+    [LoggerMessage(4, LogLevel.Debug, "Dropped datagrams from {Remote}: {Reason} ({Count} dropped for this reason so far).", EventName = "DatagramDropped")]
+    public static partial void DatagramDropped(ILogger logger, EndPoint remote, PacketDropReason reason, long count);
+
+    [LoggerMessage(5, LogLevel.Warning, "Datagrams from {Remote} fail the checksum after decryption ({Count} so far): the peer probably uses another key or cipher.", EventName = "ChecksumFailures")]
+    public static partial void ChecksumFailures(ILogger logger, EndPoint remote, long count);
+
+    [LoggerMessage(6, LogLevel.Warning, "New KCP sessions are being refused: {Reason} ({Count} refused so far).", EventName = "SessionsRefused")]
+    public static partial void SessionsRefused(ILogger logger, PacketDropReason reason, long count);
+
+    [LoggerMessage(7, LogLevel.Warning, "UDP receive on {EndPoint} failed with {Error}; the receive loop continues.", EventName = "ReceiveError")]
+    public static partial void ReceiveError(ILogger logger, EndPoint endPoint, SocketError error);
+
+    [LoggerMessage(8, LogLevel.Warning, "UDP send to {Remote} failed with {Error}.", EventName = "SendError")]
+    public static partial void SendError(ILogger logger, EndPoint remote, SocketError error);
+
+    [LoggerMessage(9, LogLevel.Error, "Unexpected error in the KCP receive loop on {EndPoint}; the loop continues.", EventName = "ReceiveLoopFault")]
+    public static partial void ReceiveLoopFault(ILogger logger, EndPoint endPoint, Exception exception);
+
+    [LoggerMessage(10, LogLevel.Error, "Unexpected error while updating KCP session {Conv}; the session is closed.", EventName = "SessionFault")]
+    public static partial void SessionFault(ILogger logger, uint conv, Exception exception);
+}

@@ -1,0 +1,168 @@
+using Kcp.Transport.Crypto;
+
+namespace Kcp.Transport;
+
+/// <summary>
+/// Settings of KCP sessions, listeners and dialers. Defaults follow kcptun's "fast" mode with 128-segment windows
+/// and stream mode; every value is checked by <see cref="Validate"/> before a socket is opened.
+/// </summary>
+public sealed class KcpOptions
+{
+    /// <summary>The largest UDP payload kcp-go reads (its receive buffers are this size).</summary>
+    public const int MaxMtu = 1500;
+
+    /// <summary>kcp-go's smallest accepted MTU.</summary>
+    public const int MinMtu = 50;
+
+    /// <summary>UDP payload size limit in bytes, headers of FEC and crypto included (kcp-go: 1400, kcptun: 1350).</summary>
+    public int Mtu { get; set; } = 1400;
+
+    /// <summary>Send window in segments.</summary>
+    public int SendWindow { get; set; } = 128;
+
+    /// <summary>Receive window in segments, advertised to the peer.</summary>
+    public int ReceiveWindow { get; set; } = 128;
+
+    /// <summary>0 = normal RTO (minimum 100 ms, linear back-off by RTO); 1 = nodelay (minimum 30 ms, back-off by RTO/2).</summary>
+    public int NoDelay { get; set; }
+
+    /// <summary>Internal update interval in milliseconds (10 to 5000).</summary>
+    public int Interval { get; set; } = 30;
+
+    /// <summary>Fast retransmit after this many skipping ACKs; 0 disables fast resend.</summary>
+    public int FastResend { get; set; } = 2;
+
+    /// <summary>Disables the congestion window (kcptun <c>nc=1</c>).</summary>
+    public bool NoCongestionWindow { get; set; } = true;
+
+    /// <summary>Stream mode: small writes are merged into full segments (kcptun always enables it).</summary>
+    public bool StreamMode { get; set; } = true;
+
+    /// <summary>Send ACKs as soon as a packet arrives instead of with the next flush.</summary>
+    public bool AckNoDelay { get; set; }
+
+    /// <summary>DSCP value for outgoing datagrams (0 to 63).</summary>
+    public int Dscp { get; set; }
+
+    /// <summary>Socket receive buffer size in bytes (SO_RCVBUF); 0 keeps the system default.</summary>
+    public int SocketReceiveBufferSize { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Socket send buffer size in bytes (SO_SNDBUF); 0 keeps the system default.</summary>
+    public int SocketSendBufferSize { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Packet cipher: one of <see cref="KcpCrypt.Names"/>. "null" means no crypto layer; "none" keeps kcp-go's nonce and CRC header unencrypted.</summary>
+    public string Crypt { get; set; } = "null";
+
+    /// <summary>Pre-shared passphrase; the cipher key is derived from it exactly as kcptun does (PBKDF2).</summary>
+    public string? Key { get; set; }
+
+    /// <summary>Reed-Solomon data shards per FEC group; 0 (with <see cref="ParityShards"/> 0) disables FEC.</summary>
+    public int DataShards { get; set; }
+
+    /// <summary>Reed-Solomon parity shards per FEC group; 0 disables FEC.</summary>
+    public int ParityShards { get; set; }
+
+    /// <summary>A session that receives nothing for this long is closed. <see cref="Timeout.InfiniteTimeSpan"/> disables it.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>A segment sent this many times without an ACK marks the link dead and closes the session.</summary>
+    public int DeadLink { get; set; } = 20;
+
+    /// <summary>How long closing a session waits for sent data to be acknowledged before it gives up.</summary>
+    public TimeSpan LingerTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Bytes received but not yet read by the application at which the session stops taking data out of KCP (its window then closes).</summary>
+    public long MaxReadBufferSize { get; set; } = 1024 * 1024;
+
+    /// <summary>Bytes written by the application but not yet queued into KCP at which writes wait.</summary>
+    public long MaxWriteBufferSize { get; set; } = 256 * 1024;
+
+    /// <summary>Listener: sessions created but not yet accepted (kcp-go: 128).</summary>
+    public int AcceptBacklog { get; set; } = 128;
+
+    /// <summary>Listener: the most sessions served at once.</summary>
+    public int MaxSessions { get; set; } = 10_000;
+
+    /// <summary>Listener: concurrent receive loops on the socket; 0 picks min(processor count, 4).</summary>
+    public int ReceiveLoops { get; set; }
+
+    /// <summary>Applies one of kcptun's mode presets to <see cref="NoDelay"/>, <see cref="Interval"/>, <see cref="FastResend"/> and <see cref="NoCongestionWindow"/>.</summary>
+    public KcpOptions ApplyPreset(KcpPreset preset)
+    {
+        (NoDelay, Interval, FastResend, NoCongestionWindow) = preset switch
+        {
+            KcpPreset.Normal => (0, 40, 2, true),
+            KcpPreset.Fast => (0, 30, 2, true),
+            KcpPreset.Fast2 => (1, 20, 2, true),
+            KcpPreset.Fast3 => (1, 10, 2, true),
+            _ => throw new ArgumentOutOfRangeException(nameof(preset), preset, "Unknown KCP preset."),
+        };
+        return this;
+    }
+
+    /// <summary>Returns a copy that later changes to this instance do not affect.</summary>
+    public KcpOptions Clone() => (KcpOptions)MemberwiseClone();
+
+    /// <summary>Lists every invalid setting, each message naming the setting and its value.</summary>
+    public IReadOnlyList<string> GetValidationErrors()
+    {
+        var errors = new List<string>();
+        void Check(bool ok, string message)
+        {
+            if (!ok)
+            {
+                errors.Add(message);
+            }
+        }
+
+        Check(Mtu is >= MinMtu and <= MaxMtu, $"KcpOptions.Mtu must be between {MinMtu} and {MaxMtu} (was {Mtu}).");
+        Check(SendWindow is > 0 and <= 65535, $"KcpOptions.SendWindow must be between 1 and 65535 segments (was {SendWindow}).");
+        Check(ReceiveWindow is > 0 and <= 65535, $"KcpOptions.ReceiveWindow must be between 1 and 65535 segments (was {ReceiveWindow}).");
+        Check(NoDelay is 0 or 1, $"KcpOptions.NoDelay must be 0 or 1 (was {NoDelay}).");
+        Check(Interval is >= 10 and <= 5000, $"KcpOptions.Interval must be between 10 and 5000 ms (was {Interval}).");
+        Check(FastResend >= 0, $"KcpOptions.FastResend must not be negative (was {FastResend}).");
+        Check(Dscp is >= 0 and <= 63, $"KcpOptions.Dscp must be between 0 and 63 (was {Dscp}).");
+        Check(SocketReceiveBufferSize >= 0, $"KcpOptions.SocketReceiveBufferSize must not be negative (was {SocketReceiveBufferSize}).");
+        Check(SocketSendBufferSize >= 0, $"KcpOptions.SocketSendBufferSize must not be negative (was {SocketSendBufferSize}).");
+        Check(DataShards >= 0, $"KcpOptions.DataShards must not be negative (was {DataShards}).");
+        Check(ParityShards >= 0, $"KcpOptions.ParityShards must not be negative (was {ParityShards}).");
+        Check(DataShards + ParityShards <= 256, $"KcpOptions.DataShards + ParityShards must be at most 256 (was {DataShards + ParityShards}).");
+        Check((DataShards == 0) == (ParityShards == 0), $"KcpOptions.DataShards and ParityShards must both be 0 (FEC off) or both positive (were {DataShards} and {ParityShards}).");
+        Check(IdleTimeout == Timeout.InfiniteTimeSpan || IdleTimeout > TimeSpan.Zero, $"KcpOptions.IdleTimeout must be positive or infinite (was {IdleTimeout}).");
+        Check(DeadLink > 0, $"KcpOptions.DeadLink must be positive (was {DeadLink}).");
+        Check(LingerTimeout >= TimeSpan.Zero, $"KcpOptions.LingerTimeout must not be negative (was {LingerTimeout}).");
+        Check(MaxReadBufferSize > 0, $"KcpOptions.MaxReadBufferSize must be positive (was {MaxReadBufferSize}).");
+        Check(MaxWriteBufferSize > 0, $"KcpOptions.MaxWriteBufferSize must be positive (was {MaxWriteBufferSize}).");
+        Check(AcceptBacklog > 0, $"KcpOptions.AcceptBacklog must be positive (was {AcceptBacklog}).");
+        Check(MaxSessions > 0, $"KcpOptions.MaxSessions must be positive (was {MaxSessions}).");
+        Check(ReceiveLoops is >= 0 and <= 64, $"KcpOptions.ReceiveLoops must be between 0 and 64 (was {ReceiveLoops}).");
+
+        if (string.IsNullOrEmpty(Crypt) || !KcpCrypt.IsSupported(Crypt))
+        {
+            errors.Add($"KcpOptions.Crypt '{Crypt}' is not supported; use one of: {string.Join(", ", KcpCrypt.Names)}.");
+        }
+        else if (Crypt is not ("null" or "none") && string.IsNullOrEmpty(Key))
+        {
+            errors.Add($"KcpOptions.Key is required when KcpOptions.Crypt is '{Crypt}'.");
+        }
+
+        if (errors.Count == 0)
+        {
+            int header = PacketLayout.HeaderSize(this);
+            Check(Mtu - header - Protocol.KcpControlBlock.Overhead >= 1,
+                $"KcpOptions.Mtu {Mtu} leaves no room for data after {header} bytes of FEC/crypto headers.");
+        }
+
+        return errors;
+    }
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming every invalid setting.</summary>
+    public void Validate()
+    {
+        var errors = GetValidationErrors();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", errors));
+        }
+    }
+}

@@ -1,0 +1,290 @@
+using System.Net;
+using System.Threading.Channels;
+using Kcp.Transport.Crypto;
+using Kcp.Transport.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Kcp.Transport;
+
+/// <summary>
+/// Serves KCP sessions on one UDP socket. Sessions are keyed by the remote address exactly as kcp-go's listener
+/// keys them (kcp-wire.md §5.2); new sessions wait in a bounded accept backlog for <see cref="AcceptAsync"/>.
+/// </summary>
+public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessionOwner
+{
+    private readonly KcpOptions _options;
+    private readonly KcpUdpSocket _socket;
+    private readonly PacketCipher? _cipher;
+    private readonly ILogger _logger;
+    private readonly KcpCounters _counters = new();
+    private readonly Dictionary<SocketAddress, KcpSession> _sessions = [];
+    private readonly Lock _sessionsLock = new();
+    private readonly Channel<KcpSession> _backlog;
+    private readonly LogRateLimiter _checksumLog = new(10_000);
+    private readonly LogRateLimiter _refusedLog = new(10_000);
+    private readonly LogRateLimiter _dropLog = new(1_000);
+    private volatile bool _accepting = true;
+    private int _disposed;
+
+    private KcpListener(KcpOptions options, KcpUdpSocket socket, PacketCipher? cipher, ILogger logger)
+    {
+        _options = options;
+        _socket = socket;
+        _cipher = cipher;
+        _logger = logger;
+        _backlog = Channel.CreateBounded<KcpSession>(new BoundedChannelOptions(options.AcceptBacklog)
+        {
+            SingleWriter = false,
+            SingleReader = false,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    /// <summary>The bound address (the real port when port 0 was requested).</summary>
+    public IPEndPoint LocalEndPoint => _socket.LocalEndPoint;
+
+    /// <summary>Sessions currently open on this listener.</summary>
+    public int SessionCount
+    {
+        get
+        {
+            lock (_sessionsLock)
+            {
+                return _sessions.Count;
+            }
+        }
+    }
+
+    internal KcpCounters Counters => _counters;
+
+    KcpUdpSocket IKcpSessionOwner.Socket => _socket;
+
+    KcpCounters IKcpSessionOwner.Counters => _counters;
+
+    ILogger IKcpSessionOwner.Logger => _logger;
+
+    /// <summary>Binds a UDP socket and starts serving. Invalid options throw an <see cref="ArgumentException"/> naming the setting.</summary>
+    public static KcpListener Bind(IPEndPoint endPoint, KcpOptions? options = null, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        options = options?.Clone() ?? new KcpOptions();
+        options.Validate();
+        ILogger logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(KcpTransportLog.Category);
+        PacketCipher? cipher = KcpCrypt.Create(options.Crypt, KcpCrypt.DeriveKey(options.Key ?? string.Empty));
+        var counters = new KcpCounters();
+        KcpUdpSocket socket;
+        try
+        {
+            socket = KcpUdpSocket.Bind(endPoint, options, counters, logger);
+        }
+        catch
+        {
+            cipher?.Dispose();
+            throw;
+        }
+
+        var listener = new KcpListener(options, socket, cipher, logger);
+        int loops = options.ReceiveLoops > 0 ? options.ReceiveLoops : Math.Min(Environment.ProcessorCount, 4);
+        socket.StartReceiving(listener, loops);
+        KcpTransportLog.ListenerBound(logger, socket.LocalEndPoint);
+        return listener;
+    }
+
+    /// <summary>Waits for the next new session; returns null once the listener stopped accepting or was disposed.</summary>
+    public async ValueTask<KcpSession?> AcceptAsync(CancellationToken cancellationToken = default)
+    {
+        while (await _backlog.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (_backlog.Reader.TryRead(out KcpSession? session))
+            {
+                return session;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Stops creating sessions; sessions already accepted keep working on the shared socket. Sessions waiting in the backlog are closed.</summary>
+    public void StopAccepting()
+    {
+        _accepting = false;
+        if (_backlog.Writer.TryComplete())
+        {
+            while (_backlog.Reader.TryRead(out KcpSession? pending))
+            {
+                pending.Close(KcpCloseReason.TransportClosed, new KcpSessionClosedException(KcpCloseReason.TransportClosed));
+            }
+        }
+    }
+
+    /// <summary>Stops accepting, closes every session and the socket.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        StopAccepting();
+        KcpSession[] open;
+        lock (_sessionsLock)
+        {
+            open = [.. _sessions.Values];
+        }
+
+        foreach (KcpSession session in open)
+        {
+            session.Close(KcpCloseReason.TransportClosed, new KcpSessionClosedException(KcpCloseReason.TransportClosed));
+        }
+
+        _socket.Dispose();
+        await _socket.Completion.ConfigureAwait(false);
+        _cipher?.Dispose();
+    }
+
+    void IDatagramHandler.OnDatagram(Span<byte> datagram, SocketAddress remote)
+    {
+        if (datagram.Length > PacketLayout.MaxDatagramSize)
+        {
+            Drop(PacketDropReason.TooLong, remote);
+            return;
+        }
+
+        Span<byte> packet = datagram;
+        if (_cipher is { } cipher)
+        {
+            if (!cipher.TryOpen(datagram))
+            {
+                OnChecksumError(remote);
+                return;
+            }
+
+            packet = datagram[cipher.HeaderSize..^cipher.TrailerSize];
+        }
+
+        if (packet.Length < KcpPacketInspector.KcpHeaderSize)
+        {
+            Drop(PacketDropReason.TooShort, remote);
+            return;
+        }
+
+        KcpSession? session;
+        lock (_sessionsLock)
+        {
+            _sessions.TryGetValue(remote, out session);
+        }
+
+        uint conv = 0, sn = 0;
+        bool valid = KcpPacketInspector.TryGetKcpPart(packet, out ReadOnlySpan<byte> kcp)
+            && KcpPacketInspector.TryValidate(kcp, out conv, out sn, out _);
+        if (session is not null)
+        {
+            // Packets without a readable conv (parity shards) and packets of this conv go to the session; the session
+            // counts malformed ones.
+            if (!valid || conv == session.Conversation)
+            {
+                session.OnPacket(packet);
+                return;
+            }
+
+            if (sn != 0)
+            {
+                Drop(PacketDropReason.UnknownConversation, remote);
+                return;
+            }
+
+            // kcp-go: a new conv starting at sn 0 from a known address is a restarted client; it replaces the session.
+            session.Close(KcpCloseReason.Replaced, new KcpSessionClosedException(KcpCloseReason.Replaced));
+        }
+
+        if (!valid)
+        {
+            Drop(KcpPacketInspector.IsFec(packet, out _) ? PacketDropReason.NoSession : PacketDropReason.Malformed, remote);
+            return;
+        }
+
+        TryOpenSession(conv, packet, remote);
+    }
+
+    private void TryOpenSession(uint conv, ReadOnlySpan<byte> packet, SocketAddress remote)
+    {
+        if (!_accepting || SessionCount >= _options.MaxSessions)
+        {
+            Refuse(PacketDropReason.Refused);
+            return;
+        }
+
+        if (_backlog.Reader.Count >= _options.AcceptBacklog)
+        {
+            Refuse(PacketDropReason.BacklogFull);
+            return;
+        }
+
+        var address = new SocketAddress(remote.Family, remote.Size);
+        remote.Buffer.Span.CopyTo(address.Buffer.Span);
+        var session = new KcpSession(conv, _options, this, address, _cipher, passive: true);
+        lock (_sessionsLock)
+        {
+            _sessions[address] = session;
+        }
+
+        _counters.OnSessionOpened(passive: true);
+        KcpTransportLog.SessionOpened(_logger, conv, session.RemoteEndPoint, "passive");
+        session.Start();
+        session.OnPacket(packet);
+        if (!_backlog.Writer.TryWrite(session))
+        {
+            session.Close(KcpCloseReason.TransportClosed, new KcpSessionClosedException(KcpCloseReason.TransportClosed));
+            Refuse(PacketDropReason.BacklogFull);
+        }
+    }
+
+    void IKcpSessionOwner.OnSessionClosed(KcpSession session)
+    {
+        lock (_sessionsLock)
+        {
+            // Only forget the address if it still maps to this session (a replacement may already own it).
+            if (_sessions.TryGetValue(session.RemoteAddress, out KcpSession? current) && ReferenceEquals(current, session))
+            {
+                _sessions.Remove(session.RemoteAddress);
+            }
+        }
+    }
+
+    private void OnChecksumError(SocketAddress remote)
+    {
+        _counters.OnDropped(PacketDropReason.BadChecksum);
+        KcpSession? session;
+        lock (_sessionsLock)
+        {
+            _sessions.TryGetValue(remote, out session);
+        }
+
+        session?.OnChecksumError();
+        if (_checksumLog.TryAcquire())
+        {
+            KcpTransportLog.ChecksumFailures(_logger, ToEndPoint(remote), _counters.InChecksumErrors);
+        }
+    }
+
+    private void Drop(PacketDropReason reason, SocketAddress remote)
+    {
+        _counters.OnDropped(reason);
+        if (_dropLog.TryAcquire() && _logger.IsEnabled(LogLevel.Debug))
+        {
+            KcpTransportLog.DatagramDropped(_logger, ToEndPoint(remote), reason, _counters.Dropped(reason));
+        }
+    }
+
+    private void Refuse(PacketDropReason reason)
+    {
+        _counters.OnDropped(reason);
+        if (_refusedLog.TryAcquire())
+        {
+            KcpTransportLog.SessionsRefused(_logger, reason, _counters.Dropped(reason));
+        }
+    }
+
+    private static IPEndPoint ToEndPoint(SocketAddress address) => (IPEndPoint)new IPEndPoint(IPAddress.IPv6Any, 0).Create(address);
+}

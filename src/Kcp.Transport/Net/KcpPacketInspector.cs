@@ -1,0 +1,76 @@
+using System.Buffers.Binary;
+
+namespace Kcp.Transport;
+
+/// <summary>
+/// Reads just enough of a decrypted datagram to route it (kcp-wire.md §1.3 step 4 and §5.2): FEC or raw KCP, the
+/// conversation and first sequence number, and whether its KCP part is well formed enough to open a session.
+/// </summary>
+internal static class KcpPacketInspector
+{
+    public const int KcpHeaderSize = 24;
+    public const ushort FecTypeData = 0xF1;
+    public const ushort FecTypeParity = 0xF2;
+    private const byte CmdPush = 81;
+    private const byte CmdWins = 84;
+
+    /// <summary>True when the uint16 at offset 4 marks an FEC data or parity shard (it can never be a KCP cmd/frg pair).</summary>
+    public static bool IsFec(ReadOnlySpan<byte> packet, out ushort type)
+    {
+        type = BinaryPrimitives.ReadUInt16LittleEndian(packet.Slice(4));
+        return type is FecTypeData or FecTypeParity;
+    }
+
+    /// <summary>The KCP part of a packet, if it carries one: a raw packet, or an FEC data shard's payload.</summary>
+    public static bool TryGetKcpPart(ReadOnlySpan<byte> packet, out ReadOnlySpan<byte> kcp)
+    {
+        if (!IsFec(packet, out ushort type))
+        {
+            kcp = packet;
+            return true;
+        }
+
+        kcp = default;
+        if (type != FecTypeData || packet.Length < 8 + KcpHeaderSize)
+        {
+            return false;
+        }
+
+        kcp = packet.Slice(8);
+        return true;
+    }
+
+    /// <summary>
+    /// Checks that a KCP part is a sequence of whole segments of one conversation with known commands, and returns
+    /// that conversation and the first segment's sn. Malformed parts never open a session.
+    /// </summary>
+    public static bool TryValidate(ReadOnlySpan<byte> kcp, out uint conv, out uint firstSn, out bool hasPush)
+    {
+        conv = 0;
+        firstSn = 0;
+        hasPush = false;
+        if (kcp.Length < KcpHeaderSize)
+        {
+            return false;
+        }
+
+        conv = BinaryPrimitives.ReadUInt32LittleEndian(kcp);
+        firstSn = BinaryPrimitives.ReadUInt32LittleEndian(kcp.Slice(12));
+        while (kcp.Length >= KcpHeaderSize)
+        {
+            byte cmd = kcp[4];
+            uint length = BinaryPrimitives.ReadUInt32LittleEndian(kcp.Slice(20));
+            if (BinaryPrimitives.ReadUInt32LittleEndian(kcp) != conv || cmd is < CmdPush or > CmdWins
+                || length > (uint)(kcp.Length - KcpHeaderSize))
+            {
+                return false;
+            }
+
+            hasPush |= cmd == CmdPush;
+            kcp = kcp.Slice(KcpHeaderSize + (int)length);
+        }
+
+        // Trailing bytes shorter than a header are ignored by kcp-go; a valid part has none.
+        return kcp.IsEmpty;
+    }
+}

@@ -1,0 +1,175 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Kcp.Transport.Diagnostics;
+
+namespace Kcp.Transport;
+
+public sealed partial class KcpSession
+{
+    private readonly Action _onInputDrained;
+    private ValueTask<FlushResult> _pendingInputFlush;
+    private bool _receivePaused;    // the application's input pipe is full: leave data in KCP so its window closes
+    private bool _inputCompleted;   // the application stopped reading: discard what arrives
+
+    /// <summary>
+    /// Feeds one decrypted packet (raw KCP or an FEC shard) to the engine, then moves what became readable to the
+    /// application and what became sendable into KCP. Called by a receive loop.
+    /// </summary>
+    internal void OnPacket(ReadOnlySpan<byte> packet)
+    {
+        long now64 = KcpClock.NowMs64;
+        uint now = (uint)now64;
+        lock (_gate)
+        {
+            if (_closeReason != KcpCloseReason.None)
+            {
+                return;
+            }
+
+            _lastReceiveMs = now64;
+            _now = now;
+            if (KcpPacketInspector.IsFec(packet, out ushort type))
+            {
+                if (packet.Length < PacketLayout.FecHeaderSizePlus2)
+                {
+                    _owner.Counters.OnDropped(PacketDropReason.FecMalformed);
+                    return;
+                }
+
+                // Data shards reach KCP at once; the decoder only adds what it rebuilds (upstream kcp-go order).
+                if (type == KcpPacketInspector.FecTypeData)
+                {
+                    InputKcp(packet.Slice(PacketLayout.FecHeaderSizePlus2), regular: true);
+                }
+                else
+                {
+                    _fecParityShards++;
+                }
+
+                if (_fecDecoder is { } decoder)
+                {
+                    var sink = this;
+                    decoder.Decode(packet, now, ref sink);
+                }
+            }
+            else
+            {
+                InputKcp(packet, regular: true);
+            }
+
+            AfterInput(now);
+        }
+    }
+
+    /// <summary>Counts a datagram of this session that failed decryption.</summary>
+    internal void OnChecksumError()
+    {
+        lock (_gate)
+        {
+            _checksumErrors++;
+        }
+    }
+
+    void Fec.IFecRecoveredSink.OnRecovered(ReadOnlySpan<byte> kcpPart)
+    {
+        _fecRecovered++;
+        InputKcp(kcpPart, regular: false);
+    }
+
+    private void InputKcp(ReadOnlySpan<byte> kcp, bool regular)
+    {
+        if (_engine.Input(kcp, regular, _options.AckNoDelay, _now) < 0)
+        {
+            _owner.Counters.OnDropped(PacketDropReason.Malformed);
+        }
+    }
+
+    private void AfterInput(uint now)
+    {
+        PumpReceive();
+        if (_outputBlocked && _engine.WaitSnd < _engine.SendWindow)
+        {
+            _outputBlocked = false;
+            PumpOutput(now);
+        }
+
+        CheckDrained();
+    }
+
+    /// <summary>Moves complete messages from KCP's receive queue into the input pipe until it asks us to pause.</summary>
+    private void PumpReceive()
+    {
+        if (_receivePaused)
+        {
+            return;
+        }
+
+        PipeWriter writer = _inputPipe.Writer;
+        long budget = _options.MaxReadBufferSize;
+        bool wrote = false;
+        int size;
+        while ((size = _engine.PeekSize()) > 0)
+        {
+            if (_inputCompleted)
+            {
+                // Nobody reads any more: drain KCP so the peer is not stalled by a closed window.
+                DiscardMessage(size);
+                continue;
+            }
+
+            int n = _engine.Receive(writer.GetSpan(size));
+            writer.Advance(n);
+            _bytesReceived += n;
+            wrote = true;
+            if ((budget -= n) <= 0)
+            {
+                break;
+            }
+        }
+
+        if (!wrote)
+        {
+            return;
+        }
+
+        ValueTask<FlushResult> flush = writer.FlushAsync();
+        if (flush.IsCompleted)
+        {
+            _inputCompleted |= flush.Result.IsCompleted;
+            if (_engine.PeekSize() > 0 && !_inputCompleted)
+            {
+                PumpReceive();
+            }
+
+            return;
+        }
+
+        _receivePaused = true;
+        _pendingInputFlush = flush;
+        flush.GetAwaiter().UnsafeOnCompleted(_onInputDrained);
+    }
+
+    private void DiscardMessage(int size)
+    {
+        byte[] rented = ArrayPool<byte>.Shared.Rent(size);
+        _engine.Receive(rented);
+        ArrayPool<byte>.Shared.Return(rented);
+    }
+
+    private void OnInputDrained()
+    {
+        lock (_gate)
+        {
+            _receivePaused = false;
+            FlushResult result = _pendingInputFlush.GetAwaiter().GetResult();
+            _pendingInputFlush = default;
+            if (_closeReason != KcpCloseReason.None)
+            {
+                return;
+            }
+
+            _inputCompleted |= result.IsCompleted;
+            PumpReceive();
+        }
+    }
+}

@@ -1,0 +1,213 @@
+using System.IO.Pipelines;
+using System.Net;
+using Kcp.Transport.Crypto;
+using Kcp.Transport.Diagnostics;
+using Kcp.Transport.Fec;
+using Kcp.Transport.Protocol;
+using Kcp.Transport.Scheduling;
+
+namespace Kcp.Transport;
+
+/// <summary>
+/// One KCP conversation with one remote endpoint, exposed as a duplex pipe: <see cref="Input"/> yields the bytes the
+/// peer sent, in order; bytes written to <see cref="Output"/> are delivered reliably. The session owns no thread,
+/// timer or task: receive loops and the shared scheduler drive it, and the application's pipe calls push data in.
+/// </summary>
+public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutputSink, IKcpTimerTarget, IFecRecoveredSink
+{
+    // Guards the engine, the FEC state and the pump flags. Never held while calling the owner or application code.
+    private readonly Lock _gate = new();
+    private readonly KcpControlBlock _engine;
+    private readonly KcpOptions _options;
+    private readonly IKcpSessionOwner _owner;
+    private readonly SocketAddress _remoteAddress;
+    private readonly PacketCipher? _cipher;
+    private readonly FecEncoder? _fecEncoder;
+    private readonly FecDecoder? _fecDecoder;
+    private readonly Pipe _inputPipe;   // engine -> application
+    private readonly Pipe _outputPipe;  // application -> engine
+    private readonly CancellationTokenSource _closedSource = new();
+    private readonly long _idleTimeoutMs;
+
+    private KcpCloseReason _closeReason;
+    private long _lastReceiveMs;
+    private uint _now;                 // the time of the packet being processed, for FEC-recovered input
+    private long _bytesSent;
+    private long _bytesReceived;
+    private long _fecRecovered;
+    private long _fecParityShards;
+    private long _checksumErrors;
+
+    internal KcpSession(uint conv, KcpOptions options, IKcpSessionOwner owner, SocketAddress remoteAddress, PacketCipher? cipher, bool passive)
+    {
+        _options = options;
+        _owner = owner;
+        _remoteAddress = remoteAddress;
+        _cipher = cipher;
+        IsPassive = passive;
+        Conversation = conv;
+        RemoteEndPoint = (IPEndPoint)new IPEndPoint(IPAddress.IPv6Any, 0).Create(remoteAddress);
+        LocalEndPoint = owner.Socket.LocalEndPoint;
+        _idleTimeoutMs = options.IdleTimeout == Timeout.InfiniteTimeSpan ? -1 : (long)options.IdleTimeout.TotalMilliseconds;
+
+        _engine = new KcpControlBlock(conv, this);
+        _engine.SetMtu(options.Mtu);
+        _engine.ReserveBytes(PacketLayout.HeaderSize(options));
+        _engine.SetNoDelay(options.NoDelay, options.Interval, options.FastResend, options.NoCongestionWindow ? 1 : 0);
+        _engine.SetWindowSize(options.SendWindow, options.ReceiveWindow);
+        _engine.StreamMode = options.StreamMode;
+        _engine.DeadLink = (uint)options.DeadLink;
+
+        if (PacketLayout.FecEnabled(options))
+        {
+            _fecEncoder = new FecEncoder(options.DataShards, options.ParityShards, cipher?.HeaderSize ?? 0);
+            _fecDecoder = new FecDecoder(options.DataShards, options.ParityShards);
+        }
+
+        // The application never runs under _gate: its continuations go to the thread pool. Our own continuations
+        // (output readable, input drained) run inline, so a write reaches the wire on the writer's thread as in kcp-go.
+        _inputPipe = new Pipe(new PipeOptions(
+            readerScheduler: PipeScheduler.ThreadPool,
+            writerScheduler: PipeScheduler.Inline,
+            pauseWriterThreshold: options.MaxReadBufferSize,
+            resumeWriterThreshold: options.MaxReadBufferSize / 2,
+            useSynchronizationContext: false));
+        _outputPipe = new Pipe(new PipeOptions(
+            readerScheduler: PipeScheduler.Inline,
+            writerScheduler: PipeScheduler.ThreadPool,
+            pauseWriterThreshold: options.MaxWriteBufferSize,
+            resumeWriterThreshold: options.MaxWriteBufferSize / 2,
+            useSynchronizationContext: false));
+        _onOutputReadable = OnOutputReadable;
+        _onInputDrained = OnInputDrained;
+    }
+
+    /// <summary>The conversation id (conv) shared by both ends.</summary>
+    public uint Conversation { get; }
+
+    /// <summary>The peer's address.</summary>
+    public IPEndPoint RemoteEndPoint { get; }
+
+    /// <summary>The local socket's address.</summary>
+    public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>The peer's address in the form the socket reports it (the session table's key).</summary>
+    internal SocketAddress RemoteAddress => _remoteAddress;
+
+    /// <summary>True for sessions a listener accepted, false for dialed ones.</summary>
+    public bool IsPassive { get; }
+
+    /// <summary>Bytes received from the peer, in order.</summary>
+    public PipeReader Input => _inputPipe.Reader;
+
+    /// <summary>Bytes to deliver to the peer.</summary>
+    public PipeWriter Output => _outputPipe.Writer;
+
+    /// <summary>Cancelled (from the thread pool) when the session has closed.</summary>
+    public CancellationToken Closed => _closedSource.Token;
+
+    /// <summary>Why the session closed, or <see cref="KcpCloseReason.None"/> while it is open.</summary>
+    public KcpCloseReason CloseReason
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _closeReason;
+            }
+        }
+    }
+
+    /// <summary>A snapshot of the ARQ state and counters.</summary>
+    public KcpSessionStatistics GetStatistics()
+    {
+        lock (_gate)
+        {
+            var stats = new KcpSessionStatistics
+            {
+                BytesSent = _bytesSent,
+                BytesReceived = _bytesReceived,
+                FecRecovered = _fecRecovered,
+                FecParityShards = _fecParityShards,
+                ChecksumErrors = _checksumErrors,
+            };
+            if (_closeReason != KcpCloseReason.None)
+            {
+                return stats;
+            }
+
+            ref readonly KcpEngineCounters c = ref _engine.Counters;
+            return stats with
+            {
+                SmoothedRtt = _engine.SmoothedRtt,
+                RttVariance = _engine.RttVariance,
+                RetransmissionTimeout = _engine.RetransmissionTimeout,
+                SendWindow = _engine.SendWindow,
+                ReceiveWindow = _engine.ReceiveWindow,
+                RemoteWindow = _engine.RemoteWindow,
+                CongestionWindow = _engine.CongestionWindow,
+                InFlight = _engine.WaitSnd,
+                InSegments = c.InSegs,
+                OutSegments = c.OutSegs,
+                RetransmittedSegments = c.RetransSegs,
+                FastRetransmittedSegments = c.FastRetransSegs,
+                EarlyRetransmittedSegments = c.EarlyRetransSegs,
+                LostSegments = c.LostSegs,
+                RepeatSegments = c.RepeatSegs,
+            };
+        }
+    }
+
+    /// <summary>Runs the first flush, arms the scheduler and starts taking application writes.</summary>
+    internal void Start()
+    {
+        long now64 = KcpClock.NowMs64;
+        lock (_gate)
+        {
+            _lastReceiveMs = now64;
+            uint wait = _engine.Flush((uint)now64, ackOnly: false);
+            PumpOutput((uint)now64);
+            KcpScheduler.Shared.Schedule(this, now64 + wait);
+        }
+    }
+
+    long IKcpTimerTarget.OnTimer(long nowMs)
+    {
+        KcpCloseReason expired = KcpCloseReason.None;
+        try
+        {
+            lock (_gate)
+            {
+                if (_closeReason != KcpCloseReason.None)
+                {
+                    return -1;
+                }
+
+                if (_idleTimeoutMs > 0 && nowMs - _lastReceiveMs > _idleTimeoutMs)
+                {
+                    expired = KcpCloseReason.IdleTimeout;
+                }
+                else
+                {
+                    uint wait = _engine.Flush((uint)nowMs, ackOnly: false);
+                    if (_engine.IsDeadLink)
+                    {
+                        expired = KcpCloseReason.DeadLink;
+                    }
+                    else
+                    {
+                        return nowMs + wait;
+                    }
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            KcpTransportLog.SessionFault(_owner.Logger, Conversation, e);
+            expired = KcpCloseReason.Aborted;
+        }
+
+        Close(expired, new KcpSessionClosedException(expired));
+        return -1;
+    }
+}

@@ -1,0 +1,24 @@
+using Kcp.Transport.Crypto;
+
+namespace Kcp.Transport;
+
+/// <summary>Header arithmetic of the layers between KCP and UDP (kcp-wire.md §1.4, 5.6.1 rules).</summary>
+internal static class PacketLayout
+{
+    /// <summary>Nonce (16) and CRC-32 (4) in front of every CFB-family datagram, "none" included.</summary>
+    public const int CryptHeaderSize = 20;
+
+    /// <summary>FEC seqid (4), type (2) and the data shard's size field (2).</summary>
+    public const int FecHeaderSizePlus2 = 8;
+
+    /// <summary>kcp-go's receive buffer size; longer datagrams never reach a kcp-go peer intact.</summary>
+    public const int MaxDatagramSize = 1500;
+
+    public static int CryptHeader(string crypt) => crypt == "null" ? 0 : CryptHeaderSize;
+
+    public static bool FecEnabled(KcpOptions options) => options.DataShards > 0 && options.ParityShards > 0;
+
+    /// <summary>Head-room the KCP engine reserves in front of its segments for FEC and crypto headers.</summary>
+    public static int HeaderSize(KcpOptions options)
+        => CryptHeader(options.Crypt) + (FecEnabled(options) ? FecHeaderSizePlus2 : 0);
+}
