@@ -94,26 +94,57 @@ internal sealed class GaloisMatrix
     public GaloisMatrix SelectRows(ReadOnlySpan<int> rows)
     {
         var result = new GaloisMatrix(rows.Length, Columns);
-        for (int i = 0; i < rows.Length; i++)
+        SelectRowsInto(rows, result);
+        return result;
+    }
+
+    /// <summary>Copies the listed rows, in the order given, into <paramref name="target"/> (same column count).</summary>
+    public void SelectRowsInto(ReadOnlySpan<int> rows, GaloisMatrix target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        if (target.Rows != rows.Length || target.Columns != Columns)
         {
-            Row(rows[i]).CopyTo(result._cells.AsSpan(i * Columns, Columns));
+            throw new ArgumentException("The target has the wrong shape.", nameof(target));
         }
 
-        return result;
+        for (int i = 0; i < rows.Length; i++)
+        {
+            Row(rows[i]).CopyTo(target._cells.AsSpan(i * Columns, Columns));
+        }
     }
 
     /// <summary>The inverse by Gauss-Jordan elimination, or <see langword="null"/> when the matrix is singular.</summary>
     public GaloisMatrix? Invert()
     {
+        var inverse = new GaloisMatrix(Rows, Columns);
+        return TryInvertInto(inverse, new GaloisMatrix(Rows, Columns)) ? inverse : null;
+    }
+
+    /// <summary>
+    /// Writes the inverse into <paramref name="inverse"/> using <paramref name="work"/> as scratch (both square, same
+    /// size), so decoding a new loss pattern allocates nothing; <see langword="false"/> when the matrix is singular.
+    /// </summary>
+    public bool TryInvertInto(GaloisMatrix inverse, GaloisMatrix work)
+    {
+        ArgumentNullException.ThrowIfNull(inverse);
+        ArgumentNullException.ThrowIfNull(work);
         if (Rows != Columns)
         {
             throw new InvalidOperationException("Only square matrices can be inverted.");
         }
 
         int n = Rows;
-        var work = new GaloisMatrix(n, n);
+        if (inverse.Rows != n || inverse.Columns != n || work.Rows != n || work.Columns != n || ReferenceEquals(inverse, work))
+        {
+            throw new ArgumentException("The inverse and scratch matrices must be distinct and of the same size.", nameof(inverse));
+        }
+
         _cells.CopyTo(work._cells, 0);
-        var inverse = Identity(n);
+        Array.Clear(inverse._cells);
+        for (int i = 0; i < n; i++)
+        {
+            inverse[i, i] = 1;
+        }
 
         for (int col = 0; col < n; col++)
         {
@@ -125,7 +156,7 @@ internal sealed class GaloisMatrix
 
             if (pivot == n)
             {
-                return null;
+                return false;
             }
 
             if (pivot != col)
@@ -149,7 +180,7 @@ internal sealed class GaloisMatrix
             }
         }
 
-        return inverse;
+        return true;
     }
 
     private void SwapRows(int a, int b)

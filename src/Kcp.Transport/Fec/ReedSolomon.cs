@@ -15,13 +15,16 @@ internal sealed class ReedSolomon
     /// <summary>Largest total shard count of the GF(2^8) code; kcp-go 5.6.1 disables FEC above it.</summary>
     public const int MaxTotalShards = 256;
 
-    // Decode matrices depend only on which shards were used, so the few patterns a lossy link produces are kept.
-    private const int DecodeCacheSize = 16;
+    // Decode matrices depend only on which shards were used. A 10+3 link with random loss produces a few dozen
+    // patterns; entries are k×k bytes and reused in place, so a miss costs an inversion but no allocation.
+    private const int DecodeCacheSize = 64;
 
     private readonly GaloisMatrix _encodeMatrix;
     private readonly byte[][] _decodeInputs;
     private readonly int[] _usedRows;
     private readonly DecodeCacheEntry?[] _decodeCache = new DecodeCacheEntry?[DecodeCacheSize];
+    private GaloisMatrix? _selected;
+    private GaloisMatrix? _inversionScratch;
     private int _decodeCacheNext;
 
     /// <summary>Creates a codec for <paramref name="dataShards"/> data and <paramref name="parityShards"/> parity shards, using the fastest kernel.</summary>
@@ -204,18 +207,30 @@ internal sealed class ReedSolomon
     {
         foreach (DecodeCacheEntry? entry in _decodeCache)
         {
-            if (entry is not null && entry.Matches(_usedRows))
+            if (entry is { Filled: true } && entry.Rows.AsSpan().SequenceEqual(_usedRows))
             {
                 return entry.Matrix;
             }
         }
 
-        // Any k rows of E are independent by construction, so this cannot fail for a correct E.
-        GaloisMatrix matrix = _encodeMatrix.SelectRows(_usedRows).Invert()
-            ?? throw new InvalidOperationException("The sub-matrix of the encoding matrix is singular.");
-        _decodeCache[_decodeCacheNext] = new DecodeCacheEntry((int[])_usedRows.Clone(), matrix);
+        // Round-robin replacement: the slot's arrays are overwritten, so a full cache no longer allocates.
+        DecodeCacheEntry slot = _decodeCache[_decodeCacheNext] ??= new DecodeCacheEntry(DataShards);
         _decodeCacheNext = (_decodeCacheNext + 1) % DecodeCacheSize;
-        return matrix;
+
+        _selected ??= new GaloisMatrix(DataShards, DataShards);
+        _inversionScratch ??= new GaloisMatrix(DataShards, DataShards);
+        _encodeMatrix.SelectRowsInto(_usedRows, _selected);
+
+        // Any k rows of E are independent by construction, so this cannot fail for a correct E.
+        slot.Filled = false;
+        if (!_selected.TryInvertInto(slot.Matrix, _inversionScratch))
+        {
+            throw new InvalidOperationException("The sub-matrix of the encoding matrix is singular.");
+        }
+
+        _usedRows.CopyTo(slot.Rows, 0);
+        slot.Filled = true;
+        return slot.Matrix;
     }
 
     private void CheckShardArray(byte[][] shards)
@@ -246,10 +261,12 @@ internal sealed class ReedSolomon
         return length;
     }
 
-    private sealed class DecodeCacheEntry(int[] rows, GaloisMatrix matrix)
+    private sealed class DecodeCacheEntry(int dataShards)
     {
-        public GaloisMatrix Matrix { get; } = matrix;
+        public bool Filled { get; set; }
 
-        public bool Matches(ReadOnlySpan<int> usedRows) => usedRows.SequenceEqual(rows);
+        public int[] Rows { get; } = new int[dataShards];
+
+        public GaloisMatrix Matrix { get; } = new GaloisMatrix(dataShards, dataShards);
     }
 }
