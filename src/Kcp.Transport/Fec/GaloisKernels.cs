@@ -16,7 +16,6 @@ namespace Kcp.Transport.Fec;
 internal static class GaloisKernels
 {
     private const int VectorBytes = 32;
-    private const int RowsPerPass = 4;
 
     // Per coefficient c: c·x for x = 0..15 (low nibble) and c·(x << 4) (high nibble), repeated in both 128-bit lanes
     // because vpshufb looks up within each lane.
@@ -51,30 +50,22 @@ internal static class GaloisKernels
         byte[] output,
         int offset,
         int length)
-        => CombineRows(kernel, coefficients, inputs, new ReadOnlySpan<byte[]>(in output), offset, length);
-
-    /// <summary>
-    /// For every output r: outputs[r][offset..offset+length) = XOR over j of matrix[r·inputs + j] · inputs[j][…];
-    /// <paramref name="matrix"/> is row-major, one row per output. Each input is read once for up to four outputs.
-    /// </summary>
-    public static void CombineRows(
-        GaloisKernel kernel,
-        ReadOnlySpan<byte> matrix,
-        ReadOnlySpan<byte[]> inputs,
-        ReadOnlySpan<byte[]> outputs,
-        int offset,
-        int length)
     {
-        if (inputs.Length == 0 || outputs.Length == 0 || matrix.Length != inputs.Length * outputs.Length)
+        ArgumentNullException.ThrowIfNull(output);
+        if (coefficients.Length != inputs.Length || inputs.Length == 0)
         {
-            throw new ArgumentException("The matrix needs one coefficient per input and output.", nameof(matrix));
+            throw new ArgumentException("One coefficient per input is required.", nameof(coefficients));
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         int end = offset + length;
+        if (output.Length < end)
+        {
+            throw new ArgumentException("The output is shorter than the range.", nameof(output));
+        }
 
-        // The vector loops access memory without bounds checks, so every shard is validated here once.
+        // The vector loops read without bounds checks, so every input is validated here once.
         foreach (byte[] input in inputs)
         {
             if (input is null || input.Length < end)
@@ -83,42 +74,24 @@ internal static class GaloisKernels
             }
         }
 
-        foreach (byte[] output in outputs)
+        int vectorLength = kernel == GaloisKernel.Scalar ? 0 : length & ~(VectorBytes - 1);
+        switch (kernel)
         {
-            if (output is null || output.Length < end)
-            {
-                throw new ArgumentException("An output is missing or shorter than the range.", nameof(outputs));
-            }
+            case GaloisKernel.Scalar:
+                break;
+            case GaloisKernel.Avx2 when Avx2.IsSupported:
+                CombineAvx2(coefficients, inputs, output, offset, vectorLength);
+                break;
+            case GaloisKernel.Gfni when Gfni.V256.IsSupported:
+                CombineGfni(coefficients, inputs, output, offset, vectorLength);
+                break;
+            default:
+                throw new NotSupportedException($"The {kernel} kernel is not supported on this machine.");
         }
 
-        int vectorLength = kernel == GaloisKernel.Scalar ? 0 : length & ~(VectorBytes - 1);
-        int k = inputs.Length;
-        for (int first = 0; first < outputs.Length; first += RowsPerPass)
+        if (vectorLength < length)
         {
-            int rows = Math.Min(RowsPerPass, outputs.Length - first);
-            ReadOnlySpan<byte> coefficients = matrix.Slice(first * k, rows * k);
-            ReadOnlySpan<byte[]> targets = outputs.Slice(first, rows);
-            switch (kernel)
-            {
-                case GaloisKernel.Scalar:
-                    break;
-                case GaloisKernel.Avx2 when Avx2.IsSupported:
-                    CombineAvx2(coefficients, inputs, targets, offset, vectorLength);
-                    break;
-                case GaloisKernel.Gfni when Gfni.V256.IsSupported:
-                    CombineGfni(coefficients, inputs, targets, offset, vectorLength);
-                    break;
-                default:
-                    throw new NotSupportedException($"The {kernel} kernel is not supported on this machine.");
-            }
-
-            if (vectorLength < length)
-            {
-                for (int r = 0; r < rows; r++)
-                {
-                    CombineScalar(coefficients.Slice(r * k, k), inputs, targets[r], offset + vectorLength, length - vectorLength);
-                }
-            }
+            CombineScalar(coefficients, inputs, output, offset + vectorLength, length - vectorLength);
         }
     }
 
@@ -143,103 +116,39 @@ internal static class GaloisKernels
         }
     }
 
-    // Up to four accumulators live in registers; the row-count tests are loop-invariant and predicted perfectly.
-    private static void CombineAvx2(ReadOnlySpan<byte> coefficients, ReadOnlySpan<byte[]> inputs, ReadOnlySpan<byte[]> outputs, int offset, int length)
+    private static void CombineAvx2(ReadOnlySpan<byte> coefficients, ReadOnlySpan<byte[]> inputs, byte[] output, int offset, int length)
     {
-        int k = inputs.Length;
-        int rows = outputs.Length;
-        ReadOnlySpan<byte> c0 = coefficients[..k];
-        ReadOnlySpan<byte> c1 = rows > 1 ? coefficients.Slice(k, k) : c0;
-        ReadOnlySpan<byte> c2 = rows > 2 ? coefficients.Slice(2 * k, k) : c0;
-        ReadOnlySpan<byte> c3 = rows > 3 ? coefficients.Slice(3 * k, k) : c0;
+        ref byte dst = ref MemoryMarshal.GetArrayDataReference(output);
         Vector256<byte> nibbleMask = Vector256.Create((byte)0x0F);
         for (int pos = offset, end = offset + length; pos < end; pos += VectorBytes)
         {
-            Vector256<byte> acc0 = Vector256<byte>.Zero, acc1 = acc0, acc2 = acc0, acc3 = acc0;
-            for (int j = 0; j < k; j++)
+            Vector256<byte> acc = Vector256<byte>.Zero;
+            for (int j = 0; j < inputs.Length; j++)
             {
                 Vector256<byte> v = Vector256.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(inputs[j]), (nuint)pos);
-                Vector256<byte> low = v & nibbleMask;
-                Vector256<byte> high = Avx2.ShiftRightLogical(v.AsUInt16(), 4).AsByte() & nibbleMask;
-                acc0 ^= MulAvx2(low, high, c0[j]);
-
-                if (rows > 1)
-                {
-                    acc1 ^= MulAvx2(low, high, c1[j]);
-                }
-
-                if (rows > 2)
-                {
-                    acc2 ^= MulAvx2(low, high, c2[j]);
-                }
-
-                if (rows > 3)
-                {
-                    acc3 ^= MulAvx2(low, high, c3[j]);
-                }
+                byte c = coefficients[j];
+                Vector256<byte> low = Avx2.Shuffle(s_lowNibble[c], v & nibbleMask);
+                Vector256<byte> high = Avx2.Shuffle(s_highNibble[c], Avx2.ShiftRightLogical(v.AsUInt16(), 4).AsByte() & nibbleMask);
+                acc ^= low ^ high;
             }
 
-            Store(acc0, acc1, acc2, acc3, outputs, pos);
+            acc.StoreUnsafe(ref dst, (nuint)pos);
         }
     }
 
-    private static void CombineGfni(ReadOnlySpan<byte> coefficients, ReadOnlySpan<byte[]> inputs, ReadOnlySpan<byte[]> outputs, int offset, int length)
+    private static void CombineGfni(ReadOnlySpan<byte> coefficients, ReadOnlySpan<byte[]> inputs, byte[] output, int offset, int length)
     {
-        int k = inputs.Length;
-        int rows = outputs.Length;
-        ReadOnlySpan<byte> c0 = coefficients[..k];
-        ReadOnlySpan<byte> c1 = rows > 1 ? coefficients.Slice(k, k) : c0;
-        ReadOnlySpan<byte> c2 = rows > 2 ? coefficients.Slice(2 * k, k) : c0;
-        ReadOnlySpan<byte> c3 = rows > 3 ? coefficients.Slice(3 * k, k) : c0;
+        ref byte dst = ref MemoryMarshal.GetArrayDataReference(output);
         for (int pos = offset, end = offset + length; pos < end; pos += VectorBytes)
         {
-            Vector256<byte> acc0 = Vector256<byte>.Zero, acc1 = acc0, acc2 = acc0, acc3 = acc0;
-            for (int j = 0; j < k; j++)
+            Vector256<byte> acc = Vector256<byte>.Zero;
+            for (int j = 0; j < inputs.Length; j++)
             {
                 Vector256<byte> v = Vector256.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(inputs[j]), (nuint)pos);
-                acc0 ^= Gfni.V256.GaloisFieldAffineTransform(v, s_affine[c0[j]], 0);
-
-                if (rows > 1)
-                {
-                    acc1 ^= Gfni.V256.GaloisFieldAffineTransform(v, s_affine[c1[j]], 0);
-                }
-
-                if (rows > 2)
-                {
-                    acc2 ^= Gfni.V256.GaloisFieldAffineTransform(v, s_affine[c2[j]], 0);
-                }
-
-                if (rows > 3)
-                {
-                    acc3 ^= Gfni.V256.GaloisFieldAffineTransform(v, s_affine[c3[j]], 0);
-                }
+                acc ^= Gfni.V256.GaloisFieldAffineTransform(v, s_affine[coefficients[j]], 0);
             }
 
-            Store(acc0, acc1, acc2, acc3, outputs, pos);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<byte> MulAvx2(Vector256<byte> lowNibbles, Vector256<byte> highNibbles, byte c)
-        => Avx2.Shuffle(s_lowNibble[c], lowNibbles) ^ Avx2.Shuffle(s_highNibble[c], highNibbles);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(Vector256<byte> acc0, Vector256<byte> acc1, Vector256<byte> acc2, Vector256<byte> acc3, ReadOnlySpan<byte[]> outputs, int pos)
-    {
-        acc0.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(outputs[0]), (nuint)pos);
-        if (outputs.Length > 1)
-        {
-            acc1.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(outputs[1]), (nuint)pos);
-        }
-
-        if (outputs.Length > 2)
-        {
-            acc2.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(outputs[2]), (nuint)pos);
-        }
-
-        if (outputs.Length > 3)
-        {
-            acc3.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(outputs[3]), (nuint)pos);
+            acc.StoreUnsafe(ref dst, (nuint)pos);
         }
     }
 

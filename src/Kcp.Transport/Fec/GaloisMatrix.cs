@@ -28,9 +28,6 @@ internal sealed class GaloisMatrix
     /// <summary>The cells of one row.</summary>
     public ReadOnlySpan<byte> Row(int row) => _cells.AsSpan(row * Columns, Columns);
 
-    /// <summary>The cells of <paramref name="count"/> consecutive rows, row-major.</summary>
-    public ReadOnlySpan<byte> RowRange(int firstRow, int count) => _cells.AsSpan(firstRow * Columns, count * Columns);
-
     /// <summary>The <paramref name="size"/>×<paramref name="size"/> identity.</summary>
     public static GaloisMatrix Identity(int size)
     {

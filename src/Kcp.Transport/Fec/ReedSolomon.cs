@@ -21,8 +21,6 @@ internal sealed class ReedSolomon
 
     private readonly GaloisMatrix _encodeMatrix;
     private readonly byte[][] _decodeInputs;
-    private readonly byte[][] _decodeOutputs;
-    private readonly byte[] _decodeRows;
     private readonly int[] _usedRows;
     private readonly DecodeCacheEntry?[] _decodeCache = new DecodeCacheEntry?[DecodeCacheSize];
     private GaloisMatrix? _selected;
@@ -59,8 +57,6 @@ internal sealed class ReedSolomon
         _encodeMatrix = vandermonde.Multiply(top);
 
         _decodeInputs = new byte[dataShards][];
-        _decodeOutputs = new byte[parityShards][];
-        _decodeRows = new byte[dataShards * parityShards];
         _usedRows = new int[dataShards];
     }
 
@@ -93,13 +89,11 @@ internal sealed class ReedSolomon
     public void Encode(byte[][] shards, int offset, int length)
     {
         CheckShardArray(shards);
-        GaloisKernels.CombineRows(
-            Kernel,
-            _encodeMatrix.RowRange(DataShards, ParityShards),
-            shards.AsSpan(0, DataShards),
-            shards.AsSpan(DataShards, ParityShards),
-            offset,
-            length);
+        ReadOnlySpan<byte[]> data = shards.AsSpan(0, DataShards);
+        for (int i = 0; i < ParityShards; i++)
+        {
+            GaloisKernels.Combine(Kernel, GetParityRow(i), data, shards[DataShards + i], offset, length);
+        }
     }
 
     /// <summary>Whether the parity shards match the data shards; all shards must have the same length.</summary>
@@ -195,29 +189,17 @@ internal sealed class ReedSolomon
             _decodeInputs[j] = shards[_usedRows[j]];
         }
 
-        // Row d of inverse(E restricted to the used rows) turns the used shards back into data shard d; all missing
-        // data shards are rebuilt in one pass over the inputs.
         GaloisMatrix decode = GetDecodeMatrix();
-        int rebuilt = 0;
         for (int d = 0; d < DataShards; d++)
         {
             if (!present[d])
             {
-                decode.Row(d).CopyTo(_decodeRows.AsSpan(rebuilt * DataShards, DataShards));
-                _decodeOutputs[rebuilt++] = shards[d];
+                // Row d of inverse(E restricted to the used rows) turns the used shards back into data shard d.
+                GaloisKernels.Combine(Kernel, decode.Row(d), _decodeInputs, shards[d], offset, length);
             }
         }
 
-        GaloisKernels.CombineRows(
-            Kernel,
-            _decodeRows.AsSpan(0, rebuilt * DataShards),
-            _decodeInputs,
-            _decodeOutputs.AsSpan(0, rebuilt),
-            offset,
-            length);
-
         Array.Clear(_decodeInputs);
-        Array.Clear(_decodeOutputs);
         return true;
     }
 

@@ -104,45 +104,6 @@ public sealed class GaloisKernelsTests
         }
     }
 
-    [Theory]
-    [MemberData(nameof(VectorKernels))]
-    public void CombineRows_OneToSevenOutputs_EqualsScalarRowByRow(string kernelName)
-    {
-        GaloisKernel kernel = Parse(kernelName);
-        var random = new Random(77);
-        foreach (int length in (int[])[5, 32, 95, 1500])
-        {
-            for (int rows = 1; rows <= 7; rows++)
-            {
-                const int inputCount = 10;
-                int offset = random.Next(0, 4);
-                byte[][] inputs = new byte[inputCount][];
-                for (int j = 0; j < inputCount; j++)
-                {
-                    inputs[j] = new byte[offset + length];
-                    random.NextBytes(inputs[j]);
-                }
-
-                byte[] matrix = new byte[rows * inputCount];
-                random.NextBytes(matrix);
-                byte[][] actual = new byte[rows][];
-                for (int r = 0; r < rows; r++)
-                {
-                    actual[r] = new byte[offset + length];
-                }
-
-                GaloisKernels.CombineRows(kernel, matrix, inputs, actual, offset, length);
-
-                for (int r = 0; r < rows; r++)
-                {
-                    byte[] expected = new byte[offset + length];
-                    GaloisKernels.Combine(GaloisKernel.Scalar, matrix.AsSpan(r * inputCount, inputCount), inputs, expected, offset, length);
-                    Assert.Equal(expected, actual[r]);
-                }
-            }
-        }
-    }
-
     [Fact]
     public void Combine_InputShorterThanRange_Throws()
         => Assert.Throws<ArgumentException>(
