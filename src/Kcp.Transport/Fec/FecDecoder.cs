@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 
 namespace Kcp.Transport.Fec;
 
@@ -18,12 +19,13 @@ internal sealed class FecDecoder : IDisposable
     /// <summary>Groups in flight: the newest and the three before it.</summary>
     public const int MaxGroups = 4;
 
-    private readonly ReedSolomon _codec;
-    private readonly int _totalShards;
-    private readonly uint _groupCount;
-    private readonly uint _paws;
-    private readonly Group[] _groups = new Group[MaxGroups];
-    private readonly byte[][] _free;
+    private readonly FecAutoTune _autoTune = new();
+    private ReedSolomon _codec;
+    private int _totalShards;
+    private uint _groupCount;
+    private uint _paws;
+    private Group[] _groups;
+    private byte[][] _free = [];
     private int _freeCount;
     private FecDecoderCounters _counters;
     private bool _disposed;
@@ -31,17 +33,7 @@ internal sealed class FecDecoder : IDisposable
     /// <summary>Creates a decoder for groups of <paramref name="dataShards"/> data and <paramref name="parityShards"/> parity shards.</summary>
     public FecDecoder(int dataShards, int parityShards)
     {
-        _codec = new ReedSolomon(dataShards, parityShards);
-        _totalShards = _codec.TotalShards;
-        _paws = FecPacket.Paws(_totalShards);
-        _groupCount = _paws / (uint)_totalShards;
-        for (int i = 0; i < _groups.Length; i++)
-        {
-            _groups[i] = new Group(_totalShards);
-        }
-
-        // Enough for every group in flight plus the rebuilt shards of one group.
-        _free = new byte[(MaxGroups + 1) * _totalShards][];
+        Configure(new ReedSolomon(dataShards, parityShards));
     }
 
     public int DataShards => _codec.DataShards;
@@ -67,12 +59,28 @@ internal sealed class FecDecoder : IDisposable
 
         uint seqId = FecPacket.ReadSeqId(packet);
         ushort type = FecPacket.ReadType(packet);
-        int position = (int)(seqId % (uint)_totalShards);
         bool isData = type == FecPacket.TypeData;
+        if (!isData && type != FecPacket.TypeParity)
+        {
+            _counters.Malformed++;
+            return;
+        }
 
-        // seqid ≥ paws cannot come from a peer with our shard counts ([UP≥5.6.57] drops it too), and a type that
-        // disagrees with the position means the peer groups differently: decoding it would corrupt the group.
-        if ((!isData && type != FecPacket.TypeParity) || seqId >= _paws || isData != (position < DataShards))
+        _autoTune.Sample(isData, seqId);
+
+        // A type that disagrees with the position means the peer groups differently: decoding it would corrupt the
+        // group. Adopt the peer's shard counts once the samples show them (kcp-wire.md §3.7), else drop the shard.
+        if (isData != (seqId % (uint)_totalShards < (uint)DataShards)
+            && _autoTune.TryFindShardCounts(out int peerData, out int peerParity)
+            && (peerData != DataShards || peerParity != ParityShards))
+        {
+            Reconfigure(peerData, peerParity);
+        }
+
+        int position = (int)(seqId % (uint)_totalShards);
+
+        // seqid ≥ paws cannot come from a peer with our shard counts ([UP≥5.6.57] drops it too).
+        if (seqId >= _paws || isData != (position < DataShards))
         {
             _counters.Malformed++;
             return;
@@ -147,6 +155,50 @@ internal sealed class FecDecoder : IDisposable
         }
 
         _freeCount = 0;
+    }
+
+    [MemberNotNull(nameof(_codec), nameof(_groups))]
+    private void Configure(ReedSolomon codec)
+    {
+        _codec = codec;
+        _totalShards = codec.TotalShards;
+        _paws = FecPacket.Paws(_totalShards);
+        _groupCount = _paws / (uint)_totalShards;
+        _groups = new Group[MaxGroups];
+        for (int i = 0; i < _groups.Length; i++)
+        {
+            _groups[i] = new Group(_totalShards);
+        }
+
+        // Enough for every group in flight plus the rebuilt shards of one group.
+        byte[][] free = new byte[(MaxGroups + 1) * _totalShards][];
+        int kept = 0;
+        for (int i = 0; i < _freeCount; i++)
+        {
+            if (kept < free.Length)
+            {
+                free[kept++] = _free[i];
+            }
+            else
+            {
+                ArrayPool<byte>.Shared.Return(_free[i]);
+            }
+        }
+
+        _free = free;
+        _freeCount = kept;
+    }
+
+    // Pending groups were collected under the old grouping and cannot be decoded; upstream drops them as well.
+    private void Reconfigure(int dataShards, int parityShards)
+    {
+        foreach (Group group in _groups)
+        {
+            Evict(group);
+        }
+
+        Configure(new ReedSolomon(dataShards, parityShards));
+        _counters.Retunes++;
     }
 
     private void Recover<TSink>(Group group, ref TSink sink)

@@ -21,7 +21,7 @@ internal struct FecDecoderCounters
 
     /// <summary>
     /// Packets too short or too long, of an unknown type, with seqid ≥ paws, or whose type disagrees with the
-    /// position its seqid implies (the peer uses other shard counts).
+    /// position its seqid implies while auto-tuning has not yet learnt the peer's shard counts.
     /// </summary>
     public long Malformed;
 
@@ -30,4 +30,7 @@ internal struct FecDecoderCounters
 
     /// <summary>Shards that arrived after their group had already completed (normally the unneeded parity).</summary>
     public long Late;
+
+    /// <summary>Times the decoder adopted the peer's shard counts learnt by auto-tuning.</summary>
+    public long Retunes;
 }

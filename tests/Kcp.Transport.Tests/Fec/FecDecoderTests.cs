@@ -360,6 +360,77 @@ public sealed class FecDecoderTests
     }
 
     [Theory]
+    [InlineData(3, 2)]
+    [InlineData(1, 1)] // what kcp-go builds when FEC packets arrive while FEC is off locally
+    public void Decode_PeerUsesOtherShardCounts_AutoTunesAndRecovers(int localData, int localParity)
+    {
+        var random = new Random(31);
+        using var encoder = new FecEncoder(10, 3, 0);
+        using var decoder = new FecDecoder(localData, localParity);
+        var sink = new CollectingSink();
+        for (int g = 0; g < 3; g++)
+        {
+            foreach (byte[] packet in Group.Create(random, encoder).Packets)
+            {
+                decoder.Decode(packet, 0, ref sink);
+            }
+        }
+
+        Assert.Equal((10, 3), (decoder.DataShards, decoder.ParityShards));
+        Assert.Equal(1, decoder.Counters.Retunes);
+
+        // Before tuning, a (1, 1) decoder may take a lone 10+3 parity shard for a whole group and reject the result by
+        // its size field, as kcp-go does; after tuning no such error may occur.
+        long errorsBeforeTuning = decoder.Counters.Errors;
+        var expected = new List<byte[]>();
+        for (int g = 0; g < 4; g++)
+        {
+            Group group = Group.Create(random, encoder);
+            for (int i = 0; i < 13; i++)
+            {
+                if (i != g && i != 12 - g)
+                {
+                    decoder.Decode(group.Packets[i], 0, ref sink);
+                }
+            }
+
+            expected.Add(group.KcpParts[g]);
+            if (12 - g < 10)
+            {
+                expected.Add(group.KcpParts[12 - g]);
+            }
+        }
+
+        Assert.Equal(expected, sink.Parts.Skip(sink.Parts.Count - expected.Count));
+        Assert.Equal(errorsBeforeTuning, decoder.Counters.Errors);
+        Assert.Equal(1, decoder.Counters.Retunes);
+    }
+
+    [Fact]
+    public void Decode_MatchingPeer_NeverRetunes()
+    {
+        var random = new Random(32);
+        using var encoder = new FecEncoder(3, 2, 0);
+        using var decoder = new FecDecoder(3, 2);
+        var sink = new CollectingSink();
+        for (int g = 0; g < 50; g++)
+        {
+            Group group = Group.Create(random, encoder);
+            for (int i = 0; i < 5; i++)
+            {
+                if (i != g % 5)
+                {
+                    decoder.Decode(group.Packets[i], 0, ref sink);
+                }
+            }
+        }
+
+        Assert.Equal(0, decoder.Counters.Retunes);
+        Assert.Equal(0, decoder.Counters.Malformed);
+        Assert.Equal(30, decoder.Counters.Recovered); // groups losing one of the three data shards
+    }
+
+    [Theory]
     [InlineData(0, 1)]
     [InlineData(1, 0)]
     [InlineData(250, 7)]
