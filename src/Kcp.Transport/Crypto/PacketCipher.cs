@@ -24,7 +24,8 @@ internal abstract class PacketCipher : IDisposable
 
     /// <summary>
     /// Decrypts <paramref name="datagram"/> in place and verifies its checksum. Returns false for a datagram that is too
-    /// short or whose checksum does not match; on true the payload is <c>datagram[HeaderSize..^TrailerSize]</c>.
+    /// short or whose checksum does not match (the caller counts it; the bytes are then unspecified); on true the payload
+    /// is <c>datagram[HeaderSize..^TrailerSize]</c>. Never throws for bad input.
     /// </summary>
     public abstract bool TryOpen(Span<byte> datagram);
 
