@@ -141,8 +141,9 @@ internal sealed class AesNiBlockCipher : BlockCipher
         base.Dispose(disposing);
     }
 
+    /// <summary>Encrypts one block held in a register.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Vector128<byte> Encrypt(Vector128<byte> block)
+    internal Vector128<byte> Encrypt(Vector128<byte> block)
     {
         Vector128<byte>[] rk = _roundKeys;
         int rounds = _rounds;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
 
 namespace Kcp.Transport.Crypto;
@@ -22,6 +23,9 @@ internal static class NonceGenerator
     private const ulong ReservationSize = 4096;
 
     private static readonly BlockCipher s_cipher = CreateCipher();
+
+    // Typed copy of s_cipher when it is the AES-NI one, so a draw stays in registers with no virtual call.
+    private static readonly AesNiBlockCipher? s_aesNi = s_cipher as AesNiBlockCipher;
     private static readonly ulong s_salt = CreateSalt();
     private static ulong s_nextReservation;
 
@@ -45,8 +49,15 @@ internal static class NonceGenerator
             t_next = t_end - ReservationSize;
         }
 
+        ulong counter = t_next++;
+        if (s_aesNi is not null && BitConverter.IsLittleEndian)
+        {
+            s_aesNi.Encrypt(Vector128.Create(counter, s_salt).AsByte()).CopyTo(nonce);
+            return;
+        }
+
         Span<byte> block = stackalloc byte[NonceSize];
-        BinaryPrimitives.WriteUInt64LittleEndian(block, t_next++);
+        BinaryPrimitives.WriteUInt64LittleEndian(block, counter);
         BinaryPrimitives.WriteUInt64LittleEndian(block[8..], s_salt);
         s_cipher.EncryptBlock(block, nonce);
     }
