@@ -130,4 +130,17 @@ public sealed class KcpTransportFactoryTests
         Assert.Equal(port, ((KcpEndPoint)again.EndPoint).IPEndPoint);
         await again.DisposeAsync().DefaultTimeout();
     }
+
+    [Fact]
+    public async Task BindAsync_IPv6LoopbackPortZero_ReportsTheRealIPv6EndPoint()
+    {
+        await using KcpTransportFactory factory = CreateFactory();
+
+        IConnectionListener listener = await factory.BindAsync(new KcpEndPoint(IPAddress.IPv6Loopback, 0)).DefaultTimeout();
+
+        var bound = ((KcpEndPoint)listener.EndPoint).IPEndPoint;
+        Assert.Equal(IPAddress.IPv6Loopback, bound.Address);
+        Assert.NotEqual(0, bound.Port);
+        await listener.DisposeAsync().DefaultTimeout();
+    }
 }
