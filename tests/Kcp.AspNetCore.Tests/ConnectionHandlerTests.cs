@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using Kcp.Transport;
 using Microsoft.AspNetCore.Builder;
@@ -155,16 +156,54 @@ public sealed class ConnectionHandlerTests
             }),
             configureKcp: kcp => kcp.IdleTimeout = TimeSpan.FromSeconds(1),
             withTcp: false);
-        KcpConnectionFactory client = CreateClient();
-        ConnectionContext connection = await client.ConnectAsync(host.KcpEndPoint).DefaultTimeout();
-        await connection.Transport.Output.WriteAsync(new byte[] { 1 }).DefaultTimeout();
-
-        // The client vanishes without a word (KCP has no FIN): only the server's idle timeout can notice.
-        connection.Abort();
+        // A peer that sends one segment and then vanishes without a word (no close notice): a raw UDP socket.
+        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        await peer.SendToAsync(PushSegment(conv: 0x4b435031, payload: 7), host.KcpEndPoint).DefaultTimeout();
 
         var error = Assert.IsType<ConnectionResetException>(await observed.Task.DefaultTimeout());
         Assert.Equal(KcpCloseReason.IdleTimeout, Assert.IsType<KcpSessionClosedException>(error.InnerException).Reason);
-        await client.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task DisposeAsync_Client_ServerInputCompletesWithoutError()
+    {
+        var observed = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using KcpTestHost host = await KcpTestHost.StartAsync(listen => listen.Run(async connection =>
+        {
+            long total = 0;
+            while (true)
+            {
+                ReadResult result = await connection.Transport.Input.ReadAsync();
+                total += result.Buffer.Length;
+                connection.Transport.Input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    observed.SetResult(total);
+                    return;
+                }
+            }
+        }), withTcp: false);
+        await using KcpConnectionFactory client = CreateClient();
+        ConnectionContext connection = await client.ConnectAsync(host.KcpEndPoint).DefaultTimeout();
+        await connection.Transport.Output.WriteAsync(new byte[1000]).DefaultTimeout();
+
+        // A graceful close waits until the server acknowledged everything, then tells it the session ended.
+        await connection.DisposeAsync().DefaultTimeout();
+
+        Assert.Equal(1000, await observed.Task.DefaultTimeout());
+    }
+
+    /// <summary>One KCP PUSH segment (kcp-wire.md §2.1: conv, cmd 81, frg, wnd, ts, sn 0, una 0, len) with one byte.</summary>
+    private static byte[] PushSegment(uint conv, byte payload)
+    {
+        byte[] segment = new byte[25];
+        BinaryPrimitives.WriteUInt32LittleEndian(segment, conv);
+        segment[4] = 81;
+        BinaryPrimitives.WriteUInt16LittleEndian(segment.AsSpan(6), 128);
+        BinaryPrimitives.WriteUInt32LittleEndian(segment.AsSpan(20), 1);
+        segment[24] = payload;
+        return segment;
     }
 
     [Fact]
