@@ -171,4 +171,14 @@ public sealed class HttpOverKcpTests : IAsyncLifetime
         Assert.Equal(overTcp, overKcp);
         Assert.Equal(2, _connectionsSeen.Count);
     }
+
+    [Fact]
+    public async Task Get_HandlerWithoutFixedEndPoint_DialsTheHostAndPortOfTheUri()
+    {
+        using var client = new HttpClient(KcpHttpHandler.Create()) { Timeout = TestTimeouts.Default };
+
+        string body = await client.GetStringAsync($"http://127.0.0.1:{_host.KcpEndPoint.Port}/hello").DefaultTimeout();
+
+        Assert.Equal("hello 127.0.0.1", body);
+    }
 }
