@@ -1,10 +1,10 @@
-using Kcp.AspNetCore;
 using Kcp.Transport;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
-namespace Microsoft.Extensions.DependencyInjection;
+namespace Kcp.AspNetCore;
 
 /// <summary>Registers the KCP client.</summary>
 public static class KcpClientServiceCollectionExtensions

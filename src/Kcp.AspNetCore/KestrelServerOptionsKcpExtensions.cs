@@ -1,10 +1,10 @@
 using System.Net;
-using Kcp.AspNetCore;
 using Kcp.Transport;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace Microsoft.AspNetCore.Server.Kestrel.Core;
+namespace Kcp.AspNetCore;
 
 /// <summary>Adds KCP endpoints to Kestrel (requires <c>UseKcp()</c> on the web host).</summary>
 public static class KestrelServerOptionsKcpExtensions

@@ -1,12 +1,12 @@
-using Kcp.AspNetCore;
 using Kcp.AspNetCore.Internal;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Microsoft.AspNetCore.Hosting;
+namespace Kcp.AspNetCore;
 
 /// <summary>Registers the KCP transport with Kestrel.</summary>
 public static class WebHostBuilderKcpExtensions

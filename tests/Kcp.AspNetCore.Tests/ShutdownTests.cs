@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net;
 using Kcp.Transport;
+using Kcp.Transport.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
@@ -77,5 +78,38 @@ public sealed class ShutdownTests
 
         Assert.Equal(0, listener.SessionCount);
         Assert.Empty(host.Factory.GetActiveSessions());
+    }
+
+    [Fact]
+    public async Task UnbindAsync_OpenConnection_KeepsWorkingButNewSessionsAreRefused()
+    {
+        await using KcpTestHost host = await KcpTestHost.StartAsync(listen => listen.UseConnectionHandler<EchoConnectionHandler>(), withTcp: false);
+        var adapter = Assert.Single(host.Factory.Listeners);
+        await using var client = new KcpConnectionFactory(new KcpOptions { LingerTimeout = TimeSpan.FromMilliseconds(200) });
+        await using ConnectionContext open = await client.ConnectAsync(host.KcpEndPoint).DefaultTimeout();
+        await EchoOnceAsync(open, 1);
+
+        await adapter.UnbindAsync().DefaultTimeout();
+        await using ConnectionContext late = await client.ConnectAsync(host.KcpEndPoint).DefaultTimeout();
+        await late.Transport.Output.WriteAsync(new byte[] { 9 }).DefaultTimeout();
+        using (var timeout = new CancellationTokenSource(TestTimeouts.Default))
+        {
+            while (adapter.Listener.Counters.Dropped(PacketDropReason.Refused) == 0)
+            {
+                await Task.Delay(20, timeout.Token);
+            }
+        }
+
+        await EchoOnceAsync(open, 2);
+        Assert.Equal(1, adapter.Listener.SessionCount);
+        Assert.Null(await adapter.AcceptAsync().DefaultTimeout());
+    }
+
+    private static async Task EchoOnceAsync(ConnectionContext connection, byte value)
+    {
+        await connection.Transport.Output.WriteAsync(new[] { value }).DefaultTimeout();
+        ReadResult echo = await connection.Transport.Input.ReadAsync().DefaultTimeout();
+        Assert.Equal(value, echo.Buffer.FirstSpan[0]);
+        connection.Transport.Input.AdvanceTo(echo.Buffer.End);
     }
 }
