@@ -1,0 +1,76 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+
+namespace Kcp.Transport.Crypto;
+
+/// <summary>
+/// kcp-go's nonce + CRC framing shared by the CFB family, salsa20, xor and none (kcp-wire.md §1.1 (b), §1.2 step 3,
+/// §1.3 step 2): <c>| nonce 16 | CRC-32/IEEE LE of [20,end) | payload |</c>, then the whole datagram [0,end) goes
+/// through the cipher. Subclasses provide only the whole-datagram transform.
+/// </summary>
+internal abstract class FramedPacketCipher : PacketCipher
+{
+    /// <summary>Nonce plus checksum.</summary>
+    public const int FrameHeaderSize = NonceGenerator.NonceSize + ChecksumSize;
+
+    private const int ChecksumSize = 4;
+
+    /// <inheritdoc/>
+    public sealed override int HeaderSize => FrameHeaderSize;
+
+    /// <inheritdoc/>
+    public sealed override void Seal(Span<byte> datagram)
+    {
+        ThrowIfTooShort(datagram);
+        NonceGenerator.Fill(datagram[..NonceGenerator.NonceSize]);
+        ChecksumAndEncrypt(datagram);
+    }
+
+    /// <inheritdoc/>
+    public sealed override bool TryOpen(Span<byte> datagram)
+    {
+        if (datagram.Length < FrameHeaderSize)
+        {
+            return false;
+        }
+
+        Decrypt(datagram);
+        uint expected = BinaryPrimitives.ReadUInt32LittleEndian(datagram[NonceGenerator.NonceSize..]);
+        return Crc32.HashToUInt32(datagram[FrameHeaderSize..]) == expected;
+    }
+
+    /// <inheritdoc/>
+    internal sealed override void SealWithNonce(Span<byte> datagram, ReadOnlySpan<byte> nonce)
+    {
+        ThrowIfTooShort(datagram);
+        if (nonce.Length != NonceGenerator.NonceSize)
+        {
+            throw new ArgumentException("A nonce is 16 bytes.", nameof(nonce));
+        }
+
+        nonce.CopyTo(datagram);
+        ChecksumAndEncrypt(datagram);
+    }
+
+    /// <summary>Encrypts the complete datagram in place, header included.</summary>
+    protected abstract void Encrypt(Span<byte> datagram);
+
+    /// <summary>Decrypts the complete datagram in place, header included.</summary>
+    protected abstract void Decrypt(Span<byte> datagram);
+
+    private void ChecksumAndEncrypt(Span<byte> datagram)
+    {
+        // System.IO.Hashing's Crc32 is the zlib/IEEE CRC, the same as Go's crc32.ChecksumIEEE.
+        uint crc = Crc32.HashToUInt32(datagram[FrameHeaderSize..]);
+        BinaryPrimitives.WriteUInt32LittleEndian(datagram[NonceGenerator.NonceSize..], crc);
+        Encrypt(datagram);
+    }
+
+    private static void ThrowIfTooShort(Span<byte> datagram)
+    {
+        if (datagram.Length < FrameHeaderSize)
+        {
+            throw new ArgumentException("The datagram has no room for the 20-byte crypto header.", nameof(datagram));
+        }
+    }
+}

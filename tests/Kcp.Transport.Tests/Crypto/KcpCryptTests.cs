@@ -1,0 +1,97 @@
+using Kcp.Transport.Crypto;
+
+namespace Kcp.Transport.Tests.Crypto;
+
+public sealed class KcpCryptTests
+{
+    [Fact]
+    public void Names_ListsAllFourteenKcptunNames()
+    {
+        Assert.Equal(
+            ["aes", "aes-128", "aes-192", "salsa20", "blowfish", "twofish", "cast5", "3des", "tea", "xtea", "xor", "sm4", "none", "null"],
+            KcpCrypt.Names);
+    }
+
+    [Theory]
+    [InlineData("aes", true)]
+    [InlineData("null", true)]
+    [InlineData("none", true)]
+    [InlineData("AES", false)]
+    [InlineData("aes-128-gcm", false)]
+    [InlineData("", false)]
+    public void IsSupported_Name_MatchesList(string name, bool expected) => Assert.Equal(expected, KcpCrypt.IsSupported(name));
+
+    [Theory]
+    [InlineData(SpecVectors.DefaultPassphrase, SpecVectors.DefaultPassHex)]
+    [InlineData("test", "fc0327c66699e5622be3b108e336991375ba429750939d57003dc89d9fed8859")]
+    public void DeriveKey_Passphrase_MatchesKcptun(string passphrase, string expectedHex) =>
+        Assert.Equal(expectedHex, Convert.ToHexStringLower(KcpCrypt.DeriveKey(passphrase)));
+
+    [Fact]
+    public void Create_Null_ReturnsNoCipher() => Assert.Null(KcpCrypt.Create("null", SpecVectors.DefaultPass));
+
+    [Fact]
+    public void Create_UnknownName_ThrowsNamingIt()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => KcpCrypt.Create("rot13", SpecVectors.DefaultPass));
+
+        Assert.Contains("rot13", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(SpecVectors.KeyedNames), MemberType = typeof(SpecVectors))]
+    public void Create_KeyNot32Bytes_Throws(string name)
+    {
+        Assert.Throws<ArgumentException>(() => KcpCrypt.Create(name, new byte[16]));
+        Assert.Throws<ArgumentException>(() => KcpCrypt.Create(name, new byte[33]));
+    }
+
+    [Fact]
+    public void Create_NoneWithoutKey_Works()
+    {
+        using PacketCipher? cipher = KcpCrypt.Create("none", default);
+
+        Assert.NotNull(cipher);
+        Assert.Equal(20, cipher.HeaderSize);
+    }
+
+    [Theory]
+    [MemberData(nameof(SpecVectors.FramedNames), MemberType = typeof(SpecVectors))]
+    public void Create_FramedName_ReportsNameAndHeader(string name)
+    {
+        using PacketCipher cipher = KcpCrypt.Create(name, SpecVectors.DefaultPass)!;
+
+        Assert.Equal(name, cipher.Name);
+        Assert.Equal(20, cipher.HeaderSize);
+        Assert.Equal(0, cipher.TrailerSize);
+    }
+
+    [Theory]
+    [InlineData("aes", 32)]
+    [InlineData("aes-128", 16)]
+    [InlineData("aes-192", 24)]
+    public void Create_AesNames_SliceKeyLikeKcptun(string name, int keyBytes)
+    {
+        // Changing a key byte past the slice must not change the ciphertext; changing the last byte inside it must.
+        byte[] pass = SpecVectors.DefaultPass;
+        byte[] outside = (byte[])pass.Clone();
+        byte[] inside = (byte[])pass.Clone();
+        if (keyBytes < 32)
+        {
+            outside[keyBytes] ^= 1;
+        }
+
+        inside[keyBytes - 1] ^= 1;
+
+        Assert.Equal(Seal(name, pass), Seal(name, outside));
+        Assert.NotEqual(Seal(name, pass), Seal(name, inside));
+    }
+
+    private static byte[] Seal(string name, byte[] pass)
+    {
+        using PacketCipher cipher = KcpCrypt.Create(name, pass)!;
+        var d = new byte[64];
+        cipher.SealWithNonce(d, new byte[16]);
+        return d;
+    }
+}
