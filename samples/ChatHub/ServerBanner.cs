@@ -1,0 +1,33 @@
+using Kcp.AspNetCore;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace ChatHubSample;
+
+/// <summary>Tells the person who started the server where to point a browser and the console client.</summary>
+internal static class ServerBanner
+{
+    public static void Print(WebApplication app)
+    {
+        var kcp = KcpChatSettings.From(app.Configuration);
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var kcpEndPoints = app.Services.GetRequiredService<KcpTransportFactory>().BoundEndPoints;
+        string kcpAddress = kcpEndPoints.Count > 0 ? kcpEndPoints[0].IPEndPoint.ToString() : $"{kcp.Address}:{kcp.Port}";
+
+        Console.WriteLine();
+        Console.WriteLine("ChatHub is running.");
+        Console.WriteLine($"  KCP hub (UDP):  {kcpAddress}  crypt={kcp.Crypt} fec={kcp.DataShards}/{kcp.ParityShards} preset={kcp.Preset}");
+        foreach (string address in addresses)
+        {
+            // Kestrel lists the KCP endpoint as an http:// address too; only the TCP one serves the page.
+            if (!address.Contains(kcpAddress, StringComparison.Ordinal) && !address.Contains("kcp", StringComparison.OrdinalIgnoreCase))
+            {
+                Console.WriteLine($"  Web page:       {address}/   (WebSocket hub at {address}{ChatHub.Path}, stats at {address}/api/kcp-stats)");
+            }
+        }
+
+        Console.WriteLine($"  Console client: dotnet run --project samples/ChatHub -- client --name alice --server {kcpAddress}");
+        Console.WriteLine($"  Load test:      dotnet run --project samples/ChatHub -- client --bots 20 --server {kcpAddress}");
+        Console.WriteLine();
+    }
+}
