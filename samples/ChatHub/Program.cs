@@ -11,8 +11,6 @@ if (args.Length > 0 && string.Equals(args[0], "client", StringComparison.Ordinal
 }
 
 var builder = WebApplication.CreateBuilder(args);
-var kcp = KcpChatSettings.From(builder.Configuration);
-var http = HttpChatSettings.From(builder.Configuration);
 
 builder.Services.AddSignalR();
 builder.Services.AddSingleton<KcpConnectionRegistry>();
@@ -22,6 +20,11 @@ builder.Services.AddHostedService(services => services.GetRequiredService<KcpSta
 builder.WebHost.UseKcp();
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
+    // Read when Kestrel is configured, not before Build(): WebApplicationFactory's overrides (ports 0) arrive late.
+    var configuration = kestrel.ApplicationServices.GetRequiredService<IConfiguration>();
+    var kcp = KcpChatSettings.From(configuration);
+    var http = HttpChatSettings.From(configuration);
+
     // The KCP endpoint is bound first: WebApplicationFactory takes the last bound address as its HTTP base address.
     kestrel.ListenKcp(kcp.IPAddress, kcp.Port, kcp.Apply, listen =>
     {
