@@ -169,68 +169,73 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
             return;
         }
 
-        KcpSession? session;
-        lock (_sessionsLock)
-        {
-            _sessions.TryGetValue(remote, out session);
-        }
-
         uint conv = 0, sn = 0;
         bool valid = KcpPacketInspector.TryGetKcpPart(packet, out ReadOnlySpan<byte> kcp)
             && KcpPacketInspector.TryValidate(kcp, out conv, out sn, out _);
-        if (session is not null)
-        {
-            // Packets without a readable conv (parity shards) and packets of this conv go to the session; the session
-            // counts malformed ones.
-            if (!valid || conv == session.Conversation)
-            {
-                session.OnPacket(packet);
-                return;
-            }
+        KcpSession? session;
+        KcpSession? replaced = null;
+        PacketDropReason? refused = null;
+        bool created = false;
 
-            if (sn != 0)
-            {
-                Drop(PacketDropReason.UnknownConversation, remote);
-                return;
-            }
-
-            // kcp-go: a new conv starting at sn 0 from a known address is a restarted client; it replaces the session.
-            session.Close(KcpCloseReason.Replaced, new KcpSessionClosedException(KcpCloseReason.Replaced));
-        }
-
-        if (!valid)
-        {
-            Drop(KcpPacketInspector.IsFec(packet, out _) ? PacketDropReason.NoSession : PacketDropReason.Malformed, remote);
-            return;
-        }
-
-        TryOpenSession(conv, packet, remote);
-    }
-
-    private void TryOpenSession(uint conv, ReadOnlySpan<byte> packet, SocketAddress remote)
-    {
-        if (!_accepting || SessionCount >= _options.MaxSessions)
-        {
-            Refuse(PacketDropReason.Refused);
-            return;
-        }
-
-        if (_backlog.Reader.Count >= _options.AcceptBacklog)
-        {
-            Refuse(PacketDropReason.BacklogFull);
-            return;
-        }
-
-        var address = new SocketAddress(remote.Family, remote.Size);
-        remote.Buffer.Span.CopyTo(address.Buffer.Span);
-        var session = new KcpSession(conv, _options, this, address, _cipher, passive: true);
+        // Lookup and creation are one step: two receive loops must never open two sessions for one address.
         lock (_sessionsLock)
         {
-            _sessions[address] = session;
+            _sessions.TryGetValue(remote, out session);
+            if (session is not null && valid && conv != session.Conversation)
+            {
+                if (sn != 0)
+                {
+                    refused = PacketDropReason.UnknownConversation;
+                }
+                else
+                {
+                    // kcp-go: a new conv starting at sn 0 from a known address is a restarted client; it replaces the session.
+                    replaced = session;
+                    _sessions.Remove(remote);
+                    session = null;
+                }
+            }
+
+            if (session is null && refused is null)
+            {
+                refused = !valid ? (KcpPacketInspector.IsFec(packet, out _) ? PacketDropReason.NoSession : PacketDropReason.Malformed)
+                    : !_accepting || _sessions.Count >= _options.MaxSessions ? PacketDropReason.Refused
+                    : _backlog.Reader.Count >= _options.AcceptBacklog ? PacketDropReason.BacklogFull
+                    : null;
+                if (refused is null)
+                {
+                    SocketAddress address = remote.Clone();
+                    session = new KcpSession(conv, _options, this, address, _cipher, passive: true);
+                    _sessions[address] = session;
+                    created = true;
+                }
+            }
+        }
+
+        replaced?.Close(KcpCloseReason.Replaced, new KcpSessionClosedException(KcpCloseReason.Replaced));
+        if (refused is { } reason)
+        {
+            if (reason is PacketDropReason.Refused or PacketDropReason.BacklogFull)
+            {
+                Refuse(reason);
+            }
+            else
+            {
+                Drop(reason, remote);
+            }
+
+            return;
+        }
+
+        if (!created)
+        {
+            // Packets without a readable conv (parity shards) and packets of this conv; the session counts malformed ones.
+            session!.OnPacket(packet);
+            return;
         }
 
         _counters.OnSessionOpened(passive: true);
-        KcpTransportLog.SessionOpened(_logger, conv, session.RemoteEndPoint, "passive");
+        KcpTransportLog.SessionOpened(_logger, conv, session!.RemoteEndPoint, "passive");
         session.Start();
         session.OnPacket(packet);
         if (!_backlog.Writer.TryWrite(session))
@@ -264,7 +269,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
         session?.OnChecksumError();
         if (_checksumLog.TryAcquire())
         {
-            KcpTransportLog.ChecksumFailures(_logger, ToEndPoint(remote), _counters.InChecksumErrors);
+            KcpTransportLog.ChecksumFailures(_logger, remote.ToIPEndPoint(), _counters.InChecksumErrors);
         }
     }
 
@@ -273,7 +278,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
         _counters.OnDropped(reason);
         if (_dropLog.TryAcquire() && _logger.IsEnabled(LogLevel.Debug))
         {
-            KcpTransportLog.DatagramDropped(_logger, ToEndPoint(remote), reason, _counters.Dropped(reason));
+            KcpTransportLog.DatagramDropped(_logger, remote.ToIPEndPoint(), reason, _counters.Dropped(reason));
         }
     }
 
@@ -285,6 +290,4 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
             KcpTransportLog.SessionsRefused(_logger, reason, _counters.Dropped(reason));
         }
     }
-
-    private static IPEndPoint ToEndPoint(SocketAddress address) => (IPEndPoint)new IPEndPoint(IPAddress.IPv6Any, 0).Create(address);
 }

@@ -46,7 +46,7 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
         _cipher = cipher;
         IsPassive = passive;
         Conversation = conv;
-        RemoteEndPoint = (IPEndPoint)new IPEndPoint(IPAddress.IPv6Any, 0).Create(remoteAddress);
+        RemoteEndPoint = remoteAddress.ToIPEndPoint();
         LocalEndPoint = owner.Socket.LocalEndPoint;
         _idleTimeoutMs = options.IdleTimeout == Timeout.InfiniteTimeSpan ? -1 : (long)options.IdleTimeout.TotalMilliseconds;
 

@@ -1,0 +1,39 @@
+using System.Net;
+using Kcp.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace Kcp.AspNetCore.Internal;
+
+/// <summary>Log events of the Kestrel and client glue. Ids are fixed; a retired id stays reserved. Nothing here logs per packet.</summary>
+internal static partial class KcpAspNetCoreLog
+{
+    /// <summary>The logger category of this assembly.</summary>
+    public const string Category = "Kcp.AspNetCore";
+
+    [LoggerMessage(1, LogLevel.Information, "KCP transport listening on {EndPoint}.", EventName = "ListenerStarted")]
+    public static partial void ListenerStarted(ILogger logger, KcpEndPoint endPoint);
+
+    [LoggerMessage(2, LogLevel.Debug, "KCP transport on {EndPoint} stopped accepting; open connections continue.", EventName = "ListenerUnbound")]
+    public static partial void ListenerUnbound(ILogger logger, KcpEndPoint endPoint);
+
+    [LoggerMessage(3, LogLevel.Debug, "KCP transport on {EndPoint} closed its socket.", EventName = "ListenerDisposed")]
+    public static partial void ListenerDisposed(ILogger logger, KcpEndPoint endPoint);
+
+    [LoggerMessage(4, LogLevel.Error, "Unexpected error while accepting KCP sessions on {EndPoint}; accepting continues.", EventName = "AcceptError")]
+    public static partial void AcceptError(ILogger logger, KcpEndPoint endPoint, Exception exception);
+
+    [LoggerMessage(5, LogLevel.Debug, "Connection {ConnectionId} (KCP conv {Conv}) from {Remote} accepted.", EventName = "ConnectionAccepted")]
+    public static partial void ConnectionAccepted(ILogger logger, string connectionId, uint conv, IPEndPoint remote);
+
+    [LoggerMessage(6, LogLevel.Debug, "Connection {ConnectionId} (KCP conv {Conv}) to {Remote} opened.", EventName = "ConnectionOpened")]
+    public static partial void ConnectionOpened(ILogger logger, string connectionId, uint conv, IPEndPoint remote);
+
+    [LoggerMessage(7, LogLevel.Debug, "Connection {ConnectionId} aborted: {Reason}", EventName = "ConnectionAborted")]
+    public static partial void ConnectionAborted(ILogger logger, string connectionId, string reason);
+
+    [LoggerMessage(8, LogLevel.Debug, "Connection {ConnectionId} reset: the KCP session ended with {Reason}.", EventName = "ConnectionReset")]
+    public static partial void ConnectionReset(ILogger logger, string connectionId, KcpCloseReason reason);
+
+    [LoggerMessage(9, LogLevel.Debug, "Connection {ConnectionId} disposed after the KCP session ended with {Reason}.", EventName = "ConnectionDisposed")]
+    public static partial void ConnectionDisposed(ILogger logger, string connectionId, KcpCloseReason reason);
+}

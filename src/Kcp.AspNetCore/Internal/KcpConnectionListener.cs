@@ -1,0 +1,115 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net;
+using Kcp.Transport;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+
+namespace Kcp.AspNetCore.Internal;
+
+/// <summary>
+/// Kestrel's view of one <see cref="KcpListener"/>. Kestrel ends its accept loop for good on the first exception,
+/// so <see cref="AcceptAsync"/> logs unexpected errors and keeps accepting. All sessions share the listener's one UDP
+/// socket, so unbinding only stops new sessions; the socket closes in <see cref="DisposeAsync"/>, which Kestrel
+/// calls after it has closed (or aborted) the connections.
+/// </summary>
+internal sealed class KcpConnectionListener : IConnectionListener
+{
+    private readonly KcpListener _listener;
+    private readonly MemoryPool<byte> _memoryPool;
+    private readonly ILogger _logger;
+    private readonly Action<KcpConnectionListener> _onDisposed;
+    private readonly Action<KcpConnectionContext> _onConnectionDisposed;
+    private readonly ConcurrentDictionary<KcpConnectionContext, byte> _connections = new();
+    private volatile bool _unbound;
+    private int _disposed;
+
+    public KcpConnectionListener(KcpListener listener, KcpEndPoint endPoint, MemoryPool<byte> memoryPool, ILogger logger, Action<KcpConnectionListener> onDisposed)
+    {
+        _listener = listener;
+        _memoryPool = memoryPool;
+        _logger = logger;
+        _onDisposed = onDisposed;
+        _onConnectionDisposed = context => _connections.TryRemove(context, out _);
+        KcpEndPoint = endPoint;
+    }
+
+    /// <summary>The bound address with the real port.</summary>
+    public KcpEndPoint KcpEndPoint { get; }
+
+    public EndPoint EndPoint => KcpEndPoint;
+
+    /// <summary>The transport listener (tests read its <see cref="KcpListener.SessionCount"/>).</summary>
+    public KcpListener Listener => _listener;
+
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>Connections accepted and not yet disposed.</summary>
+    public ICollection<KcpConnectionContext> Connections => _connections.Keys;
+
+    public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            KcpSession? session;
+            try
+            {
+                session = await _listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (ObjectDisposedException)
+            {
+                return null;
+            }
+            catch (Exception e) when (!_unbound && !IsDisposed)
+            {
+                KcpAspNetCoreLog.AcceptError(_logger, KcpEndPoint, e);
+                continue;
+            }
+            catch (Exception)
+            {
+                return null;
+            }
+
+            if (session is null)
+            {
+                return null;
+            }
+
+            var connection = new KcpConnectionContext(session, _memoryPool, _logger, _onConnectionDisposed);
+            _connections.TryAdd(connection, 0);
+            KcpAspNetCoreLog.ConnectionAccepted(_logger, connection.ConnectionId, session.Conversation, session.RemoteEndPoint);
+            return connection;
+        }
+    }
+
+    public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
+    {
+        _unbound = true;
+        _listener.StopAccepting();
+        KcpAspNetCoreLog.ListenerUnbound(_logger, KcpEndPoint);
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _unbound = true;
+        try
+        {
+            await _listener.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            KcpAspNetCoreLog.ListenerDisposed(_logger, KcpEndPoint);
+            _onDisposed(this);
+        }
+    }
+}

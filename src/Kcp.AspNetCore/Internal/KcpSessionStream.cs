@@ -1,0 +1,149 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using Kcp.Transport;
+
+namespace Kcp.AspNetCore.Internal;
+
+/// <summary>
+/// A duplex <see cref="Stream"/> over a <see cref="KcpSession"/>, for APIs that want streams (HttpClient, SslStream).
+/// Reads copy out of the session's input pipe; writes go into its output pipe and are flushed at once. Disposing
+/// closes the session gracefully in the background, bounded by <see cref="KcpOptions.LingerTimeout"/>.
+/// </summary>
+internal sealed class KcpSessionStream : Stream
+{
+    private readonly KcpSession _session;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private int _disposed;
+
+    /// <summary>Wraps <paramref name="session"/>; the stream owns it from now on.</summary>
+    public KcpSessionStream(KcpSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        _session = session;
+        _input = session.Input;
+        _output = session.Output;
+    }
+
+    /// <summary>The session under the stream.</summary>
+    public KcpSession Session => _session;
+
+    /// <inheritdoc />
+    public override bool CanRead => Volatile.Read(ref _disposed) == 0;
+
+    /// <inheritdoc />
+    public override bool CanWrite => Volatile.Read(ref _disposed) == 0;
+
+    /// <inheritdoc />
+    public override bool CanSeek => false;
+
+    /// <inheritdoc />
+    public override long Length => throw new NotSupportedException();
+
+    /// <inheritdoc />
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    /// <inheritdoc />
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        while (true)
+        {
+            ReadResult result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            ReadOnlySequence<byte> data = result.Buffer;
+            if (!data.IsEmpty && !buffer.IsEmpty)
+            {
+                int count = (int)Math.Min(data.Length, buffer.Length);
+                data.Slice(0, count).CopyTo(buffer.Span);
+                _input.AdvanceTo(data.GetPosition(count));
+                return count;
+            }
+
+            if (result.IsCompleted || result.IsCanceled || buffer.IsEmpty)
+            {
+                _input.AdvanceTo(data.Start);
+                return 0;
+            }
+
+            _input.AdvanceTo(data.Start, data.End);
+        }
+    }
+
+    /// <inheritdoc />
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    /// <inheritdoc />
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    /// <inheritdoc />
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        FlushResult result = await _output.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        if (result.IsCompleted)
+        {
+            // The session closed under us: the bytes can never be delivered.
+            throw new IOException($"The KCP session was closed: {_session.CloseReason}.");
+        }
+    }
+
+    /// <inheritdoc />
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    /// <inheritdoc />
+    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    /// <inheritdoc />
+    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public override void Flush()
+    {
+    }
+
+    /// <inheritdoc />
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    /// <inheritdoc />
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    /// <inheritdoc />
+    public override async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await _session.DisposeAsync().ConfigureAwait(false);
+            await _input.CompleteAsync().ConfigureAwait(false);
+        }
+
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            // A synchronous caller (HttpClient's connection pool) must not wait for the peer's acknowledgements:
+            // the graceful close runs on, bounded by the linger timeout.
+            _ = CloseInBackgroundAsync(_session);
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private static async Task CloseInBackgroundAsync(KcpSession session)
+    {
+        await Task.Yield();
+        await session.DisposeAsync().ConfigureAwait(false);
+        await session.Input.CompleteAsync().ConfigureAwait(false);
+    }
+}

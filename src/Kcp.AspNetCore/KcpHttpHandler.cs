@@ -1,0 +1,67 @@
+using System.Net;
+using System.Net.Sockets;
+using Kcp.AspNetCore.Internal;
+using Kcp.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace Kcp.AspNetCore;
+
+/// <summary>
+/// Lets a plain <see cref="HttpClient"/> speak HTTP/1.1 to a Kestrel KCP endpoint: the handler's
+/// <see cref="SocketsHttpHandler.ConnectCallback"/> dials a KCP session instead of a TCP connection.
+/// </summary>
+public static class KcpHttpHandler
+{
+    /// <summary>
+    /// A handler whose every connection is a KCP session to <paramref name="kcpEndPoint"/>, whatever host the request
+    /// URI names (use <c>http://</c> and any host; HTTPS works too, as TLS over the KCP stream).
+    /// </summary>
+    public static SocketsHttpHandler Create(IPEndPoint kcpEndPoint, KcpOptions? options = null, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(kcpEndPoint);
+        KcpOptions validated = Validated(options);
+        return CreateHandler((_, cancellationToken) => ConnectAsync(kcpEndPoint, validated, loggerFactory, cancellationToken));
+    }
+
+    /// <summary>A handler that dials a KCP session to the host and port of each request URI (resolved with DNS when it is a name).</summary>
+    public static SocketsHttpHandler Create(KcpOptions? options = null, ILoggerFactory? loggerFactory = null)
+    {
+        KcpOptions validated = Validated(options);
+        return CreateHandler(async (context, cancellationToken) =>
+        {
+            DnsEndPoint target = context.DnsEndPoint;
+            if (!IPAddress.TryParse(target.Host, out IPAddress? address))
+            {
+                IPAddress[] addresses = await Dns.GetHostAddressesAsync(target.Host, cancellationToken).ConfigureAwait(false);
+                address = addresses.Length > 0
+                    ? addresses[0]
+                    : throw new SocketException((int)SocketError.HostNotFound);
+            }
+
+            return await ConnectAsync(new IPEndPoint(address, target.Port), validated, loggerFactory, cancellationToken).ConfigureAwait(false);
+        });
+    }
+
+    private static KcpOptions Validated(KcpOptions? options)
+    {
+        KcpOptions copy = options?.Clone() ?? new KcpOptions();
+        copy.Validate();
+        return copy;
+    }
+
+    private static SocketsHttpHandler CreateHandler(Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> connect)
+        => new()
+        {
+            ConnectCallback = connect,
+            // KCP has no FIN: a pooled connection the server dropped is only noticed by its idle timeout, so keep
+            // pooled connections for less than the server's keep-alive and KCP idle timeouts.
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+            UseProxy = false,
+        };
+
+    private static async ValueTask<Stream> ConnectAsync(IPEndPoint target, KcpOptions options, ILoggerFactory? loggerFactory, CancellationToken cancellationToken)
+    {
+        KcpSession session = await KcpClient.ConnectAsync(target, options, loggerFactory, cancellationToken).ConfigureAwait(false);
+        return new KcpSessionStream(session);
+    }
+}

@@ -1,0 +1,257 @@
+namespace Kcp.Transport.Protocol;
+
+/// <summary>Flush: building and emitting datagrams, retransmission and congestion control (kcp-wire.md §2.5–2.6).</summary>
+internal sealed partial class KcpControlBlock
+{
+    /// <summary>
+    /// Emits pending ACKs and, unless <paramref name="ackOnly"/>, window probes, new and due segments. Datagrams are
+    /// filled greedily up to <see cref="Mtu"/> bytes, head-room included. Returns the ms until the next flush is due:
+    /// the interval, or less when a retransmission is due sooner.
+    /// </summary>
+    public uint Flush(uint now, bool ackOnly)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ushort window = UnusedWindow();
+        uint una = _receiveNext;
+        int position = Reserved;
+
+        // ACK, WASK and WINS share one template; WASK/WINS carry whatever sn/ts the last written ACK left (as kcp-go).
+        uint templateSn = 0;
+        uint templateTs = 0;
+        int ackCount = _ackList.Count;
+        for (int i = 0; i < ackCount; i++)
+        {
+            position = MakeSpace(position, Overhead);
+            uint sn = _ackList.SequenceNumberAt(i);
+
+            // ACKs below rcv_nxt are already covered by una; keep only the last one so the peer still gets an RTT sample.
+            if (KcpTime.Diff(sn, _receiveNext) >= 0 || i == ackCount - 1)
+            {
+                templateSn = sn;
+                templateTs = _ackList.TimestampAt(i);
+                position = WriteControl(position, KcpCommand.Ack, window, templateTs, templateSn, una);
+            }
+        }
+
+        _ackList.Clear();
+
+        if (ackOnly)
+        {
+            EmitRemaining(position);
+            return _interval;
+        }
+
+        ScheduleWindowProbe(now);
+
+        if ((_probe & KcpConstants.AskSend) != 0)
+        {
+            position = MakeSpace(position, Overhead);
+            position = WriteControl(position, KcpCommand.WindowAsk, window, templateTs, templateSn, una);
+        }
+
+        if ((_probe & KcpConstants.AskTell) != 0)
+        {
+            position = MakeSpace(position, Overhead);
+            position = WriteControl(position, KcpCommand.WindowTell, window, templateTs, templateSn, una);
+        }
+
+        _probe = 0;
+
+        uint effectiveWindow = Math.Min(_sendWindow, _remoteWindow);
+        if (_noCongestionWindow == 0)
+        {
+            effectiveWindow = Math.Min(_cwnd, effectiveWindow);
+        }
+
+        int newSegments = 0;
+        while (_sendQueue.Count > 0 && KcpTime.Diff(_sendNext, unchecked(_sendUna + effectiveWindow)) < 0)
+        {
+            var segment = _sendQueue.PopFront();
+            segment.SequenceNumber = _sendNext;
+            _sendBuffer.PushBack(segment);
+            _sendNext++;
+            newSegments++;
+        }
+
+        // resend = 0 disables fast retransmit: no fastack count can reach uint.MaxValue.
+        uint resent = _fastResend > 0 ? (uint)_fastResend : uint.MaxValue;
+        long change = 0;
+        long lost = 0;
+        long fast = 0;
+        long early = 0;
+        int nextDue = (int)_interval;
+
+        for (int i = 0; i < _sendBuffer.Count; i++)
+        {
+            var segment = _sendBuffer[i];
+            if (segment.Acked)
+            {
+                continue;
+            }
+
+            // kcp-go order: initial, fast, early, timeout (kcp-wire.md §2.6.2).
+            bool send = false;
+            if (segment.Transmissions == 0)
+            {
+                send = true;
+                segment.Rto = _rtt.Rto;
+                segment.ResendAt = unchecked(now + segment.Rto);
+            }
+            else if (segment.FastAck >= resent)
+            {
+                send = true;
+                segment.FastAck = 0;
+                segment.Rto = _rtt.Rto;
+                segment.ResendAt = unchecked(now + segment.Rto);
+                change++;
+                fast++;
+            }
+            else if (segment.FastAck > 0 && newSegments == 0)
+            {
+                // Early retransmit: nothing new is going out, so a skipped segment need not wait for its RTO.
+                send = true;
+                segment.FastAck = 0;
+                segment.Rto = _rtt.Rto;
+                segment.ResendAt = unchecked(now + segment.Rto);
+                change++;
+                early++;
+            }
+            else if (KcpTime.Diff(now, segment.ResendAt) >= 0)
+            {
+                // Linear, uncapped back-off (kcp-go), unlike ikcp.c's doubling.
+                send = true;
+                segment.Rto = unchecked(segment.Rto + (_noDelay == 0 ? _rtt.Rto : _rtt.Rto / 2));
+                segment.FastAck = 0;
+                segment.ResendAt = unchecked(now + segment.Rto);
+                lost++;
+            }
+
+            if (send)
+            {
+                segment.Transmissions++;
+                segment.Timestamp = now;
+                position = MakeSpace(position, Overhead + segment.Length);
+                KcpSegmentHeader.Write(
+                    _buffer.AsSpan(position), Conv, KcpCommand.Push, segment.Fragment, window, now,
+                    segment.SequenceNumber, una, (uint)segment.Length);
+                segment.Data.CopyTo(_buffer.AsSpan(position + Overhead));
+                position += Overhead + segment.Length;
+                _counters.OutSegs++;
+
+                if (segment.Transmissions >= DeadLink)
+                {
+                    _deadLink = true;
+                }
+            }
+
+            int due = KcpTime.Diff(segment.ResendAt, now);
+            if (due > 0 && due < nextDue)
+            {
+                nextDue = due;
+            }
+        }
+
+        EmitRemaining(position);
+
+        _counters.LostSegs += lost;
+        _counters.FastRetransSegs += fast;
+        _counters.EarlyRetransSegs += early;
+        _counters.RetransSegs += lost + fast + early;
+
+        if (_noCongestionWindow == 0)
+        {
+            AdjustCongestionAfterFlush(change, lost, resent, effectiveWindow);
+        }
+
+        return (uint)nextDue;
+    }
+
+    // kcp-wire.md §2.5 step 2: while the peer advertises a zero window, ask again after PROBE_INIT, then 1.5x longer.
+    private void ScheduleWindowProbe(uint now)
+    {
+        if (_remoteWindow != 0)
+        {
+            _probeAt = 0;
+            _probeWait = 0;
+            return;
+        }
+
+        if (_probeWait == 0)
+        {
+            _probeWait = KcpConstants.ProbeInit;
+            _probeAt = unchecked(now + _probeWait);
+        }
+        else if (KcpTime.Diff(now, _probeAt) >= 0)
+        {
+            _probeWait = Math.Max(_probeWait, KcpConstants.ProbeInit);
+            _probeWait += _probeWait / 2;
+            _probeWait = Math.Min(_probeWait, KcpConstants.ProbeLimit);
+            _probeAt = unchecked(now + _probeWait);
+            _probe |= KcpConstants.AskSend;
+        }
+    }
+
+    // kcp-wire.md §2.6.3, end of flush: halve on fast/early retransmit, collapse to 1 on timeout.
+    private void AdjustCongestionAfterFlush(long change, long lost, uint resent, uint effectiveWindow)
+    {
+        uint mss = (uint)Mss;
+        unchecked
+        {
+            if (change > 0)
+            {
+                uint inflight = _sendNext - _sendUna;
+                _ssthresh = Math.Max(inflight / 2, KcpConstants.ThreshMin);
+
+                // With fast resend off, resent is uint.MaxValue and this wraps to ssthresh - 1: a kcp-go quirk kept for fidelity.
+                _cwnd = _ssthresh + resent;
+                _incr = _cwnd * mss;
+            }
+
+            if (lost > 0)
+            {
+                _ssthresh = Math.Max(effectiveWindow / 2, KcpConstants.ThreshMin);
+                _cwnd = 1;
+                _incr = mss;
+            }
+
+            if (_cwnd < 1)
+            {
+                _cwnd = 1;
+                _incr = mss;
+            }
+        }
+    }
+
+    private int WriteControl(int position, byte command, ushort window, uint ts, uint sn, uint una)
+    {
+        KcpSegmentHeader.Write(_buffer.AsSpan(position), Conv, command, 0, window, ts, sn, una, 0);
+        _counters.OutSegs++;
+        return position + Overhead;
+    }
+
+    // Emits the datagram under construction if the next `space` bytes would push it past Mtu.
+    private int MakeSpace(int position, int space)
+    {
+        if (position + space > Mtu && position > Reserved)
+        {
+            _output.Output(_buffer.AsSpan(0, position));
+            position = Reserved;
+        }
+
+        // A segment queued before SetMtu lowered the MTU may not fit even an empty datagram; grow rather than overrun.
+        if (position + space > _buffer.Length)
+        {
+            Array.Resize(ref _buffer, position + space);
+        }
+
+        return position;
+    }
+
+    private void EmitRemaining(int position)
+    {
+        if (position > Reserved)
+        {
+            _output.Output(_buffer.AsSpan(0, position));
+        }
+    }
+}

@@ -1,0 +1,258 @@
+namespace Kcp.Transport.Protocol;
+
+/// <summary>Input: processing one KCP part received from the peer (kcp-wire.md §2.4).</summary>
+internal sealed partial class KcpControlBlock
+{
+    /// <summary>
+    /// Processes one KCP part (one or more segments). <paramref name="regular"/> is false for FEC-recovered packets:
+    /// they neither update the remote window nor give an RTT sample. May flush with <paramref name="now"/>: a full
+    /// flush if una advanced, else an ACK-only flush if <paramref name="ackNoDelay"/> and ACKs are pending.
+    /// Returns 0, -1 if shorter than a header or conv mismatch, -2 if a segment's len exceeds the bytes left,
+    /// -3 for an unknown command. Segments before a bad one stay processed, as in kcp-go.
+    /// </summary>
+    public int Input(ReadOnlySpan<byte> data, bool regular, bool ackNoDelay, uint now)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (data.Length < Overhead)
+        {
+            return Reject(-1);
+        }
+
+        uint previousUna = _sendUna;
+        uint latestAckTs = 0;
+        bool sawAck = false;
+        bool windowSlid = false;
+        long segments = 0;
+
+        while (data.Length >= Overhead)
+        {
+            var header = KcpSegmentHeader.Read(data);
+            if (header.Conv != Conv)
+            {
+                return Reject(-1);
+            }
+
+            data = data[Overhead..];
+            if (header.Length > (uint)data.Length)
+            {
+                return Reject(-2);
+            }
+
+            if (!KcpCommand.IsValid(header.Command))
+            {
+                return Reject(-3);
+            }
+
+            // FEC-recovered copies may be stale; only trust window updates from packets that really arrived now.
+            if (regular)
+            {
+                _remoteWindow = header.Window;
+            }
+
+            if (ParseUna(header.Una))
+            {
+                windowSlid = true;
+            }
+
+            var payload = data[..(int)header.Length];
+            switch (header.Command)
+            {
+                case KcpCommand.Ack:
+                    ParseAck(header.SequenceNumber);
+                    ParseFastAck(header.SequenceNumber, header.Timestamp);
+                    sawAck = true;
+                    latestAckTs = header.Timestamp;
+                    break;
+                case KcpCommand.Push:
+                    bool repeat = true;
+                    if (KcpTime.Diff(header.SequenceNumber, unchecked(_receiveNext + _receiveWindow)) < 0)
+                    {
+                        // Duplicates below rcv_nxt are acknowledged again: the first ACK may have been lost.
+                        _ackList.Add(header.SequenceNumber, header.Timestamp);
+                        if (KcpTime.Diff(header.SequenceNumber, _receiveNext) >= 0)
+                        {
+                            repeat = ParseData(header.SequenceNumber, header.Fragment, payload);
+                        }
+                    }
+
+                    if (regular && repeat)
+                    {
+                        _counters.RepeatSegs++;
+                    }
+
+                    break;
+                case KcpCommand.WindowAsk:
+                    _probe |= KcpConstants.AskTell;
+                    break;
+                default:
+                    // WINS: the window update above is all it carries.
+                    break;
+            }
+
+            segments++;
+            data = data[(int)header.Length..];
+        }
+
+        _counters.InSegs += segments;
+
+        // One RTT sample per part, from the last ACK in it (kcp-go; ikcp.c samples every ACK).
+        if (sawAck && regular)
+        {
+            int rtt = KcpTime.Diff(now, latestAckTs);
+            if (rtt >= 0)
+            {
+                _rtt.AddSample(rtt, _interval);
+            }
+        }
+
+        if (_noCongestionWindow == 0 && KcpTime.Diff(_sendUna, previousUna) > 0)
+        {
+            GrowCongestionWindow();
+        }
+
+        if (windowSlid)
+        {
+            Flush(now, ackOnly: false);
+        }
+        else if (ackNoDelay && _ackList.Count > 0)
+        {
+            Flush(now, ackOnly: true);
+        }
+
+        return 0;
+    }
+
+    private int Reject(int code)
+    {
+        _counters.InErrors++;
+        return code;
+    }
+
+    // Drops every snd_buf entry below una and recomputes snd_una; true if anything was dropped.
+    private bool ParseUna(uint una)
+    {
+        bool dropped = false;
+        while (_sendBuffer.Count > 0 && KcpTime.Diff(una, _sendBuffer.Front.SequenceNumber) > 0)
+        {
+            _pool.Return(_sendBuffer.PopFront());
+            dropped = true;
+        }
+
+        _sendUna = _sendBuffer.Count > 0 ? _sendBuffer.Front.SequenceNumber : _sendNext;
+        return dropped;
+    }
+
+    private void ParseAck(uint sn)
+    {
+        if (KcpTime.Diff(sn, _sendUna) < 0 || KcpTime.Diff(sn, _sendNext) >= 0)
+        {
+            return;
+        }
+
+        // snd_buf holds consecutive sequence numbers from snd_una, so the entry is found by offset, not by a scan.
+        int index = (int)unchecked(sn - _sendBuffer.Front.SequenceNumber);
+        if ((uint)index < (uint)_sendBuffer.Count)
+        {
+            var segment = _sendBuffer[index];
+            if (segment.SequenceNumber == sn && !segment.Acked)
+            {
+                // Marked, not removed: removing from the middle would shift the window; una removes it later.
+                segment.Acked = true;
+                KcpSegmentPool.ReleaseBuffer(segment);
+            }
+        }
+    }
+
+    private void ParseFastAck(uint sn, uint ts)
+    {
+        if (KcpTime.Diff(sn, _sendUna) < 0 || KcpTime.Diff(sn, _sendNext) >= 0)
+        {
+            return;
+        }
+
+        for (int i = 0; i < _sendBuffer.Count; i++)
+        {
+            var segment = _sendBuffer[i];
+            if (KcpTime.Diff(sn, segment.SequenceNumber) < 0)
+            {
+                break;
+            }
+
+            // Only segments sent no later than the acknowledged one were really skipped over.
+            if (sn != segment.SequenceNumber && KcpTime.Diff(segment.Timestamp, ts) <= 0)
+            {
+                segment.FastAck++;
+            }
+        }
+    }
+
+    // Stores a PUSH in rcv_buf (sn order) unless present; returns true if it was a duplicate.
+    private bool ParseData(uint sn, byte fragment, ReadOnlySpan<byte> payload)
+    {
+        int insertAt = 0;
+        for (int i = _receiveBuffer.Count - 1; i >= 0; i--)
+        {
+            var existing = _receiveBuffer[i];
+            if (existing.SequenceNumber == sn)
+            {
+                MoveReadySegments();
+                return true;
+            }
+
+            if (KcpTime.Diff(sn, existing.SequenceNumber) > 0)
+            {
+                insertAt = i + 1;
+                break;
+            }
+        }
+
+        // Sized by the segment itself, not by Mss: peers with a larger MTU may send longer segments.
+        var segment = _pool.Rent(payload.Length);
+        payload.CopyTo(segment.Buffer);
+        segment.Length = payload.Length;
+        segment.SequenceNumber = sn;
+        segment.Fragment = fragment;
+        _receiveBuffer.Insert(insertAt, segment);
+
+        MoveReadySegments();
+        return false;
+    }
+
+    // kcp-wire.md §2.6.3: slow start below ssthresh, then roughly one segment per window of ACKs.
+    private void GrowCongestionWindow()
+    {
+        if (_cwnd >= _remoteWindow)
+        {
+            return;
+        }
+
+        uint mss = (uint)Mss;
+        unchecked
+        {
+            if (_cwnd < _ssthresh)
+            {
+                _cwnd++;
+                _incr += mss;
+            }
+            else
+            {
+                if (_incr < mss)
+                {
+                    _incr = mss;
+                }
+
+                _incr += (mss * mss / _incr) + (mss / 16);
+                if ((_cwnd + 1) * mss <= _incr)
+                {
+                    _cwnd = (_incr + mss - 1) / mss;
+                }
+            }
+
+            if (_cwnd > _remoteWindow)
+            {
+                _cwnd = _remoteWindow;
+                _incr = _remoteWindow * mss;
+            }
+        }
+    }
+}
