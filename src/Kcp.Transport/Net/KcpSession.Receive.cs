@@ -10,6 +10,7 @@ public sealed partial class KcpSession
     private ValueTask<FlushResult> _pendingInputFlush;
     private bool _receivePaused;    // the application's input pipe is full: leave data in KCP so its window closes
     private bool _inputCompleted;   // the application stopped reading: discard what arrives
+    private bool _remoteClosed;     // a close notice arrived
 
     /// <summary>
     /// Feeds one decrypted packet (raw KCP or an FEC shard) to the engine, then moves what became readable to the
@@ -58,7 +59,17 @@ public sealed partial class KcpSession
             }
 
             AfterInput(now);
+            if (!_remoteClosed)
+            {
+                return;
+            }
+
+            // The peer closed after all its data was acknowledged: hand the rest to the application, then end.
+            _receivePaused = false;
+            PumpReceive();
         }
+
+        Close(KcpCloseReason.RemoteClose, error: null);
     }
 
     /// <summary>Counts a datagram of this session that failed decryption.</summary>
@@ -78,6 +89,12 @@ public sealed partial class KcpSession
 
     private void InputKcp(ReadOnlySpan<byte> kcp, bool regular)
     {
+        if (KcpCloseNotice.Is(kcp, Conversation))
+        {
+            _remoteClosed = true;
+            return;
+        }
+
         if (_engine.Input(kcp, regular, _options.AckNoDelay, _now) < 0)
         {
             _owner.Counters.OnDropped(PacketDropReason.Malformed);

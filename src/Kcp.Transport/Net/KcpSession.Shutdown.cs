@@ -75,6 +75,19 @@ public sealed partial class KcpSession
         }
     }
 
+    /// <summary>Tells a peer of ours that the session is gone (twice: it is one unacknowledged datagram).</summary>
+    private void SendCloseNotice()
+    {
+        int header = _engine.Reserved;
+        Span<byte> datagram = stackalloc byte[header + KcpCloseNotice.Size];
+        for (int i = 0; i < 2; i++)
+        {
+            datagram.Clear();
+            KcpCloseNotice.Write(datagram.Slice(header), Conversation, KcpClock.NowMs);
+            ((Protocol.IKcpOutputSink)this).Output(datagram);
+        }
+    }
+
     /// <summary>Ends the session once: final flush, pipes completed, owner told, <see cref="Closed"/> cancelled.</summary>
     internal void Close(KcpCloseReason reason, Exception? error)
     {
@@ -91,6 +104,11 @@ public sealed partial class KcpSession
             {
                 // kcp-go sends what is queued once more on Close.
                 _engine.Flush(KcpClock.NowMs, ackOnly: false);
+            }
+
+            if (reason is KcpCloseReason.LocalClose or KcpCloseReason.Aborted or KcpCloseReason.TransportClosed)
+            {
+                SendCloseNotice();
             }
 
             _engine.Dispose();

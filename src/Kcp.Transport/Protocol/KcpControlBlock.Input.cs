@@ -157,8 +157,8 @@ internal sealed partial class KcpControlBlock
             if (segment.SequenceNumber == sn && !segment.Acked)
             {
                 // Marked, not removed: removing from the middle would shift the window; una removes it later.
+                // The data stays with the segment so its buffer is recycled with it.
                 segment.Acked = true;
-                KcpSegmentPool.ReleaseBuffer(segment);
             }
         }
     }
@@ -206,8 +206,8 @@ internal sealed partial class KcpControlBlock
             }
         }
 
-        // Sized by the segment itself, not by Mss: peers with a larger MTU may send longer segments.
-        var segment = _pool.Rent(payload.Length);
+        // At least Mss so recycled buffers fit any segment we send; more if a peer with a larger MTU sent a longer one.
+        var segment = _pool.Rent(Math.Max(payload.Length, Mss));
         payload.CopyTo(segment.Buffer);
         segment.Length = payload.Length;
         segment.SequenceNumber = sn;

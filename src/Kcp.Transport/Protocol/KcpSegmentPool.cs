@@ -3,10 +3,11 @@ using System.Buffers;
 namespace Kcp.Transport.Protocol;
 
 /// <summary>
-/// Recycles <see cref="KcpSegment"/> objects of one control block and rents their data buffers from
-/// <see cref="ArrayPool{T}.Shared"/>, so steady-state traffic allocates nothing. Data buffers go back to the shared
-/// pool as soon as a segment is released, so an idle engine holds no packet memory; only the small segment objects
-/// are kept for reuse.
+/// Recycles the <see cref="KcpSegment"/> objects of one control block together with their data buffers, so
+/// steady-state traffic allocates nothing. Buffers are rented from <see cref="ArrayPool{T}.Shared"/> only when a
+/// recycled segment's buffer is too small; they stay with the segment while it is cached, because the shared pool
+/// keeps only a few arrays per size and would allocate again once a full window of segments is outstanding.
+/// The cache never holds more segments than the engine once had in use at the same time.
 /// </summary>
 internal sealed class KcpSegmentPool
 {
@@ -27,15 +28,20 @@ internal sealed class KcpSegmentPool
             segment = new KcpSegment();
         }
 
-        // Never rent zero bytes: ArrayPool would hand out the shared empty array, which must not be returned.
-        segment.Buffer = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 1));
+        if (segment.Buffer.Length < capacity)
+        {
+            ReleaseBuffer(segment);
+
+            // Never rent zero bytes: ArrayPool would hand out the shared empty array, which must not be returned.
+            segment.Buffer = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 1));
+        }
+
         return segment;
     }
 
-    /// <summary>Gives the segment's buffer back to the shared pool and keeps the object for reuse.</summary>
+    /// <summary>Takes the segment back for reuse, keeping its buffer.</summary>
     public void Return(KcpSegment segment)
     {
-        ReleaseBuffer(segment);
         segment.Fragment = 0;
         segment.SequenceNumber = 0;
         segment.Timestamp = 0;
@@ -44,6 +50,7 @@ internal sealed class KcpSegmentPool
         segment.ResendAt = 0;
         segment.FastAck = 0;
         segment.Acked = false;
+        segment.Length = 0;
 
         if (_count == _free.Length)
         {
@@ -53,8 +60,19 @@ internal sealed class KcpSegmentPool
         _free[_count++] = segment;
     }
 
-    /// <summary>Returns only the data buffer (kcp-go frees the data of a selectively acked segment early).</summary>
-    public static void ReleaseBuffer(KcpSegment segment)
+    /// <summary>Gives every cached buffer back to the shared pool and drops the cached segments.</summary>
+    public void Clear()
+    {
+        for (int i = 0; i < _count; i++)
+        {
+            ReleaseBuffer(_free[i]);
+            _free[i] = null!;
+        }
+
+        _count = 0;
+    }
+
+    private static void ReleaseBuffer(KcpSegment segment)
     {
         if (segment.Buffer.Length != 0)
         {
@@ -63,12 +81,5 @@ internal sealed class KcpSegmentPool
         }
 
         segment.Length = 0;
-    }
-
-    /// <summary>Drops the cached segment objects.</summary>
-    public void Clear()
-    {
-        Array.Clear(_free, 0, _count);
-        _count = 0;
     }
 }

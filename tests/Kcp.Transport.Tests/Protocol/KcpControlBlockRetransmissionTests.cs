@@ -18,7 +18,7 @@ public sealed class KcpControlBlockRetransmissionTests
     private List<uint> PushTimes(KcpControlBlock kcp, uint sn, uint from, uint to)
     {
         var times = new List<uint>();
-        for (uint now = from; now <= to; now++)
+        for (uint now = from; now != to + 1; now++)
         {
             kcp.Flush(now, ackOnly: false);
             if (_sink.Drain().Any(s => s.Command == KcpCommand.Push && s.Sn == sn))
@@ -41,6 +41,19 @@ public sealed class KcpControlBlockRetransmissionTests
         Assert.Equal([0u, 200u, 600u, 1200u], times); // gaps rto, 2·rto, 3·rto
         Assert.Equal(3, kcp.Counters.LostSegs);
         Assert.Equal(3, kcp.Counters.RetransSegs);
+    }
+
+    [Fact]
+    public void Flush_TimeoutsAcrossClockWrap_StillBackOffLinearly()
+    {
+        using var kcp = NewSender(nodelay: 0, resend: 0);
+        kcp.Send([1]);
+        uint start = uint.MaxValue - 300;
+
+        var times = PushTimes(kcp, 0, start, start + 1300);
+
+        Assert.Equal([start, start + 200, start + 600, start + 1200], times);
+        Assert.True(start + 1200 < start, "the schedule must actually cross 2^32");
     }
 
     [Fact]

@@ -23,7 +23,9 @@ internal sealed class SimulatedLink : IDisposable
         _toA = new Direction(this, random);
         A = new KcpControlBlock(conv, _toB);
         B = new KcpControlBlock(conv, _toA);
+        _toB.Source = A;
         _toB.Target = B;
+        _toA.Source = B;
         _toA.Target = A;
     }
 
@@ -92,6 +94,8 @@ internal sealed class SimulatedLink : IDisposable
             _random = random;
         }
 
+        public KcpControlBlock Source { get; set; } = null!;
+
         public KcpControlBlock Target { get; set; } = null!;
 
         public long Sent { get; private set; }
@@ -113,7 +117,7 @@ internal sealed class SimulatedLink : IDisposable
         {
             Sent++;
             LargestDatagram = Math.Max(LargestDatagram, datagram.Length);
-            CountControlSegments(datagram[_link.A.Reserved..]);
+            CountControlSegments(datagram[Source.Reserved..]);
             if (Blackhole || IsLost())
             {
                 Dropped++;
