@@ -2,6 +2,7 @@ using ChatHubSample;
 using ChatHubSample.Client;
 using ChatHubSample.Stats;
 using Kcp.AspNetCore;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.SignalR;
 
 // `ChatHub client ...` runs the console client (or the bots) instead of the server.
