@@ -1,3 +1,4 @@
+using System.Text;
 using Kcp.AspNetCore;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -5,7 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 namespace ChatHubSample;
 
 /// <summary>Tells the person who started the server where to point a browser and the console client.</summary>
-internal static class ServerBanner
+internal static partial class ServerBanner
 {
     public static void Print(WebApplication app)
     {
@@ -14,20 +15,25 @@ internal static class ServerBanner
         var kcpEndPoints = app.Services.GetRequiredService<KcpTransportFactory>().BoundEndPoints;
         string kcpAddress = kcpEndPoints.Count > 0 ? kcpEndPoints[0].IPEndPoint.ToString() : $"{kcp.Address}:{kcp.Port}";
 
-        Console.WriteLine();
-        Console.WriteLine("ChatHub is running.");
-        Console.WriteLine($"  KCP hub (UDP):  {kcpAddress}  crypt={kcp.Crypt} fec={kcp.DataShards}/{kcp.ParityShards} preset={kcp.Preset}");
+        var text = new StringBuilder();
+        text.AppendLine("ChatHub is running.");
+        text.AppendLine($"  KCP hub (UDP):  {kcpAddress}  crypt={kcp.Crypt} fec={kcp.DataShards}/{kcp.ParityShards} preset={kcp.Preset}");
         foreach (string address in addresses)
         {
             // Kestrel lists the KCP endpoint as an http:// address too; only the TCP one serves the page.
             if (!address.Contains(kcpAddress, StringComparison.Ordinal) && !address.Contains("kcp", StringComparison.OrdinalIgnoreCase))
             {
-                Console.WriteLine($"  Web page:       {address}/   (WebSocket hub at {address}{ChatHub.Path}, stats at {address}/api/kcp-stats)");
+                text.AppendLine($"  Web page:       {address}/   (WebSocket hub at {address}{ChatHub.Path}, stats at {address}/api/kcp-stats)");
             }
         }
 
-        Console.WriteLine($"  Console client: dotnet run --project samples/ChatHub -- client --name alice --server {kcpAddress}");
-        Console.WriteLine($"  Load test:      dotnet run --project samples/ChatHub -- client --bots 20 --server {kcpAddress}");
-        Console.WriteLine();
+        text.AppendLine($"  Console client: dotnet run --project samples/ChatHub -- client --name alice --server {kcpAddress}");
+        text.Append($"  Load test:      dotnet run --project samples/ChatHub -- client --bots 20 --server {kcpAddress}");
+
+        // Through the logger, not Console, so the banner does not interleave with the start-up log lines.
+        LogBanner(app.Logger, text.ToString());
     }
+
+    [LoggerMessage(1, LogLevel.Information, "{Banner}", EventName = "ChatHubStarted")]
+    private static partial void LogBanner(ILogger logger, string banner);
 }
