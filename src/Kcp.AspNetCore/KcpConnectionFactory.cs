@@ -14,7 +14,7 @@ namespace Kcp.AspNetCore;
 /// ClientBuilder or any <see cref="IConnectionFactory"/> consumer). Each connection has its own UDP socket;
 /// disposing the connection closes both. Disposing the factory closes every connection it opened that is still open.
 /// </summary>
-public sealed class KcpConnectionFactory : IConnectionFactory, IAsyncDisposable
+public sealed class KcpConnectionFactory : IConnectionFactory, IAsyncDisposable, IDisposable
 {
     private readonly KcpOptions _options;
     private readonly ILoggerFactory? _loggerFactory;
@@ -79,6 +79,24 @@ public sealed class KcpConnectionFactory : IConnectionFactory, IAsyncDisposable
         foreach (KcpConnectionContext connection in _connections.Keys)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Synchronous disposal (for containers disposed synchronously): aborts every connection still open instead of
+    /// waiting for the peer's acknowledgements.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        foreach (KcpConnectionContext connection in _connections.Keys)
+        {
+            connection.Abort(new ConnectionAbortedException("The KCP connection factory was disposed."));
+            _ = connection.DisposeAsync().AsTask();
         }
     }
 }

@@ -16,7 +16,8 @@ namespace Kcp.AspNetCore;
 /// </summary>
 public sealed class KcpTransportFactory : IConnectionListenerFactory, IConnectionListenerFactorySelector, IAsyncDisposable, IDisposable
 {
-    private readonly KcpTransportOptions _options;
+    // Read at bind time, not here: Kestrel is created while the app is built, before ValidateOnStart reports errors.
+    private readonly IOptions<KcpTransportOptions> _options;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly MemoryPool<byte> _memoryPool;
@@ -32,7 +33,7 @@ public sealed class KcpTransportFactory : IConnectionListenerFactory, IConnectio
         IMemoryPoolFactory<byte>? memoryPoolFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _options = options.Value;
+        _options = options;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger(KcpAspNetCoreLog.Category);
         if (memoryPoolFactory is not null)
@@ -118,7 +119,7 @@ public sealed class KcpTransportFactory : IConnectionListenerFactory, IConnectio
             throw new NotSupportedException($"The KCP transport binds only {nameof(KcpEndPoint)}s, not {endpoint.GetType().Name} '{endpoint}'.");
         }
 
-        KcpOptions options = kcpEndPoint.Options ?? _options.Defaults;
+        KcpOptions options = kcpEndPoint.Options ?? _options.Value.Defaults;
         IReadOnlyList<string> errors = options.GetValidationErrors();
         if (errors.Count > 0)
         {

@@ -1,0 +1,174 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace Kcp.AspNetCore.Tests;
+
+/// <summary>A minimal API app served by Kestrel over KCP (HTTP/1.1) and TCP at once, called by HttpClient.</summary>
+public sealed class HttpOverKcpTests : IAsyncLifetime
+{
+    private const int LargeBody = 10 * 1024 * 1024;
+    private readonly ConcurrentDictionary<string, int> _connectionsSeen = new();
+    private TaskCompletionSource _allArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _concurrentArrivals;
+    private int _concurrentTarget = int.MaxValue;
+    private KcpTestHost _host = null!;
+
+    public async Task InitializeAsync()
+    {
+        _host = await KcpTestHost.StartAsync(mapApp: app =>
+        {
+            app.MapGet("/hello", (HttpContext context) =>
+            {
+                _connectionsSeen.AddOrUpdate(context.Connection.Id, 1, (_, n) => n + 1);
+                return "hello " + context.Connection.RemoteIpAddress;
+            });
+            app.MapPost("/echo", async (HttpContext context) =>
+            {
+                context.Response.ContentType = "application/octet-stream";
+                await context.Request.Body.CopyToAsync(context.Response.Body);
+            });
+            app.MapPost("/echo-buffered", async (HttpContext context) =>
+            {
+                // Reads the whole body before answering: HTTP/1.1 clients send the request body before they read the
+                // response, so a streaming echo of a body larger than the buffers on the way deadlocks on TCP too.
+                using var body = new MemoryStream();
+                await context.Request.Body.CopyToAsync(body);
+                context.Response.ContentType = "application/octet-stream";
+                context.Response.ContentLength = body.Length;
+                await context.Response.Body.WriteAsync(body.GetBuffer().AsMemory(0, (int)body.Length));
+            });
+            app.MapGet("/bytes/{count:int}", async (int count, HttpContext context) =>
+            {
+                context.Response.ContentLength = count;
+                byte[] chunk = new byte[64 * 1024];
+                for (int sent = 0; sent < count; sent += chunk.Length)
+                {
+                    int n = Math.Min(chunk.Length, count - sent);
+                    for (int i = 0; i < n; i++)
+                    {
+                        chunk[i] = (byte)(sent + i);
+                    }
+
+                    await context.Response.Body.WriteAsync(chunk.AsMemory(0, n));
+                }
+            });
+            app.MapGet("/together", async (HttpContext context) =>
+            {
+                // Answers only once every expected request is in flight, which needs that many connections.
+                _connectionsSeen.TryAdd(context.Connection.Id, 1);
+                if (Interlocked.Increment(ref _concurrentArrivals) >= _concurrentTarget)
+                {
+                    _allArrived.TrySetResult();
+                }
+
+                await _allArrived.Task.WaitAsync(TestTimeouts.Default);
+                return context.Connection.Id;
+            });
+        });
+    }
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    private HttpClient CreateKcpClient(int maxConnections = 1)
+    {
+        var handler = KcpHttpHandler.Create(_host.KcpEndPoint);
+        handler.MaxConnectionsPerServer = maxConnections;
+        return new HttpClient(handler) { BaseAddress = new Uri("http://kcp.test/"), Timeout = TestTimeouts.Default };
+    }
+
+    [Fact]
+    public async Task Get_OverKcp_ReturnsTheResponseAndSeesALoopbackPeer()
+    {
+        using HttpClient client = CreateKcpClient();
+
+        string body = await client.GetStringAsync("hello").DefaultTimeout();
+
+        Assert.Equal("hello 127.0.0.1", body);
+    }
+
+    [Fact]
+    public async Task Post_SmallBody_IsEchoed()
+    {
+        using HttpClient client = CreateKcpClient();
+
+        using HttpResponseMessage response = await client.PostAsync("echo", new StringContent("ping over kcp")).DefaultTimeout();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("ping over kcp", await response.Content.ReadAsStringAsync().DefaultTimeout());
+    }
+
+    [Fact]
+    public async Task Post_TenMegabytesBothWays_ArrivesIntact()
+    {
+        using HttpClient client = CreateKcpClient();
+        byte[] payload = RandomNumberGenerator.GetBytes(LargeBody);
+
+        using HttpResponseMessage response = await client.PostAsync("echo-buffered", new ByteArrayContent(payload)).DefaultTimeout();
+        byte[] echoed = await response.Content.ReadAsByteArrayAsync().DefaultTimeout();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(payload.Length, echoed.Length);
+        Assert.True(payload.AsSpan().SequenceEqual(echoed), "The echoed body differs from the one sent.");
+    }
+
+    [Fact]
+    public async Task Get_TenMegabyteDownload_ArrivesIntact()
+    {
+        using HttpClient client = CreateKcpClient();
+
+        byte[] body = await client.GetByteArrayAsync($"bytes/{LargeBody}").DefaultTimeout();
+
+        Assert.Equal(LargeBody, body.Length);
+        for (int i = 0; i < body.Length; i++)
+        {
+            if (body[i] != (byte)i)
+            {
+                Assert.Fail($"Byte {i} is {body[i]}, expected {(byte)i}.");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Get_ManyRequests_ReuseOneKeptAliveConnection()
+    {
+        using HttpClient client = CreateKcpClient();
+
+        for (int i = 0; i < 50; i++)
+        {
+            Assert.StartsWith("hello", await client.GetStringAsync("hello").DefaultTimeout(), StringComparison.Ordinal);
+        }
+
+        KeyValuePair<string, int> connection = Assert.Single(_connectionsSeen);
+        Assert.Equal(50, connection.Value);
+    }
+
+    [Fact]
+    public async Task Get_EightConcurrentRequests_UseEightConnections()
+    {
+        const int Connections = 8;
+        _concurrentTarget = Connections;
+        using HttpClient client = CreateKcpClient(maxConnections: Connections);
+
+        string[] ids = await Task.WhenAll(Enumerable.Range(0, Connections).Select(_ => client.GetStringAsync("together"))).DefaultTimeout();
+
+        Assert.Equal(Connections, ids.Distinct().Count());
+        Assert.Equal(Connections, _host.Factory.GetActiveSessions().Count);
+    }
+
+    [Fact]
+    public async Task Get_TcpEndPoint_KeepsWorkingNextToKcp()
+    {
+        using var tcp = new HttpClient { BaseAddress = _host.TcpAddress, Timeout = TestTimeouts.Default };
+        using HttpClient kcp = CreateKcpClient();
+
+        string overTcp = await tcp.GetStringAsync("hello").DefaultTimeout();
+        string overKcp = await kcp.GetStringAsync("hello").DefaultTimeout();
+
+        Assert.Equal("hello 127.0.0.1", overTcp);
+        Assert.Equal(overTcp, overKcp);
+        Assert.Equal(2, _connectionsSeen.Count);
+    }
+}
