@@ -1,0 +1,85 @@
+using System.Net;
+
+namespace ChatHubSample.Client;
+
+/// <summary>Command line of the client mode: <c>client [--name N] [--server host:port] [--bots N] [--interval ms]</c>.</summary>
+internal sealed class ChatClientArguments
+{
+    public string Name { get; private set; } = Environment.UserName;
+
+    /// <summary>The KCP endpoint of the server; null means the address and port of the "Kcp" configuration section.</summary>
+    public IPEndPoint? Server { get; private set; }
+
+    /// <summary>Number of bot clients; 0 runs the interactive client.</summary>
+    public int Bots { get; private set; }
+
+    /// <summary>Milliseconds between two messages of one bot.</summary>
+    public int IntervalMs { get; private set; } = 1000;
+
+    /// <summary>Parses the arguments; returns false with an error message when they are invalid.</summary>
+    public static bool TryParse(string[] args, out ChatClientArguments parsed, out string? error)
+    {
+        parsed = new ChatClientArguments();
+        error = null;
+        for (int i = 0; i < args.Length; i++)
+        {
+            string option = args[i];
+            if (option is "-h" or "--help")
+            {
+                error = string.Empty;
+                return false;
+            }
+
+            if (i + 1 >= args.Length)
+            {
+                error = $"Missing value after {option}.";
+                return false;
+            }
+
+            string value = args[++i];
+            switch (option)
+            {
+                case "--name":
+                    parsed.Name = value;
+                    break;
+                case "--server":
+                    if (!IPEndPoint.TryParse(value, out IPEndPoint? server) || server.Port == 0)
+                    {
+                        error = $"--server expects address:port (was '{value}').";
+                        return false;
+                    }
+
+                    parsed.Server = server;
+                    break;
+                case "--bots":
+                    if (!int.TryParse(value, out int bots) || bots < 1)
+                    {
+                        error = $"--bots expects a positive number (was '{value}').";
+                        return false;
+                    }
+
+                    parsed.Bots = bots;
+                    break;
+                case "--interval":
+                    if (!int.TryParse(value, out int interval) || interval < 10)
+                    {
+                        error = $"--interval expects milliseconds >= 10 (was '{value}').";
+                        return false;
+                    }
+
+                    parsed.IntervalMs = interval;
+                    break;
+                default:
+                    error = $"Unknown option {option}.";
+                    return false;
+            }
+        }
+
+        return true;
+    }
+
+    public const string Usage =
+        "usage: ChatHub client [--name NAME] [--server ADDRESS:PORT] [--bots N] [--interval MS]\n" +
+        "  interactive: type a line to broadcast it; /join G, /leave G, /g G TEXT (to a group), /quit\n" +
+        "  --bots N: N bot clients each sending a message every --interval ms (default 1000); Ctrl+C stops";
+}

@@ -1,0 +1,68 @@
+// The chat panel: joins the hub over WebSockets and shows messages from WebSocket and KCP clients alike.
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const nameBox = $("name");
+  nameBox.value = localStorage.getItem("chat-name") || `web-${Math.floor(Math.random() * 1000)}`;
+  nameBox.addEventListener("change", () => localStorage.setItem("chat-name", nameBox.value));
+
+  const list = $("messages");
+  function add(text, via, cssClass) {
+    const item = document.createElement("li");
+    if (via) {
+      const badge = document.createElement("span");
+      badge.className = `via ${via}`;
+      badge.textContent = via;
+      item.appendChild(badge);
+    }
+    if (cssClass) item.className = cssClass;
+    item.appendChild(document.createTextNode(text));
+    list.appendChild(item);
+    while (list.children.length > 500) list.removeChild(list.firstChild);
+    list.scrollTop = list.scrollHeight;
+  }
+
+  const status = $("status");
+  function setStatus(text, online) {
+    status.textContent = text;
+    status.classList.toggle("online", online);
+  }
+
+  const hub = new MiniHubConnection("/chat");
+  hub.on("ReceiveMessage", (user, message, via) => add(`${user}: ${message}`, via));
+  hub.on("ReceiveGroupMessage", (group, user, message, via) => add(`#${group} ${user}: ${message}`, via));
+  hub.on("JoinedGroup", (group, user) => add(`${user} joined #${group}`, null, "system"));
+
+  async function connect() {
+    setStatus("connecting…", false);
+    try {
+      await hub.start();
+      setStatus("online (WebSocket)", true);
+    } catch (e) {
+      setStatus(`offline: ${e.message}; retrying`, false);
+      setTimeout(connect, 2000);
+    }
+  }
+  hub.onclose = (reason) => {
+    setStatus(`disconnected${reason ? ": " + reason : ""}; reconnecting`, false);
+    setTimeout(connect, 1000);
+  };
+
+  $("join").addEventListener("click", () => hub.invoke("JoinGroup", $("group").value, nameBox.value).catch((e) => add(e.message, null, "system")));
+  $("leave").addEventListener("click", () => hub.invoke("LeaveGroup", $("group").value)
+    .then(() => add(`left #${$("group").value}`, null, "system"))
+    .catch((e) => add(e.message, null, "system")));
+  $("send-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const box = $("message");
+    const text = box.value.trim();
+    if (!text) return;
+    const call = $("to-group").checked
+      ? hub.invoke("SendToGroup", $("group").value, nameBox.value, text)
+      : hub.invoke("Send", nameBox.value, text);
+    call.then(() => { box.value = ""; }).catch((err) => add(`not sent: ${err.message}`, null, "system"));
+  });
+
+  connect();
+})();
