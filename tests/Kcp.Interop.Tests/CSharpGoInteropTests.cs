@@ -9,8 +9,8 @@ namespace Kcp.Interop.Tests;
 /// <summary>
 /// Our C# sessions against kcp-go 5.6.1 (tests/GoPeer) in both directions: C# dials a Go listener and a Go dialer
 /// reaches a C# listener, in echo, sink and source modes, 1 MiB and 16 MiB, kcptun's default (fast) and fast3
-/// presets, stream mode on and off. Every payload is the deterministic test stream, checked byte by byte and by SHA-256
-/// on both ends.
+/// presets, stream mode on and off; plus every kcptun cipher with and without FEC 10/3 (echo, 1 MiB). Every payload is
+/// the deterministic test stream, checked byte by byte and by SHA-256 on both ends.
 /// </summary>
 public sealed class CSharpGoInteropTests
 {
@@ -96,8 +96,7 @@ public sealed class CSharpGoInteropTests
         // Act
         await using GoPeer dialer = GoPeer.Start(
             ["dial", listener.LocalEndPoint.ToString(), .. GoFlags(preset, streamMode), "--mode", mode, "--bytes", Bytes(bytes), "--timeout", PeerTimeout]);
-        KcpSession? session = await listener.AcceptAsync(cts.Token);
-        Assert.NotNull(session);
+        KcpSession session = await AcceptAsync(listener, dialer, cts.Token);
         await using (session)
         {
             string local = mode switch
@@ -117,6 +116,96 @@ public sealed class CSharpGoInteropTests
             Assert.Equal(0, exit);
             Assert.Equal(bytes, result.GetProperty("bytes").GetInt64());
             Assert.Equal(expected, result.GetProperty("sha256").GetString());
+        }
+    }
+
+    public static TheoryData<string, int, int> CipherAndFec()
+    {
+        var data = new TheoryData<string, int, int>();
+        foreach (string crypt in new[] { "aes", "aes-128", "aes-192", "salsa20", "blowfish", "twofish", "cast5", "3des", "tea", "xtea", "xor", "sm4", "none", "null" })
+        {
+            data.Add(crypt, 0, 0);
+            data.Add(crypt, 10, 3);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(CipherAndFec))]
+    public async Task CSharpDial_GoListenWithCipherAndFec_EchoesTheStream(string crypt, int dataShards, int parityShards)
+    {
+        // Arrange
+        using var cts = new CancellationTokenSource(RunBound);
+        await using GoPeer listener = await GoPeer.ListenAsync([.. CryptFlags(crypt, dataShards, parityShards), "--mode", "echo", "--bytes", Bytes(OneMiB), "--timeout", PeerTimeout]);
+        string expected = TestStream.Sha256Hex(OneMiB);
+
+        // Act
+        KcpSession session = await KcpClient.ConnectAsync(listener.ListenEndPoint!, CryptOptions(crypt, dataShards, parityShards), loggerFactory: null, cts.Token);
+        await using (session)
+        {
+            Task<string> send = PipeTransfer.SendAsync(session.Output, OneMiB, cts.Token);
+            string echoed = await PipeTransfer.ReceiveAndVerifyAsync(session.Input, OneMiB, cts.Token);
+            await send;
+            JsonElement remote = await listener.WaitForJsonAsync(e => GoPeer.Event(e) == "session", GoPeer.DefaultWait);
+
+            // Assert
+            Assert.Equal(expected, echoed);
+            Assert.True(remote.GetProperty("ok").GetBoolean(), listener.Describe());
+            Assert.Equal(expected, remote.GetProperty("sha256").GetString());
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(CipherAndFec))]
+    public async Task GoDial_CSharpListenWithCipherAndFec_EchoesTheStream(string crypt, int dataShards, int parityShards)
+    {
+        // Arrange
+        using var cts = new CancellationTokenSource(RunBound);
+        await using KcpListener listener = KcpListener.Bind(new IPEndPoint(IPAddress.Loopback, 0), CryptOptions(crypt, dataShards, parityShards));
+        string expected = TestStream.Sha256Hex(OneMiB);
+
+        // Act
+        await using GoPeer dialer = GoPeer.Start(
+            ["dial", listener.LocalEndPoint.ToString(), .. CryptFlags(crypt, dataShards, parityShards), "--mode", "echo", "--bytes", Bytes(OneMiB), "--timeout", PeerTimeout]);
+        KcpSession session = await AcceptAsync(listener, dialer, cts.Token);
+        await using (session)
+        {
+            string received = await PipeTransfer.ReceiveAndVerifyAsync(session.Input, OneMiB, cts.Token, echo: session.Output);
+            JsonElement result = await dialer.WaitForJsonAsync(e => GoPeer.Event(e) is null, GoPeer.DefaultWait);
+
+            // Assert
+            Assert.Equal(expected, received);
+            Assert.True(result.GetProperty("ok").GetBoolean(), dialer.Describe());
+            Assert.Equal(expected, result.GetProperty("sha256").GetString());
+        }
+    }
+
+    private static KcpOptions CryptOptions(string crypt, int dataShards, int parityShards) => new()
+    {
+        Crypt = crypt,
+        Key = "it's a secrect", // kcptun's default --key, which kcp-go-peer also uses
+        DataShards = dataShards,
+        ParityShards = parityShards,
+    };
+
+    private static string[] CryptFlags(string crypt, int dataShards, int parityShards) =>
+    [
+        "--crypt", crypt, "--datashard", Bytes(dataShards), "--parityshard", Bytes(parityShards),
+    ];
+
+    private static async Task<KcpSession> AcceptAsync(KcpListener listener, GoPeer dialer, CancellationToken cancellationToken)
+    {
+        using var accept = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        accept.CancelAfter(GoPeer.DefaultWait);
+        try
+        {
+            return await listener.AcceptAsync(accept.Token)
+                ?? throw new InvalidOperationException($"The listener stopped accepting. {dialer.Describe()}");
+        }
+        catch (OperationCanceledException) when (accept.IsCancellationRequested)
+        {
+            throw new TimeoutException($"No session from kcp-go within {GoPeer.DefaultWait}. {dialer.Describe()}");
         }
     }
 
