@@ -168,8 +168,7 @@ namespace KcpCat
             var results = await Task.WhenAll(runs);
             double seconds = clock.Elapsed.TotalSeconds;
             bool ok = Array.TrueForAll(results, r => r.Ok);
-            long total = bytes * a.Sessions;
-            Output.Line(Output.Result(total, seconds, results[0].Sha, ok, error: ok ? null : "mismatch"));
+            Output.Line(Output.Result(bytes, seconds, results[0].Sha, ok, error: ok ? null : "mismatch", a.Sessions));
             return ok ? 0 : 1;
         }
 
@@ -189,6 +188,8 @@ namespace KcpCat
                     await session.CloseAsync(cancellationToken); // returns once the peer acknowledged everything
                     return (true, Convert.ToHexStringLower(sha.GetHashAndReset()));
                 default:
+                    // KCP has no handshake: one throw-away byte makes the listener see (accept) this session.
+                    await session.Output.WriteAsync(new byte[1], cancellationToken);
                     bool received = await Transfer.ReceiveAndVerifyAsync(session.Input, bytes, sha, cancellationToken);
                     return (received, Convert.ToHexStringLower(sha.GetHashAndReset()));
             }
@@ -319,13 +320,14 @@ namespace KcpCat
             Console.Out.Flush();
         }
 
-        public static string Result(long bytes, double seconds, string sha, bool ok, string? error)
+        /// <summary>The dialer's result line; <paramref name="bytes"/> is per session, mbps counts all sessions.</summary>
+        public static string Result(long bytes, double seconds, string sha, bool ok, string? error, int sessions = 1)
         {
-            double mbps = seconds > 0 ? bytes * 8 / seconds / 1e6 : 0;
+            double mbps = seconds > 0 ? bytes * sessions * 8 / seconds / 1e6 : 0;
             string s = seconds.ToString("0.000", CultureInfo.InvariantCulture);
             string m = mbps.ToString("0.00", CultureInfo.InvariantCulture);
             string err = error is null ? string.Empty : $",\"error\":\"{error}\"";
-            return $$"""{"bytes":{{bytes}},"seconds":{{s}},"mbps":{{m}},"sha256":"{{sha}}","ok":{{(ok ? "true" : "false")}}{{err}}}""";
+            return $$"""{"bytes":{{bytes}},"sessions":{{sessions}},"seconds":{{s}},"mbps":{{m}},"sha256":"{{sha}}","ok":{{(ok ? "true" : "false")}}{{err}}}""";
         }
     }
 }
