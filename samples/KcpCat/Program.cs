@@ -59,7 +59,7 @@ namespace KcpCat
                     "echo" => EchoAsync(session, cancellationToken),
                     "sink" => SinkAsync(session, a.Bytes, cancellationToken),
                     "source" => SourceAsync(session, a.Bytes, cancellationToken),
-                    _ => Pipe.RunAsync(session, cancellationToken),
+                    _ => Netcat.RunAsync(session, cancellationToken),
                 };
                 sessions.Add(serve);
                 if (a.Mode is null)
@@ -153,7 +153,7 @@ namespace KcpCat
             if (a.Mode is null)
             {
                 await using KcpSession session = await KcpClient.ConnectAsync(a.EndPoint, a.Options, cancellationToken: cancellationToken);
-                await Pipe.RunAsync(session, cancellationToken);
+                await Netcat.RunAsync(session, cancellationToken);
                 return 0;
             }
 
@@ -264,7 +264,7 @@ namespace KcpCat
     }
 
     /// <summary>netcat behaviour: stdin to the peer, the peer to stdout.</summary>
-    internal static class Pipe
+    internal static class Netcat
     {
         public static async Task RunAsync(KcpSession session, CancellationToken cancellationToken)
         {

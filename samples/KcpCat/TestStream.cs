@@ -1,28 +1,60 @@
+using System.Security.Cryptography;
+
 namespace KcpCat;
 
 /// <summary>
-/// The deterministic byte stream kcpcat and the Go peer send in their benchmark modes: splitmix64 seeded with 1,
-/// each 64-bit output written little-endian. Both sides can generate and check it without sharing data.
+/// The deterministic payload kcpcat and the Go peer (tests/GoPeer/stream.go) generate on their own: splitmix64 seeded
+/// with 1, every 64-bit output written little-endian, concatenated and truncated. Generating it on both ends lets a
+/// transfer be verified without shipping a reference copy.
 /// </summary>
 internal sealed class TestStream
 {
     private ulong _state = 1;
     private ulong _word;
-    private int _wordOffset = 8;
+    private int _used = sizeof(ulong); // bytes of _word already handed out; 8 means "draw the next word"
 
-    /// <summary>Writes the next bytes of the stream into <paramref name="destination"/>.</summary>
+    /// <summary>Bytes produced so far.</summary>
+    public long Position { get; private set; }
+
+    /// <summary>Writes the next <c>destination.Length</c> bytes of the stream.</summary>
     public void Fill(Span<byte> destination)
     {
+        Position += destination.Length;
         for (int i = 0; i < destination.Length; i++)
         {
-            if (_wordOffset == 8)
+            if (_used == sizeof(ulong))
             {
                 _word = Next();
-                _wordOffset = 0;
+                _used = 0;
             }
 
-            destination[i] = (byte)(_word >> (8 * _wordOffset++));
+            destination[i] = (byte)(_word >> (8 * _used++));
         }
+    }
+
+    /// <summary>The first <paramref name="length"/> bytes of the stream.</summary>
+    public static byte[] Create(int length)
+    {
+        var bytes = new byte[length];
+        new TestStream().Fill(bytes);
+        return bytes;
+    }
+
+    /// <summary>Lower-case hex SHA-256 of the first <paramref name="length"/> bytes, as the peers print it.</summary>
+    public static string Sha256Hex(long length)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var stream = new TestStream();
+        var chunk = new byte[64 * 1024];
+        for (long left = length; left > 0;)
+        {
+            int n = (int)Math.Min(chunk.Length, left);
+            stream.Fill(chunk.AsSpan(0, n));
+            hash.AppendData(chunk, 0, n);
+            left -= n;
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     private ulong Next()

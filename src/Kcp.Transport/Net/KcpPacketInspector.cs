@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using Kcp.Transport.Fec;
+using Kcp.Transport.Protocol;
 
 namespace Kcp.Transport;
 
@@ -8,17 +10,13 @@ namespace Kcp.Transport;
 /// </summary>
 internal static class KcpPacketInspector
 {
-    public const int KcpHeaderSize = 24;
-    public const ushort FecTypeData = 0xF1;
-    public const ushort FecTypeParity = 0xF2;
-    private const byte CmdPush = 81;
-    private const byte CmdWins = 84;
+    public const int KcpHeaderSize = KcpSegmentHeader.Size;
 
     /// <summary>True when the uint16 at offset 4 marks an FEC data or parity shard (it can never be a KCP cmd/frg pair).</summary>
     public static bool IsFec(ReadOnlySpan<byte> packet, out ushort type)
     {
-        type = BinaryPrimitives.ReadUInt16LittleEndian(packet.Slice(4));
-        return type is FecTypeData or FecTypeParity;
+        type = FecPacket.ReadType(packet);
+        return type is FecPacket.TypeData or FecPacket.TypeParity;
     }
 
     /// <summary>The KCP part of a packet, if it carries one: a raw packet, or an FEC data shard's payload.</summary>
@@ -31,12 +29,12 @@ internal static class KcpPacketInspector
         }
 
         kcp = default;
-        if (type != FecTypeData || packet.Length < 8 + KcpHeaderSize)
+        if (type != FecPacket.TypeData || packet.Length < FecPacket.HeaderSizePlus2 + KcpHeaderSize)
         {
             return false;
         }
 
-        kcp = packet.Slice(8);
+        kcp = packet.Slice(FecPacket.HeaderSizePlus2);
         return true;
     }
 
@@ -60,13 +58,13 @@ internal static class KcpPacketInspector
         {
             byte cmd = kcp[4];
             uint length = BinaryPrimitives.ReadUInt32LittleEndian(kcp.Slice(20));
-            if (BinaryPrimitives.ReadUInt32LittleEndian(kcp) != conv || cmd is < CmdPush or > CmdWins
+            if (BinaryPrimitives.ReadUInt32LittleEndian(kcp) != conv || !KcpCommand.IsValid(cmd)
                 || length > (uint)(kcp.Length - KcpHeaderSize))
             {
                 return false;
             }
 
-            hasPush |= cmd == CmdPush;
+            hasPush |= cmd == KcpCommand.Push;
             kcp = kcp.Slice(KcpHeaderSize + (int)length);
         }
 

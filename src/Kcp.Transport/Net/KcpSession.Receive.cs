@@ -38,7 +38,7 @@ public sealed partial class KcpSession
                 }
 
                 // Data shards reach KCP at once; the decoder only adds what it rebuilds (upstream kcp-go order).
-                if (type == KcpPacketInspector.FecTypeData)
+                if (type == Fec.FecPacket.TypeData)
                 {
                     InputKcp(packet.Slice(PacketLayout.FecHeaderSizePlus2), regular: true);
                 }

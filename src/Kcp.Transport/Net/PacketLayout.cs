@@ -9,10 +9,10 @@ internal static class PacketLayout
     public const int CryptHeaderSize = 20;
 
     /// <summary>FEC seqid (4), type (2) and the data shard's size field (2).</summary>
-    public const int FecHeaderSizePlus2 = 8;
+    public const int FecHeaderSizePlus2 = Fec.FecPacket.HeaderSizePlus2;
 
     /// <summary>kcp-go's receive buffer size; longer datagrams never reach a kcp-go peer intact.</summary>
-    public const int MaxDatagramSize = 1500;
+    public const int MaxDatagramSize = Fec.FecPacket.MaxDatagramSize;
 
     public static int CryptHeader(string crypt) => crypt == "null" ? 0 : CryptHeaderSize;
 
