@@ -15,6 +15,12 @@ internal static class KcpPacketInspector
     /// <summary>True when the uint16 at offset 4 marks an FEC data or parity shard (it can never be a KCP cmd/frg pair).</summary>
     public static bool IsFec(ReadOnlySpan<byte> packet, out ushort type)
     {
+        if (packet.Length < FecPacket.HeaderSize)
+        {
+            type = 0;
+            return false;
+        }
+
         type = FecPacket.ReadType(packet);
         return type is FecPacket.TypeData or FecPacket.TypeParity;
     }
