@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Kcp.Transport;
+using Kcp.Transport.Tests.Support;
 
 namespace KcpCat;
 
@@ -15,8 +16,20 @@ internal sealed class CatArguments
     public TimeSpan Timeout { get; private set; } = TimeSpan.FromSeconds(60);
     public KcpOptions Options { get; } = new();
 
+    /// <summary>relay: where to forward to (the verb's address is where the relay listens).</summary>
+    public IPEndPoint? RelayTarget { get; private init; }
+
+    /// <summary>relay: the faults to inject.</summary>
+    public RelayFaults Faults { get; private set; } = new();
+
+    /// <summary>relay: the seed that makes a fault pattern reproducible.</summary>
+    public int Seed { get; private set; } = 1;
+
     public const string Usage = """
         usage: kcpcat listen|dial HOST:PORT [flags]
+               kcpcat relay LISTEN_HOST:PORT TARGET_HOST:PORT [fault flags]
+          relay faults: --loss P --burst-enter P --burst-exit P --burst-loss P --delay MS --jitter MS
+                        --duplicate P --corrupt P --truncate P --bandwidth BYTES_PER_S --seed N
           --mode echo|sink|source   benchmark role (default: pipe stdin/stdout like netcat)
           --bytes N                 bytes of the test stream to send or expect
           --sessions K              dial: K sessions at once (benchmark modes)
@@ -30,15 +43,21 @@ internal sealed class CatArguments
 
     public static CatArguments Parse(string[] args)
     {
-        if (args.Length < 2 || args[0] is not ("listen" or "dial"))
+        if (args.Length < 2 || args[0] is not ("listen" or "dial" or "relay") || (args[0] == "relay" && args.Length < 3))
         {
             throw new FormatException(Usage);
         }
 
-        var result = new CatArguments { Verb = args[0], EndPoint = ParseEndPoint(args[1]) };
+        bool relay = args[0] == "relay";
+        var result = new CatArguments
+        {
+            Verb = args[0],
+            EndPoint = ParseEndPoint(args[1]),
+            RelayTarget = relay ? ParseEndPoint(args[2]) : null,
+        };
         KcpOptions o = result.Options;
         int? nodelay = null, interval = null, resend = null, nc = null;
-        for (int i = 2; i < args.Length; i++)
+        for (int i = relay ? 3 : 2; i < args.Length; i++)
         {
             string flag = args[i];
             string value = i + 1 < args.Length ? args[++i] : throw new FormatException($"{flag} needs a value.");
@@ -63,6 +82,17 @@ internal sealed class CatArguments
                 case "--streammode": o.StreamMode = bool.Parse(value); break;
                 case "--acknodelay": o.AckNoDelay = bool.Parse(value); break;
                 case "--dscp": o.Dscp = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--loss": result.Faults = result.Faults with { Loss = Probability(flag, value) }; break;
+                case "--burst-enter": result.Faults = result.Faults with { BurstEnter = Probability(flag, value) }; break;
+                case "--burst-exit": result.Faults = result.Faults with { BurstExit = Probability(flag, value) }; break;
+                case "--burst-loss": result.Faults = result.Faults with { BurstLoss = Probability(flag, value) }; break;
+                case "--delay": result.Faults = result.Faults with { DelayMs = int.Parse(value, CultureInfo.InvariantCulture) }; break;
+                case "--jitter": result.Faults = result.Faults with { JitterMs = int.Parse(value, CultureInfo.InvariantCulture) }; break;
+                case "--duplicate": result.Faults = result.Faults with { Duplicate = Probability(flag, value) }; break;
+                case "--corrupt": result.Faults = result.Faults with { Corrupt = Probability(flag, value) }; break;
+                case "--truncate": result.Faults = result.Faults with { Truncate = Probability(flag, value) }; break;
+                case "--bandwidth": result.Faults = result.Faults with { BandwidthBytesPerSecond = long.Parse(value, CultureInfo.InvariantCulture) }; break;
+                case "--seed": result.Seed = int.Parse(value, CultureInfo.InvariantCulture); break;
                 default: throw new FormatException($"Unknown flag {flag}.\n{Usage}");
             }
         }
@@ -78,6 +108,12 @@ internal sealed class CatArguments
         }
 
         return result;
+    }
+
+    private static double Probability(string flag, string value)
+    {
+        double p = double.Parse(value, CultureInfo.InvariantCulture);
+        return p is >= 0 and <= 1 ? p : throw new FormatException($"{flag} must be a probability between 0 and 1 (was {value}).");
     }
 
     private static KcpPreset ParsePreset(string value) => value switch

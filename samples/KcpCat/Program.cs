@@ -27,9 +27,12 @@ Console.CancelKeyPress += (_, e) =>
 
 try
 {
-    return arguments.Verb == "listen"
-        ? await Listener.RunAsync(arguments, timeout.Token)
-        : await Dialer.RunAsync(arguments, timeout.Token);
+    return arguments.Verb switch
+    {
+        "listen" => await Listener.RunAsync(arguments, timeout.Token),
+        "relay" => await Relay.RunAsync(arguments, timeout.Token),
+        _ => await Dialer.RunAsync(arguments, timeout.Token),
+    };
 }
 catch (OperationCanceledException) when (timeout.IsCancellationRequested)
 {
@@ -261,6 +264,32 @@ namespace KcpCat
 
             return same;
         }
+    }
+
+    /// <summary>The fault relay for manual experiments: forwards until the timeout, printing its counters.</summary>
+    internal static class Relay
+    {
+        public static async Task<int> RunAsync(CatArguments a, CancellationToken cancellationToken)
+        {
+            await using var relay = new Kcp.Transport.Tests.Support.UdpFaultRelay(a.RelayTarget!, a.Faults, a.Seed, a.EndPoint);
+            Output.Line($$"""{"event":"relaying","listen":"{{relay.EndPoint}}","target":"{{a.RelayTarget}}"}""");
+            try
+            {
+                while (true)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
+                    Output.Line(Stats(relay));
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                Output.Line(Stats(relay));
+                return 0;
+            }
+        }
+
+        private static string Stats(Kcp.Transport.Tests.Support.UdpFaultRelay r)
+            => $$"""{"event":"stats","forwarded":{{r.Forwarded}},"dropped":{{r.Dropped}},"duplicated":{{r.Duplicated}},"corrupted":{{r.Corrupted}},"truncated":{{r.Truncated}}}""";
     }
 
     /// <summary>netcat behaviour: stdin to the peer, the peer to stdout.</summary>

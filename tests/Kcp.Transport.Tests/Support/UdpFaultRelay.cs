@@ -29,11 +29,18 @@ internal sealed record RelayFaults
 
     /// <summary>Probability of flipping one random bit.</summary>
     public double Corrupt { get; init; }
+
+    /// <summary>Probability of cutting a datagram short at a random length.</summary>
+    public double Truncate { get; init; }
+
+    /// <summary>Link rate in bytes per second (0 = unlimited); datagrams queued more than 200 ms are dropped.</summary>
+    public long BandwidthBytesPerSecond { get; init; }
 }
 
 /// <summary>
-/// A UDP relay on loopback between KCP peers that drops, delays, reorders, duplicates and corrupts datagrams,
-/// reproducibly for a seed. Clients send to <see cref="EndPoint"/>; each client gets its own upstream socket so the
+/// A UDP relay on loopback between KCP peers that drops (randomly or in Gilbert–Elliott bursts), delays, reorders,
+/// duplicates, corrupts, truncates and rate-limits datagrams, reproducibly for a seed. Tests use it in process;
+/// `kcpcat relay` exposes it on the command line. Clients send to <see cref="EndPoint"/>; each client gets its own upstream socket so the
 /// server sees one address per client.
 /// </summary>
 internal sealed class UdpFaultRelay : IAsyncDisposable
@@ -51,14 +58,16 @@ internal sealed class UdpFaultRelay : IAsyncDisposable
     private long _dropped;
     private long _duplicated;
     private long _corrupted;
+    private long _truncated;
+    private long _linkFreeAtTicks;
 
-    public UdpFaultRelay(IPEndPoint target, RelayFaults faults, int seed)
+    public UdpFaultRelay(IPEndPoint target, RelayFaults faults, int seed, IPEndPoint? listen = null)
     {
         _target = target;
         _faults = faults;
         _random = new Random(seed);
         _front = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        _front.Bind(new IPEndPoint(target.Address, 0));
+        _front.Bind(listen ?? new IPEndPoint(target.Address, 0));
         EndPoint = (IPEndPoint)_front.LocalEndPoint!;
         _loops.Add(Task.Run(FrontLoopAsync));
     }
@@ -72,6 +81,8 @@ internal sealed class UdpFaultRelay : IAsyncDisposable
     public long Duplicated => Interlocked.Read(ref _duplicated);
 
     public long Corrupted => Interlocked.Read(ref _corrupted);
+
+    public long Truncated => Interlocked.Read(ref _truncated);
 
     private async Task FrontLoopAsync()
     {
@@ -163,8 +174,28 @@ internal sealed class UdpFaultRelay : IAsyncDisposable
                 Interlocked.Increment(ref _corrupted);
             }
 
+            if (datagram.Length > 1 && _random.NextDouble() < _faults.Truncate)
+            {
+                Array.Resize(ref datagram, _random.Next(1, datagram.Length));
+                Interlocked.Increment(ref _truncated);
+            }
+
             copies = _random.NextDouble() < _faults.Duplicate ? 2 : 1;
             delay = _faults.DelayMs + (_faults.JitterMs > 0 ? _random.Next(_faults.JitterMs) : 0);
+            if (_faults.BandwidthBytesPerSecond > 0)
+            {
+                // A single queue drained at the link rate: wait for it, or drop when it is 200 ms deep.
+                long now = Environment.TickCount64 * TimeSpan.TicksPerMillisecond;
+                long start = Math.Max(now, _linkFreeAtTicks);
+                if (start - now > 200 * TimeSpan.TicksPerMillisecond)
+                {
+                    Interlocked.Increment(ref _dropped);
+                    return;
+                }
+
+                _linkFreeAtTicks = start + (datagram.Length * TimeSpan.TicksPerSecond / _faults.BandwidthBytesPerSecond);
+                delay += (int)((_linkFreeAtTicks - now) / TimeSpan.TicksPerMillisecond);
+            }
         }
 
         if (copies == 2)
