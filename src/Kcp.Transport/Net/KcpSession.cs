@@ -133,7 +133,7 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
             };
             if (_closeReason != KcpCloseReason.None)
             {
-                return stats;
+                return FinalStatistics(stats);
             }
 
             ref readonly KcpEngineCounters c = ref _engine.Counters;
@@ -196,6 +196,7 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
                     }
                     else
                     {
+                        SampleRtt(nowMs);
                         return nowMs + wait;
                     }
                 }

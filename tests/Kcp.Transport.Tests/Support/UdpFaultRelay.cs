@@ -29,6 +29,9 @@ internal sealed record RelayFaults
 
     /// <summary>Probability of flipping one random bit.</summary>
     public double Corrupt { get; init; }
+
+    /// <summary>Deterministic loss: (toServer, index of the datagram in that direction from 0) returns true to drop it.</summary>
+    public Func<bool, long, bool>? DropWhen { get; init; }
 }
 
 /// <summary>
@@ -51,6 +54,8 @@ internal sealed class UdpFaultRelay : IAsyncDisposable
     private long _dropped;
     private long _duplicated;
     private long _corrupted;
+    private long _toServer;
+    private long _toClient;
 
     public UdpFaultRelay(IPEndPoint target, RelayFaults faults, int seed)
     {
@@ -144,6 +149,13 @@ internal sealed class UdpFaultRelay : IAsyncDisposable
         int delay;
         lock (_lock)
         {
+            bool toServer = !ReferenceEquals(socket, _front);
+            if (_faults.DropWhen?.Invoke(toServer, toServer ? _toServer++ : _toClient++) == true)
+            {
+                Interlocked.Increment(ref _dropped);
+                return;
+            }
+
             if (_faults.BurstEnter > 0)
             {
                 _bad = _bad ? _random.NextDouble() >= _faults.BurstExit : _random.NextDouble() < _faults.BurstEnter;
