@@ -107,7 +107,7 @@ public sealed class KcpHealthCheckTests
         await using KcpTestHost host = await KcpTestHost.StartAsync(withTcp: false);
         IMeterFactory meters = host.App.Services.GetRequiredService<IMeterFactory>();
         using var active = new MetricCollector<long>(meters, KcpMetrics.MeterName, "kcp.sessions.active");
-        using var received = new MetricCollector<long>(meters, KcpMetrics.MeterName, "kcp.payload.bytes.received");
+        using var received = new MetricCollector<long>(meters, KcpMetrics.MeterName, "kcp.payload.received");
         await using var client = new KcpConnectionFactory();
 
         await using ConnectionContext connection = await OpenSessionAsync(host, client, expected: 1);

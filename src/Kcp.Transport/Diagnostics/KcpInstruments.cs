@@ -40,8 +40,8 @@ internal sealed class KcpInstruments
 
         Counter("kcp.udp.datagrams.received", "{datagram}", "UDP datagrams received (kcp-go InPkts).", s => s.InPackets, sessions: false);
         Counter("kcp.udp.datagrams.sent", "{datagram}", "UDP datagrams sent (OutPkts).", s => s.OutPackets, sessions: false);
-        Counter("kcp.udp.bytes.received", "By", "UDP bytes received (InBytes).", s => s.InBytes, sessions: false);
-        Counter("kcp.udp.bytes.sent", "By", "UDP bytes sent (OutBytes).", s => s.OutBytes, sessions: false);
+        Counter("kcp.udp.received", "By", "UDP bytes received (InBytes).", s => s.InBytes, sessions: false);
+        Counter("kcp.udp.sent", "By", "UDP bytes sent (OutBytes).", s => s.OutBytes, sessions: false);
         Counter("kcp.udp.errors", "{datagram}", "Receive errors and unusable datagrams (InErrs).", s => s.InErrors, sessions: false);
         Counter("kcp.datagrams.checksum_errors", "{datagram}", "Datagrams whose CRC-32 failed after decryption (InCsumErrors).", s => s.InChecksumErrors, sessions: false);
         Counter("kcp.segments.input_errors", "{packet}", "Packets the KCP input rejected (KCPInErrors).", s => s.KcpInErrors, sessions: false);
@@ -53,8 +53,8 @@ internal sealed class KcpInstruments
         Counter("kcp.segments.early_retransmitted", "{segment}", "Early retransmissions (EarlyRetransSegs).", s => s.EarlyRetransmittedSegments, sessions: true);
         Counter("kcp.segments.lost", "{segment}", "Retransmissions after a timeout (LostSegs).", s => s.LostSegments, sessions: true);
         Counter("kcp.segments.repeated", "{segment}", "Duplicate or out-of-window data segments received (RepeatSegs).", s => s.RepeatSegments, sessions: true);
-        Counter("kcp.payload.bytes.sent", "By", "Payload bytes the applications wrote (BytesSent).", s => s.BytesSent, sessions: true);
-        Counter("kcp.payload.bytes.received", "By", "Payload bytes delivered to the applications (BytesReceived).", s => s.BytesReceived, sessions: true);
+        Counter("kcp.payload.sent", "By", "Payload bytes the applications wrote (BytesSent).", s => s.BytesSent, sessions: true);
+        Counter("kcp.payload.received", "By", "Payload bytes delivered to the applications (BytesReceived).", s => s.BytesReceived, sessions: true);
         Counter("kcp.fec.recovered", "{packet}", "Packets rebuilt by FEC (FECRecovered).", s => s.FecRecovered, sessions: true);
         Counter("kcp.fec.errors", "{group}", "FEC groups that failed to decode (FECErrs).", s => s.FecErrors, sessions: true);
         Counter("kcp.fec.parity_shards", "{shard}", "FEC parity shards received (FECParityShards).", s => s.FecParityShards, sessions: true);
