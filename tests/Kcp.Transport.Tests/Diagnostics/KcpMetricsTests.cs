@@ -47,6 +47,25 @@ public sealed class KcpMetricsTests : IDisposable
     }
 
     [Fact]
+    public async Task TwoListeners_OneMeter_AreToldApartByTheirEndpointTags()
+    {
+        var options = new KcpOptions { Crypt = "aes", Key = "secret" };
+        await using KcpListener hit = KcpListener.Bind(Loopback, options, meterFactory: _meters);
+        await using KcpListener quiet = KcpListener.Bind(Loopback, options, meterFactory: _meters);
+        using var checksum = Collector("kcp.datagrams.checksum_errors");
+        using var raw = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+
+        raw.SendTo(new byte[64], hit.LocalEndPoint);
+        await WaitUntilAsync(() => hit.GetMetricsSnapshot().InChecksumErrors == 1);
+
+        Assert.Equal(1, Observe(checksum, ListenerTags(hit)));
+        Assert.Equal(0, Observe(checksum, ListenerTags(quiet)));
+        checksum.GetMeasurementSnapshot(clear: true);
+        checksum.RecordObservableInstruments();
+        Assert.Equal(2, checksum.GetMeasurementSnapshot().Count);   // one series per listener, no client series
+    }
+
+    [Fact]
     public async Task Sessions_OpenedAndClosed_ActiveSessionsReturnToZero()
     {
         using var active = Collector("kcp.sessions.active");
