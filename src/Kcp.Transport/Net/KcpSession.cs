@@ -129,6 +129,8 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
                 BytesReceived = _bytesReceived,
                 FecRecovered = _fecRecovered,
                 FecParityShards = _fecParityShards,
+                FecErrors = _fecDecoder?.Counters.Errors ?? 0,
+                FecShortShards = _fecDecoder?.Counters.ShortShards ?? 0,
                 ChecksumErrors = _checksumErrors,
             };
             if (_closeReason != KcpCloseReason.None)
