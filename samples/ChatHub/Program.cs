@@ -2,8 +2,10 @@ using ChatHubSample;
 using ChatHubSample.Client;
 using ChatHubSample.Stats;
 using Kcp.AspNetCore;
+using Kcp.Transport;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.SignalR;
+using OpenTelemetry.Metrics;
 
 // `ChatHub client ...` runs the console client (or the bots) instead of the server.
 if (args.Length > 0 && string.Equals(args[0], "client", StringComparison.OrdinalIgnoreCase))
@@ -17,6 +19,10 @@ builder.Services.AddSignalR();
 builder.Services.AddSingleton<KcpConnectionRegistry>();
 builder.Services.AddSingleton<KcpStatsSampler>();
 builder.Services.AddHostedService(services => services.GetRequiredService<KcpStatsSampler>());
+
+// The transport's meter at /metrics (Prometheus) and its health at /healthz.
+builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(KcpMetrics.MeterName).AddPrometheusExporter());
+builder.Services.AddHealthChecks().AddKcp();
 
 builder.WebHost.UseKcp();
 builder.WebHost.ConfigureKestrel(kestrel =>
@@ -42,6 +48,8 @@ app.UseStaticFiles();
 app.UseWebSockets();
 app.MapHub<ChatHub>(ChatHub.Path);
 app.MapGet("/api/kcp-stats", (KcpStatsSampler sampler) => sampler.GetReport());
+app.MapPrometheusScrapingEndpoint();
+app.MapHealthChecks("/healthz");
 
 app.Lifetime.ApplicationStarted.Register(() => ServerBanner.Print(app));
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Kcp.Transport;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,7 +30,7 @@ public sealed class KcpClientBuilder
     {
         var options = new KcpOptions();
         configure?.Invoke(options);
-        return UseConnectionFactory(new KcpConnectionFactory(options, ApplicationServices?.GetService<ILoggerFactory>()));
+        return UseConnectionFactory(new KcpConnectionFactory(options, ApplicationServices?.GetService<ILoggerFactory>(), ApplicationServices?.GetService<IMeterFactory>()));
     }
 
     /// <summary>Uses <paramref name="factory"/> as the transport.</summary>

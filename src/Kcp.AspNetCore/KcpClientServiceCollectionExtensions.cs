@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Kcp.Transport;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,7 +21,7 @@ public static class KcpClientServiceCollectionExtensions
         var options = new KcpOptions();
         configure?.Invoke(options);
         options.Validate();
-        services.TryAddSingleton(sp => new KcpConnectionFactory(options, sp.GetService<ILoggerFactory>()));
+        services.TryAddSingleton(sp => new KcpConnectionFactory(options, sp.GetService<ILoggerFactory>(), sp.GetService<IMeterFactory>()));
         services.TryAddSingleton<IConnectionFactory>(static sp => sp.GetRequiredService<KcpConnectionFactory>());
         return services;
     }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Net;
 using Kcp.AspNetCore.Internal;
 using Kcp.Transport;
@@ -18,6 +19,7 @@ public sealed class KcpConnectionFactory : IConnectionFactory, IAsyncDisposable,
 {
     private readonly KcpOptions _options;
     private readonly ILoggerFactory? _loggerFactory;
+    private readonly IMeterFactory? _meterFactory;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<KcpConnectionContext, byte> _connections = new();
     private readonly Action<KcpConnectionContext> _onConnectionDisposed;
@@ -25,7 +27,14 @@ public sealed class KcpConnectionFactory : IConnectionFactory, IAsyncDisposable,
 
     /// <summary>Creates a factory dialing with <paramref name="options"/> (default <see cref="KcpOptions"/> when null); invalid options throw an <see cref="ArgumentException"/> naming the setting.</summary>
     public KcpConnectionFactory(KcpOptions? options = null, ILoggerFactory? loggerFactory = null)
+        : this(options, loggerFactory, meterFactory: null)
     {
+    }
+
+    /// <summary>Creates a factory as the other constructor does, reporting metrics to a meter from <paramref name="meterFactory"/>.</summary>
+    public KcpConnectionFactory(KcpOptions? options, ILoggerFactory? loggerFactory, IMeterFactory? meterFactory)
+    {
+        _meterFactory = meterFactory;
         _options = options?.Clone() ?? new KcpOptions();
         _options.Validate();
         _loggerFactory = loggerFactory;
@@ -54,7 +63,7 @@ public sealed class KcpConnectionFactory : IConnectionFactory, IAsyncDisposable,
             _ => throw new NotSupportedException($"KCP connects only to a {nameof(KcpEndPoint)} or an {nameof(IPEndPoint)}, not {endpoint.GetType().Name} '{endpoint}'."),
         };
 
-        KcpSession session = await KcpClient.ConnectAsync(target, options, _loggerFactory, cancellationToken).ConfigureAwait(false);
+        KcpSession session = await KcpClient.ConnectAsync(target, options, _loggerFactory, _meterFactory, cancellationToken).ConfigureAwait(false);
         var connection = new KcpConnectionContext(session, MemoryPool<byte>.Shared, _logger, _onConnectionDisposed);
         _connections.TryAdd(connection, 0);
         KcpAspNetCoreLog.ConnectionOpened(_logger, connection.ConnectionId, session.Conversation, session.RemoteEndPoint);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using Kcp.AspNetCore.Internal;
@@ -19,6 +20,7 @@ public sealed class KcpTransportFactory : IConnectionListenerFactory, IConnectio
     // Read at bind time, not here: Kestrel is created while the app is built, before ValidateOnStart reports errors.
     private readonly IOptions<KcpTransportOptions> _options;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly IMeterFactory? _meterFactory;
     private readonly ILogger _logger;
     private readonly MemoryPool<byte> _memoryPool;
     private readonly bool _ownsMemoryPool;
@@ -26,14 +28,19 @@ public sealed class KcpTransportFactory : IConnectionListenerFactory, IConnectio
     private readonly List<KcpConnectionListener> _listeners = [];
     private readonly Action<KcpConnectionListener> _onListenerDisposed;
 
-    /// <summary>Creates the factory; <paramref name="memoryPoolFactory"/> (Kestrel's, from DI) supplies connection buffers when given.</summary>
+    /// <summary>
+    /// Creates the factory; <paramref name="memoryPoolFactory"/> (Kestrel's, from DI) supplies connection buffers and
+    /// <paramref name="meterFactory"/> the <c>Kcp.Transport</c> meter when given (else the shared static meter).
+    /// </summary>
     public KcpTransportFactory(
         IOptions<KcpTransportOptions> options,
         ILoggerFactory? loggerFactory = null,
-        IMemoryPoolFactory<byte>? memoryPoolFactory = null)
+        IMemoryPoolFactory<byte>? memoryPoolFactory = null,
+        IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
+        _meterFactory = meterFactory;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger(KcpAspNetCoreLog.Category);
         if (memoryPoolFactory is not null)
@@ -91,6 +98,21 @@ public sealed class KcpTransportFactory : IConnectionListenerFactory, IConnectio
         return sessions;
     }
 
+    /// <summary>
+    /// The counters of every endpoint this factory bound and has not yet closed, summed (kcp-go's Snmp for this
+    /// server); per endpoint they are the <c>Kcp.Transport</c> meter's series tagged with <c>server.port</c>.
+    /// </summary>
+    public KcpMetricsSnapshot GetMetricsSnapshot()
+    {
+        KcpMetricsSnapshot total = default;
+        foreach (KcpConnectionListener listener in Listeners)
+        {
+            total += listener.Listener.GetMetricsSnapshot();
+        }
+
+        return total;
+    }
+
     /// <summary>Listener adapters still bound (tests read their session counts).</summary>
     internal IReadOnlyList<KcpConnectionListener> Listeners
     {
@@ -129,7 +151,7 @@ public sealed class KcpTransportFactory : IConnectionListenerFactory, IConnectio
         KcpListener listener;
         try
         {
-            listener = KcpListener.Bind(kcpEndPoint.IPEndPoint, options, _loggerFactory);
+            listener = KcpListener.Bind(kcpEndPoint.IPEndPoint, options, _loggerFactory, _meterFactory);
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Kcp.AspNetCore.Internal;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
@@ -36,7 +37,8 @@ public static class WebHostBuilderKcpExtensions
             services.TryAddSingleton(static sp => new KcpTransportFactory(
                 sp.GetRequiredService<IOptions<KcpTransportOptions>>(),
                 sp.GetService<ILoggerFactory>(),
-                sp.GetService<IMemoryPoolFactory<byte>>()));
+                sp.GetService<IMemoryPoolFactory<byte>>(),
+                sp.GetService<IMeterFactory>()));
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IConnectionListenerFactory, KcpTransportFactory>(
                 static sp => sp.GetRequiredService<KcpTransportFactory>()));
         });

@@ -61,6 +61,34 @@ public sealed class KcpStatsEndpointTests(ChatServerFactory server) : IClassFixt
     }
 
     [Fact]
+    public async Task GetMetricsAndStats_AfterKcpChat_ExportTheTransportCounters()
+    {
+        // Arrange
+        await using HubConnection alice = server.CreateKcpConnection();
+        var inbox = new ChatInbox(alice);
+        await alice.StartAsync().WithTimeout();
+        await alice.InvokeAsync("Send", "alice", "metrics please").WithTimeout();
+        await inbox.WaitForMessageAsync("metrics please");
+        using HttpClient http = server.CreateClient();
+
+        // Act
+        string metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative)).WithTimeout();
+        JsonElement stats = await http.GetFromJsonAsync<JsonElement>(new Uri("/api/kcp-stats", UriKind.Relative)).WithTimeout();
+        string health = await http.GetStringAsync(new Uri("/healthz", UriKind.Relative)).WithTimeout();
+
+        // Assert: Prometheus names of the Kcp.Transport instruments, tagged by role; the page's copy of the counters.
+        Assert.Contains("kcp_udp_datagrams_received_total{", metrics, StringComparison.Ordinal);
+        Assert.Contains("kcp_segments_retransmitted_total{", metrics, StringComparison.Ordinal);
+        Assert.Contains("kcp_role=\"listener\"", metrics, StringComparison.Ordinal);
+        Assert.Contains("kcp_sessions_active", metrics, StringComparison.Ordinal);
+        JsonElement transport = stats.GetProperty("transport");
+        Assert.True(transport.GetProperty("inPackets").GetInt64() > 0);
+        Assert.True(transport.GetProperty("passiveOpens").GetInt64() >= 1);
+        Assert.True(transport.GetProperty("bytesReceived").GetInt64() > 0);
+        Assert.Equal("Healthy", health);
+    }
+
+    [Fact]
     public async Task GetPage_Root_ServesTheChatPageAndItsScripts()
     {
         // Arrange

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Kcp.AspNetCore;
 using Kcp.Transport;
 
 namespace ChatHubSample.Stats;
@@ -7,7 +8,7 @@ namespace ChatHubSample.Stats;
 /// Samples the open KCP sessions once a second and keeps the last two minutes for the page's chart. Rates are sums of
 /// per-session deltas, so a session closing between samples does not show up as a negative rate.
 /// </summary>
-internal sealed class KcpStatsSampler(KcpConnectionRegistry registry) : BackgroundService
+internal sealed class KcpStatsSampler(KcpConnectionRegistry registry, KcpTransportFactory? transport = null) : BackgroundService
 {
     /// <summary>How many samples the history keeps.</summary>
     public const int HistoryLength = 120;
@@ -37,7 +38,7 @@ internal sealed class KcpStatsSampler(KcpConnectionRegistry registry) : Backgrou
         lock (_lock)
         {
             KcpStatsSample[] history = [.. _history];
-            return new KcpStatsReport(list.Count, list, history.Length > 0 ? history[^1] : null, history);
+            return new KcpStatsReport(list.Count, list, history.Length > 0 ? history[^1] : null, history, transport?.GetMetricsSnapshot());
         }
     }
 

@@ -69,6 +69,31 @@
       return row;
     }));
     draw(report.history);
+    showTransport(report.transport);
+  }
+
+  // Cumulative counters since start, named like kcp-go's Snmp; the same values /metrics exports.
+  const transportFigures = [
+    ["Datagrams in / out", (t) => `${number(t.inPackets)} / ${number(t.outPackets)}`],
+    ["UDP bytes in / out", (t) => `${bytes(t.inBytes)} / ${bytes(t.outBytes)}`],
+    ["Segments in / out", (t) => `${number(t.inSegments)} / ${number(t.outSegments)}`],
+    ["Retransmitted (lost / fast / early)", (t) => `${number(t.retransmittedSegments)} (${number(t.lostSegments)} / ${number(t.fastRetransmittedSegments)} / ${number(t.earlyRetransmittedSegments)})`],
+    ["FEC recovered / parity", (t) => `${number(t.fecRecovered)} / ${number(t.fecParityShards)}`],
+    ["Dropped / checksum errors", (t) => `${number(t.droppedDatagrams)} / ${number(t.inChecksumErrors)}`],
+    ["Sessions opened / peak / refused", (t) => `${number(t.passiveOpens)} / ${number(t.maxConnections)} / ${number(t.refusedSessions)}`],
+  ];
+
+  function showTransport(transport) {
+    if (!transport) return;
+    $("transport").replaceChildren(...transportFigures.map(([label, format]) => {
+      const item = document.createElement("div");
+      const dt = document.createElement("dt");
+      const dd = document.createElement("dd");
+      dt.textContent = label;
+      dd.textContent = format(transport);
+      item.append(dt, dd);
+      return item;
+    }));
   }
 
   async function poll() {

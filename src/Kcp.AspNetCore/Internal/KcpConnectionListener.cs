@@ -44,6 +44,9 @@ internal sealed class KcpConnectionListener : IConnectionListener
 
     public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
+    /// <summary>True once Kestrel unbound the endpoint (no new sessions) or disposed it.</summary>
+    public bool IsUnbound => _unbound;
+
     /// <summary>Connections accepted and not yet disposed.</summary>
     public ICollection<KcpConnectionContext> Connections => _connections.Keys;
 

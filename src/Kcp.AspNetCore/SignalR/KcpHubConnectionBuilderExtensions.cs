@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using Kcp.Transport;
 using Microsoft.AspNetCore.Connections;
@@ -33,7 +34,7 @@ public static class KcpHubConnectionBuilderExtensions
 
         // HubConnectionBuilder.Build() requires exactly these two services; like WithUrl, the last registration wins.
         builder.Services.AddSingleton<IConnectionFactory>(
-            services => new KcpConnectionFactory(options, services.GetService<ILoggerFactory>()));
+            services => new KcpConnectionFactory(options, services.GetService<ILoggerFactory>(), services.GetService<IMeterFactory>()));
         builder.Services.AddSingleton(endPoint);
         return builder;
     }

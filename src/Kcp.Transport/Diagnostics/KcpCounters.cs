@@ -1,8 +1,12 @@
+using System.Diagnostics;
+using System.Net;
+
 namespace Kcp.Transport.Diagnostics;
 
 /// <summary>
-/// Cumulative counters of one listener or one client socket, named after kcp-go's SNMP counters. Written with
-/// interlocked increments from the receive loops and the scheduler; read by snapshots and metrics.
+/// Cumulative counters of one listener or one client socket, named after kcp-go's SNMP counters. Socket-level counts
+/// are written with interlocked increments from the receive loops and the scheduler; session-level counts (segments,
+/// retransmissions, FEC) stay in each session and are added here once, when the session closes. Snapshots sum both.
 /// </summary>
 internal sealed class KcpCounters
 {
@@ -16,7 +20,26 @@ internal sealed class KcpCounters
     private long _activeOpens;
     private long _passiveOpens;
     private long _currentEstablished;
-    private readonly long[] _drops = new long[Enum.GetValues<PacketDropReason>().Length];
+    private long _maxEstablished;
+    private readonly long[] _drops = new long[PacketDropReasonNames.Count];
+
+    // Guards _closedSessions and the sessions' "folded" flags, so a snapshot sees each session exactly once.
+    private readonly Lock _foldLock = new();
+    private KcpSessionTotals _closedSessions;
+    private Action<List<KcpSession>>? _liveSessions;
+    private KeyValuePair<string, object?>[] _tags = [];
+
+    /// <summary>The instruments this source reports to (the shared meter until <see cref="Attach"/>).</summary>
+    public KcpInstruments Instruments { get; private set; } = KcpInstruments.Shared;
+
+    /// <summary>True for a listener, false for a dialed session's socket.</summary>
+    public bool IsListener { get; private set; }
+
+    /// <summary>The listener's bound address (null for clients).</summary>
+    public IPEndPoint? EndPoint { get; private set; }
+
+    /// <summary>The endpoint tags every measurement of this source carries.</summary>
+    public ReadOnlySpan<KeyValuePair<string, object?>> Tags => _tags;
 
     public long InPackets => Volatile.Read(ref _inPackets);
     public long OutPackets => Volatile.Read(ref _outPackets);
@@ -28,6 +51,7 @@ internal sealed class KcpCounters
     public long ActiveOpens => Volatile.Read(ref _activeOpens);
     public long PassiveOpens => Volatile.Read(ref _passiveOpens);
     public long CurrentEstablished => Volatile.Read(ref _currentEstablished);
+    public long MaxEstablished => Volatile.Read(ref _maxEstablished);
 
     public long Dropped(PacketDropReason reason) => Volatile.Read(ref _drops[(int)reason]);
 
@@ -45,6 +69,29 @@ internal sealed class KcpCounters
         }
     }
 
+    /// <summary>
+    /// Names this source for metrics and registers it, so observable instruments and <see cref="KcpMetrics.GetSnapshot"/>
+    /// see it. <paramref name="liveSessions"/> lists the open sessions (their counts are not here until they close).
+    /// </summary>
+    public void Attach(KcpInstruments? instruments, IPEndPoint? listenerEndPoint, Action<List<KcpSession>> liveSessions)
+    {
+        Instruments = instruments ?? KcpInstruments.Shared;
+        IsListener = listenerEndPoint is not null;
+        EndPoint = listenerEndPoint;
+        _liveSessions = liveSessions;
+        _tags = listenerEndPoint is null
+            ? [new(KcpInstruments.RoleTag, "client")]
+            : [
+                new(KcpInstruments.RoleTag, "listener"),
+                new("server.address", listenerEndPoint.Address.ToString()),
+                new("server.port", listenerEndPoint.Port),
+            ];
+        KcpMetrics.Register(this);
+    }
+
+    /// <summary>Unregisters the source; its final totals stay in the process-wide (and, for clients, the client) totals.</summary>
+    public void Detach() => KcpMetrics.Unregister(this);
+
     public void OnReceived(int bytes)
     {
         Interlocked.Increment(ref _inPackets);
@@ -57,6 +104,9 @@ internal sealed class KcpCounters
         Interlocked.Add(ref _outBytes, bytes);
     }
 
+    /// <summary>A socket receive failed (kcp-go counts read errors in InErrs).</summary>
+    public void OnReceiveError() => Interlocked.Increment(ref _inErrors);
+
     public void OnDropped(PacketDropReason reason)
     {
         Interlocked.Increment(ref _drops[(int)reason]);
@@ -68,7 +118,8 @@ internal sealed class KcpCounters
             case PacketDropReason.Malformed:
                 Interlocked.Increment(ref _kcpInErrors);
                 break;
-            case PacketDropReason.FecMalformed or PacketDropReason.UnexpectedSource:
+            case PacketDropReason.TooShort or PacketDropReason.TooLong or PacketDropReason.DecryptFailed
+                or PacketDropReason.FecMalformed or PacketDropReason.UnexpectedSource:
                 Interlocked.Increment(ref _inErrors);
                 break;
         }
@@ -77,8 +128,127 @@ internal sealed class KcpCounters
     public void OnSessionOpened(bool passive)
     {
         Interlocked.Increment(ref passive ? ref _passiveOpens : ref _activeOpens);
-        Interlocked.Increment(ref _currentEstablished);
+        long current = Interlocked.Increment(ref _currentEstablished);
+        RaiseMax(ref _maxEstablished, current);
+        KcpMetrics.OnSessionOpened();
+        if (Instruments.ActiveSessions.Enabled)
+        {
+            AddActiveSessions(1);
+        }
     }
 
-    public void OnSessionClosed() => Interlocked.Decrement(ref _currentEstablished);
+    /// <summary>Adds the closed session's counts to the totals (before the owner forgets it), then records its end.</summary>
+    public void OnSessionClosed(KcpSession session, KcpCloseReason reason)
+    {
+        lock (_foldLock)
+        {
+            session.FoldTotals(ref _closedSessions);
+        }
+
+        Interlocked.Decrement(ref _currentEstablished);
+        KcpMetrics.OnSessionClosed();
+        if (Instruments.ActiveSessions.Enabled)
+        {
+            AddActiveSessions(-1);
+        }
+
+        if (Instruments.SessionDuration.Enabled)
+        {
+            RecordDuration(Stopwatch.GetElapsedTime(session.OpenedTimestamp).TotalSeconds, reason);
+        }
+    }
+
+    /// <summary>Records one smoothed-RTT sample of a session (the scheduler calls it about once a second per session).</summary>
+    public void RecordRtt(int smoothedRttMs)
+    {
+        if (Instruments.SessionRtt.Enabled)
+        {
+            RecordRttCore(smoothedRttMs / 1000.0);
+        }
+    }
+
+    /// <summary>The counters now; with <paramref name="includeSessions"/>, open sessions' counts are added in too.</summary>
+    public KcpMetricsSnapshot GetSnapshot(bool includeSessions = true)
+    {
+        KcpSessionTotals totals;
+        if (includeSessions && _liveSessions is { } listSessions)
+        {
+            var sessions = new List<KcpSession>();
+            listSessions(sessions);
+            lock (_foldLock)
+            {
+                totals = _closedSessions;
+                foreach (KcpSession session in sessions)
+                {
+                    session.AddLiveTotals(ref totals);
+                }
+            }
+        }
+        else
+        {
+            lock (_foldLock)
+            {
+                totals = _closedSessions;
+            }
+        }
+
+        return new KcpMetricsSnapshot
+        {
+            BytesSent = totals.BytesSent,
+            BytesReceived = totals.BytesReceived,
+            MaxConnections = MaxEstablished,
+            ActiveOpens = ActiveOpens,
+            PassiveOpens = PassiveOpens,
+            CurrentEstablished = CurrentEstablished,
+            InErrors = InErrors,
+            InChecksumErrors = InChecksumErrors,
+            KcpInErrors = KcpInErrors,
+            InPackets = InPackets,
+            OutPackets = OutPackets,
+            InSegments = totals.InSegments,
+            OutSegments = totals.OutSegments,
+            InBytes = InBytes,
+            OutBytes = OutBytes,
+            RetransmittedSegments = totals.RetransmittedSegments,
+            FastRetransmittedSegments = totals.FastRetransmittedSegments,
+            EarlyRetransmittedSegments = totals.EarlyRetransmittedSegments,
+            LostSegments = totals.LostSegments,
+            RepeatSegments = totals.RepeatSegments,
+            FecRecovered = totals.FecRecovered,
+            FecErrors = totals.FecErrors,
+            FecParityShards = totals.FecParityShards,
+            FecShortShards = totals.FecShortShards,
+            DroppedDatagrams = DroppedTotal,
+            RefusedSessions = Dropped(PacketDropReason.Refused) + Dropped(PacketDropReason.BacklogFull),
+        };
+    }
+
+    internal static void RaiseMax(ref long max, long value)
+    {
+        long seen = Volatile.Read(ref max);
+        while (value > seen)
+        {
+            long previous = Interlocked.CompareExchange(ref max, value, seen);
+            if (previous == seen)
+            {
+                return;
+            }
+
+            seen = previous;
+        }
+    }
+
+    // Tag lists are built only when someone listens (KestrelMetrics' "Core" pattern).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void AddActiveSessions(long delta) => Instruments.ActiveSessions.Add(delta, new TagList(_tags));
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void RecordDuration(double seconds, KcpCloseReason reason)
+    {
+        var tags = new TagList(_tags) { { KcpInstruments.CloseReasonTag, KcpInstruments.CloseReasonValue(reason) } };
+        Instruments.SessionDuration.Record(seconds, tags);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void RecordRttCore(double seconds) => Instruments.SessionRtt.Record(seconds, new TagList(_tags));
 }

@@ -39,4 +39,10 @@ internal static partial class KcpTransportLog
 
     [LoggerMessage(10, LogLevel.Error, "Unexpected error while updating KCP session {Conv}; the session is closed.", EventName = "SessionFault")]
     public static partial void SessionFault(ILogger logger, uint conv, Exception exception);
+
+    [LoggerMessage(11, LogLevel.Information, "KCP listener on {EndPoint} closed after {Sessions} sessions, {Datagrams} datagrams received and {Dropped} dropped.", EventName = "ListenerClosed")]
+    public static partial void ListenerClosed(ILogger logger, EndPoint endPoint, long sessions, long datagrams, long dropped);
+
+    [LoggerMessage(12, LogLevel.Warning, "KCP listener on {EndPoint} has {Sessions} sessions open, its limit (MaxSessions); new sessions are refused until some close.", EventName = "SessionLimitReached")]
+    public static partial void SessionLimitReached(ILogger logger, EndPoint endPoint, int sessions);
 }

@@ -9,6 +9,9 @@ internal enum PacketDropReason
     /// <summary>Longer than 1500 bytes, the most a kcp-go peer sends.</summary>
     TooLong,
 
+    /// <summary>Shorter than the cipher's nonce and checksum header: it cannot be decrypted at all.</summary>
+    DecryptFailed,
+
     /// <summary>The CRC-32 after decryption did not match: corruption or a wrong key.</summary>
     BadChecksum,
 
@@ -32,4 +35,39 @@ internal enum PacketDropReason
 
     /// <summary>A client received a datagram from an address it did not dial.</summary>
     UnexpectedSource,
+}
+
+/// <summary>The values of the <c>kcp.drop.reason</c> metric tag.</summary>
+internal static class PacketDropReasonNames
+{
+    private static readonly string[] Names = Build();
+
+    public static int Count => Names.Length;
+
+    public static string TagValue(this PacketDropReason reason) => Names[(int)reason];
+
+    private static string[] Build()
+    {
+        var names = new string[Enum.GetValues<PacketDropReason>().Length];
+        foreach (PacketDropReason reason in Enum.GetValues<PacketDropReason>())
+        {
+            names[(int)reason] = reason switch
+            {
+                PacketDropReason.TooShort => "too_short",
+                PacketDropReason.TooLong => "too_long",
+                PacketDropReason.DecryptFailed => "decrypt",
+                PacketDropReason.BadChecksum => "checksum",
+                PacketDropReason.Malformed => "malformed",
+                PacketDropReason.FecMalformed => "fec_malformed",
+                PacketDropReason.UnknownConversation => "unknown_conversation",
+                PacketDropReason.NoSession => "no_session",
+                PacketDropReason.BacklogFull => "backlog_full",
+                PacketDropReason.Refused => "limit",
+                PacketDropReason.UnexpectedSource => "unexpected_source",
+                _ => throw new InvalidOperationException($"No tag value for {reason}."),
+            };
+        }
+
+        return names;
+    }
 }

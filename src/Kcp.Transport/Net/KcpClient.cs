@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -21,13 +22,25 @@ public static class KcpClient
         KcpOptions? options = null,
         ILoggerFactory? loggerFactory = null,
         CancellationToken cancellationToken = default)
+        => ConnectAsync(remoteEndPoint, options, loggerFactory, meterFactory: null, cancellationToken);
+
+    /// <summary>
+    /// Opens a session as <see cref="ConnectAsync(IPEndPoint, KcpOptions?, ILoggerFactory?, CancellationToken)"/> does,
+    /// reporting metrics to a meter from <paramref name="meterFactory"/> (the shared static meter when null).
+    /// </summary>
+    public static ValueTask<KcpSession> ConnectAsync(
+        IPEndPoint remoteEndPoint,
+        KcpOptions? options,
+        ILoggerFactory? loggerFactory,
+        IMeterFactory? meterFactory,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(remoteEndPoint);
         cancellationToken.ThrowIfCancellationRequested();
         options = options?.Clone() ?? new KcpOptions();
         options.Validate();
         ILogger logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(KcpTransportLog.Category);
-        var connection = new KcpClientConnection(remoteEndPoint, options, logger);
+        var connection = new KcpClientConnection(remoteEndPoint, options, logger, KcpInstruments.For(meterFactory));
         return ValueTask.FromResult(connection.Session);
     }
 
@@ -36,8 +49,10 @@ public static class KcpClient
     {
         private readonly SocketAddress _remote;
         private readonly PacketCipher? _cipher;
+        private readonly LogRateLimiter _checksumLog = new(10_000);
+        private readonly LogRateLimiter _dropLog = new(1_000);
 
-        public KcpClientConnection(IPEndPoint remoteEndPoint, KcpOptions options, ILogger logger)
+        public KcpClientConnection(IPEndPoint remoteEndPoint, KcpOptions options, ILogger logger, KcpInstruments instruments)
         {
             Logger = logger;
             var local = new IPEndPoint(
@@ -47,6 +62,7 @@ public static class KcpClient
             Socket = KcpUdpSocket.Bind(local, options, Counters, logger);
             uint conv = BinaryPrimitives.ReadUInt32LittleEndian(RandomNumberGenerator.GetBytes(4));
             Session = new KcpSession(conv, options, this, _remote, _cipher, passive: false);
+            Counters.Attach(instruments, listenerEndPoint: null, sessions => sessions.Add(Session));
             Counters.OnSessionOpened(passive: false);
             KcpTransportLog.SessionOpened(logger, conv, remoteEndPoint, "active");
             Session.Start();
@@ -66,23 +82,34 @@ public static class KcpClient
             // Replies are accepted only from the dialed address (upstream kcp-go >= 5.6.59).
             if (!remote.Equals(_remote))
             {
-                Counters.OnDropped(PacketDropReason.UnexpectedSource);
+                Drop(PacketDropReason.UnexpectedSource, remote);
                 return;
             }
 
             if (datagram.Length > PacketLayout.MaxDatagramSize)
             {
-                Counters.OnDropped(PacketDropReason.TooLong);
+                Drop(PacketDropReason.TooLong, remote);
                 return;
             }
 
             Span<byte> packet = datagram;
             if (_cipher is { } cipher)
             {
+                if (datagram.Length < cipher.HeaderSize + cipher.TrailerSize)
+                {
+                    Drop(PacketDropReason.DecryptFailed, remote);
+                    return;
+                }
+
                 if (!cipher.TryOpen(datagram))
                 {
                     Counters.OnDropped(PacketDropReason.BadChecksum);
                     Session.OnChecksumError();
+                    if (_checksumLog.TryAcquire())
+                    {
+                        KcpTransportLog.ChecksumFailures(Logger, remote.ToIPEndPoint(), Counters.InChecksumErrors);
+                    }
+
                     return;
                 }
 
@@ -91,21 +118,39 @@ public static class KcpClient
 
             if (packet.Length < KcpPacketInspector.KcpHeaderSize)
             {
-                Counters.OnDropped(PacketDropReason.TooShort);
+                Drop(PacketDropReason.TooShort, remote);
                 return;
             }
 
             Session.OnPacket(packet);
         }
 
+        private void Drop(PacketDropReason reason, SocketAddress remote)
+        {
+            Counters.OnDropped(reason);
+            if (_dropLog.TryAcquire() && Logger.IsEnabled(LogLevel.Debug))
+            {
+                KcpTransportLog.DatagramDropped(Logger, remote.ToIPEndPoint(), reason, Counters.Dropped(reason));
+            }
+        }
+
         public void OnSessionClosed(KcpSession session)
         {
             Socket.Dispose();
-            if (_cipher is { } cipher)
-            {
-                // The receive loop may still be inside TryOpen: release the cipher once it has ended.
-                Socket.Completion.ContinueWith(_ => cipher.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            }
+
+            // The receive loop may still be inside TryOpen, or counting a last datagram: release the cipher and move
+            // the counters into the client totals once it has ended.
+            PacketCipher? cipher = _cipher;
+            KcpCounters counters = Counters;
+            Socket.Completion.ContinueWith(
+                _ =>
+                {
+                    cipher?.Dispose();
+                    counters.Detach();
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Threading.Channels;
 using Kcp.Transport.Crypto;
@@ -17,7 +18,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
     private readonly KcpUdpSocket _socket;
     private readonly PacketCipher? _cipher;
     private readonly ILogger _logger;
-    private readonly KcpCounters _counters = new();
+    private readonly KcpCounters _counters;
     private readonly Dictionary<SocketAddress, KcpSession> _sessions = [];
     private readonly Lock _sessionsLock = new();
     private readonly Channel<KcpSession> _backlog;
@@ -27,9 +28,10 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
     private volatile bool _accepting = true;
     private int _disposed;
 
-    private KcpListener(KcpOptions options, KcpUdpSocket socket, PacketCipher? cipher, ILogger logger)
+    private KcpListener(KcpOptions options, KcpUdpSocket socket, KcpCounters counters, PacketCipher? cipher, ILogger logger)
     {
         _options = options;
+        _counters = counters;
         _socket = socket;
         _cipher = cipher;
         _logger = logger;
@@ -58,14 +60,22 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
 
     internal KcpCounters Counters => _counters;
 
+    internal KcpOptions Options => _options;
+
+    /// <summary>This listener's counters now, its open and closed sessions included (kcp-go's Snmp for one listener).</summary>
+    public KcpMetricsSnapshot GetMetricsSnapshot() => _counters.GetSnapshot();
+
     KcpUdpSocket IKcpSessionOwner.Socket => _socket;
 
     KcpCounters IKcpSessionOwner.Counters => _counters;
 
     ILogger IKcpSessionOwner.Logger => _logger;
 
-    /// <summary>Binds a UDP socket and starts serving. Invalid options throw an <see cref="ArgumentException"/> naming the setting.</summary>
-    public static KcpListener Bind(IPEndPoint endPoint, KcpOptions? options = null, ILoggerFactory? loggerFactory = null)
+    /// <summary>
+    /// Binds a UDP socket and starts serving. Invalid options throw an <see cref="ArgumentException"/> naming the
+    /// setting. Metrics go to a meter from <paramref name="meterFactory"/> when given, else to the shared static meter.
+    /// </summary>
+    public static KcpListener Bind(IPEndPoint endPoint, KcpOptions? options = null, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
         options = options?.Clone() ?? new KcpOptions();
@@ -84,7 +94,8 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
             throw;
         }
 
-        var listener = new KcpListener(options, socket, cipher, logger);
+        var listener = new KcpListener(options, socket, counters, cipher, logger);
+        counters.Attach(KcpInstruments.For(meterFactory), socket.LocalEndPoint, listener.CopySessions);
         int loops = options.ReceiveLoops > 0 ? options.ReceiveLoops : Math.Min(Environment.ProcessorCount, 4);
         socket.StartReceiving(listener, loops);
         KcpTransportLog.ListenerBound(logger, socket.LocalEndPoint);
@@ -141,6 +152,16 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
         _socket.Dispose();
         await _socket.Completion.ConfigureAwait(false);
         _cipher?.Dispose();
+        _counters.Detach();
+        KcpTransportLog.ListenerClosed(_logger, _socket.LocalEndPoint, _counters.PassiveOpens, _counters.InPackets, _counters.DroppedTotal);
+    }
+
+    private void CopySessions(List<KcpSession> target)
+    {
+        lock (_sessionsLock)
+        {
+            target.AddRange(_sessions.Values);
+        }
     }
 
     void IDatagramHandler.OnDatagram(Span<byte> datagram, SocketAddress remote)
@@ -154,6 +175,12 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
         Span<byte> packet = datagram;
         if (_cipher is { } cipher)
         {
+            if (datagram.Length < cipher.HeaderSize + cipher.TrailerSize)
+            {
+                Drop(PacketDropReason.DecryptFailed, remote);
+                return;
+            }
+
             if (!cipher.TryOpen(datagram))
             {
                 OnChecksumError(remote);
@@ -176,6 +203,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
         KcpSession? replaced = null;
         PacketDropReason? refused = null;
         bool created = false;
+        bool limitReached = false;
 
         // Lookup and creation are one step: two receive loops must never open two sessions for one address.
         lock (_sessionsLock)
@@ -208,6 +236,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
                     session = new KcpSession(conv, _options, this, address, _cipher, passive: true);
                     _sessions[address] = session;
                     created = true;
+                    limitReached = _sessions.Count == _options.MaxSessions;
                 }
             }
         }
@@ -236,6 +265,11 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
 
         _counters.OnSessionOpened(passive: true);
         KcpTransportLog.SessionOpened(_logger, conv, session!.RemoteEndPoint, "passive");
+        if (limitReached)
+        {
+            KcpTransportLog.SessionLimitReached(_logger, _socket.LocalEndPoint, _options.MaxSessions);
+        }
+
         session.Start();
         session.OnPacket(packet);
         if (!_backlog.Writer.TryWrite(session))

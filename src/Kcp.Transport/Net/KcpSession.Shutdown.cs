@@ -111,6 +111,7 @@ public sealed partial class KcpSession
                 SendCloseNotice();
             }
 
+            _finalTotals = CaptureTotals();
             _engine.Dispose();
             _fecEncoder?.Dispose();
             _fecDecoder?.Dispose();
@@ -119,8 +120,9 @@ public sealed partial class KcpSession
             _drained?.TrySetResult();
         }
 
+        // Counted into the owner's totals before the owner forgets the session, so no snapshot misses it.
+        _owner.Counters.OnSessionClosed(this, reason);
         _owner.OnSessionClosed(this);
-        _owner.Counters.OnSessionClosed();
         KcpTransportLog.SessionClosed(_owner.Logger, Conversation, RemoteEndPoint, reason);
         ThreadPool.UnsafeQueueUserWorkItem(static source => source.Cancel(), _closedSource, preferLocal: false);
     }

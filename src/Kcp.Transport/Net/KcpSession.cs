@@ -129,11 +129,13 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
                 BytesReceived = _bytesReceived,
                 FecRecovered = _fecRecovered,
                 FecParityShards = _fecParityShards,
+                FecErrors = _fecDecoder?.Counters.Errors ?? 0,
+                FecShortShards = _fecDecoder?.Counters.ShortShards ?? 0,
                 ChecksumErrors = _checksumErrors,
             };
             if (_closeReason != KcpCloseReason.None)
             {
-                return stats;
+                return FinalStatistics(stats);
             }
 
             ref readonly KcpEngineCounters c = ref _engine.Counters;
@@ -196,6 +198,7 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
                     }
                     else
                     {
+                        SampleRtt(nowMs);
                         return nowMs + wait;
                     }
                 }

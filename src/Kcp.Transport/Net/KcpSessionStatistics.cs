@@ -54,6 +54,12 @@ public readonly record struct KcpSessionStatistics
     /// <summary>FEC parity shards received.</summary>
     public long FecParityShards { get; init; }
 
+    /// <summary>FEC groups that could not be decoded (kcp-go FECErrs).</summary>
+    public long FecErrors { get; init; }
+
+    /// <summary>FEC groups given up before all their data was present (kcp-go FECShortShards, counted per group).</summary>
+    public long FecShortShards { get; init; }
+
     /// <summary>Datagrams dropped because the checksum after decryption failed.</summary>
     public long ChecksumErrors { get; init; }
 

@@ -133,6 +133,7 @@ internal sealed class KcpUdpSocket : IDisposable
             catch (SocketException e)
             {
                 // ICMP errors (ConnectionReset, HostUnreachable...) surface here for earlier sends: not fatal for UDP.
+                _counters.OnReceiveError();
                 KcpTransportLog.ReceiveError(_logger, LocalEndPoint, e.SocketErrorCode);
                 continue;
             }

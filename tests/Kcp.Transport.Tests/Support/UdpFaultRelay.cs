@@ -35,6 +35,8 @@ internal sealed record RelayFaults
 
     /// <summary>Link rate in bytes per second (0 = unlimited); datagrams queued more than 200 ms are dropped.</summary>
     public long BandwidthBytesPerSecond { get; init; }
+    /// <summary>Deterministic loss: (toServer, index of the datagram in that direction from 0) returns true to drop it.</summary>
+    public Func<bool, long, bool>? DropWhen { get; init; }
 }
 
 /// <summary>
@@ -60,6 +62,8 @@ internal sealed class UdpFaultRelay : IAsyncDisposable
     private long _corrupted;
     private long _truncated;
     private long _linkFreeAtTicks;
+    private long _toServer;
+    private long _toClient;
 
     public UdpFaultRelay(IPEndPoint target, RelayFaults faults, int seed, IPEndPoint? listen = null)
     {
@@ -155,6 +159,13 @@ internal sealed class UdpFaultRelay : IAsyncDisposable
         int delay;
         lock (_lock)
         {
+            bool toServer = !ReferenceEquals(socket, _front);
+            if (_faults.DropWhen?.Invoke(toServer, toServer ? _toServer++ : _toClient++) == true)
+            {
+                Interlocked.Increment(ref _dropped);
+                return;
+            }
+
             if (_faults.BurstEnter > 0)
             {
                 _bad = _bad ? _random.NextDouble() >= _faults.BurstExit : _random.NextDouble() < _faults.BurstEnter;

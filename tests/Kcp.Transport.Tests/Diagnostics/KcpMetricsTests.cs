@@ -1,0 +1,222 @@
+using System.Net;
+using System.Net.Sockets;
+using Kcp.Transport.Tests.Support;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+
+namespace Kcp.Transport.Tests.Diagnostics;
+
+/// <summary>
+/// The Kcp.Transport meter and snapshots in controlled scenarios: exact counts for exactly chosen faults. Each test has
+/// its own meter factory, so tests running in parallel never mix their measurements.
+/// </summary>
+public sealed class KcpMetricsTests : IDisposable
+{
+    private static readonly IPEndPoint Loopback = new(IPAddress.Loopback, 0);
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(30);
+
+    private readonly TestMeterFactory _meters = new();
+
+    public void Dispose() => _meters.Dispose();
+
+    [Fact]
+    public async Task BadDatagrams_WithCrypt_CountChecksumAndDecryptDropsExactly()
+    {
+        var options = new KcpOptions { Crypt = "aes", Key = "secret" };
+        await using KcpListener listener = KcpListener.Bind(Loopback, options, meterFactory: _meters);
+        using var checksum = Collector("kcp.datagrams.checksum_errors");
+        using var dropped = Collector("kcp.datagrams.dropped");
+        using var received = Collector("kcp.udp.datagrams.received");
+
+        using var raw = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        byte[] garbage = new byte[64];
+        new Random(7).NextBytes(garbage);
+        raw.SendTo(garbage, listener.LocalEndPoint);      // a full-size datagram whose CRC cannot match
+        raw.SendTo(new byte[5], listener.LocalEndPoint);   // too short to hold the nonce and CRC
+        await WaitUntilAsync(() => listener.GetMetricsSnapshot().DroppedDatagrams == 2);
+
+        KcpMetricsSnapshot snapshot = listener.GetMetricsSnapshot();
+        Assert.Equal(1, snapshot.InChecksumErrors);
+        Assert.Equal(1, snapshot.InErrors);
+        Assert.Equal(2, snapshot.DroppedDatagrams);
+        Assert.Equal(0, snapshot.PassiveOpens);
+        Assert.Equal(1, Observe(checksum, ListenerTags(listener)));
+        Assert.Equal(2, Observe(received, ListenerTags(listener)));
+        Assert.Equal(1, Observe(dropped, [.. ListenerTags(listener), ("kcp.drop.reason", "checksum")]));
+        Assert.Equal(1, Observe(dropped, [.. ListenerTags(listener), ("kcp.drop.reason", "decrypt")]));
+        Assert.Equal(0, Observe(dropped, [.. ListenerTags(listener), ("kcp.drop.reason", "malformed")]));
+    }
+
+    [Fact]
+    public async Task TwoListeners_OneMeter_AreToldApartByTheirEndpointTags()
+    {
+        var options = new KcpOptions { Crypt = "aes", Key = "secret" };
+        await using KcpListener hit = KcpListener.Bind(Loopback, options, meterFactory: _meters);
+        await using KcpListener quiet = KcpListener.Bind(Loopback, options, meterFactory: _meters);
+        using var checksum = Collector("kcp.datagrams.checksum_errors");
+        using var raw = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+
+        raw.SendTo(new byte[64], hit.LocalEndPoint);
+        await WaitUntilAsync(() => hit.GetMetricsSnapshot().InChecksumErrors == 1);
+
+        Assert.Equal(1, Observe(checksum, ListenerTags(hit)));
+        Assert.Equal(0, Observe(checksum, ListenerTags(quiet)));
+        checksum.GetMeasurementSnapshot(clear: true);
+        checksum.RecordObservableInstruments();
+        Assert.Equal(2, checksum.GetMeasurementSnapshot().Count);   // one series per listener, no client series
+    }
+
+    [Fact]
+    public async Task Sessions_OpenedAndClosed_ActiveSessionsReturnToZero()
+    {
+        using var active = Collector("kcp.sessions.active");
+        using var duration = new MetricCollector<double>(_meters, KcpMetrics.MeterName, "kcp.session.duration");
+        using var opened = Collector("kcp.sessions.opened");
+        using var peak = Collector("kcp.sessions.peak");
+        await using KcpListener listener = KcpListener.Bind(Loopback, new KcpOptions(), meterFactory: _meters);
+
+        var clients = new List<KcpSession>();
+        for (int i = 0; i < 3; i++)
+        {
+            KcpSession client = await KcpClient.ConnectAsync(listener.LocalEndPoint, new KcpOptions(), loggerFactory: null, _meters);
+            await client.Output.WriteAsync(new byte[] { (byte)i });
+            KcpSession? accepted = await listener.AcceptAsync().AsTask().WaitAsync(HangGuard);
+            Assert.NotNull(accepted);
+            clients.Add(client);
+        }
+
+        Assert.Equal(3, SumUpDown(active, "listener"));
+        Assert.Equal(3, SumUpDown(active, "client"));
+        Assert.Equal(3, Observe(peak, ListenerTags(listener)));
+        Assert.Equal(3, Observe(opened, ListenerTags(listener)));
+        Assert.Equal(3, Observe(opened, ("kcp.role", "client")));
+
+        foreach (KcpSession client in clients)
+        {
+            await client.DisposeAsync();
+        }
+
+        // The close notices end the accepted sessions too.
+        await WaitUntilAsync(() => listener.SessionCount == 0);
+        Assert.Equal(0, SumUpDown(active, "listener"));
+        Assert.Equal(0, SumUpDown(active, "client"));
+        Assert.Equal(6, duration.GetMeasurementSnapshot().Count);
+        Assert.Equal(3, duration.GetMeasurementSnapshot().Count(m => Equals(m.Tags["kcp.close.reason"], "local_close")));
+        Assert.Equal(3, duration.GetMeasurementSnapshot().Count(m => Equals(m.Tags["kcp.close.reason"], "remote_close")));
+
+        KcpMetricsSnapshot snapshot = listener.GetMetricsSnapshot();
+        Assert.Equal(3, snapshot.PassiveOpens);
+        Assert.Equal(0, snapshot.CurrentEstablished);
+        Assert.Equal(3, snapshot.MaxConnections);
+        Assert.Equal(3, snapshot.BytesReceived);   // closed sessions stay counted
+    }
+
+    [Fact]
+    public async Task Retransmission_FirstDatagramDropped_OneRetransmissionMoreThanRepeats()
+    {
+        await using KcpListener listener = KcpListener.Bind(Loopback, new KcpOptions(), meterFactory: _meters);
+        await using var relay = new UdpFaultRelay(listener.LocalEndPoint, new RelayFaults { DropWhen = (toServer, index) => toServer && index == 0 }, seed: 1);
+        using var retransmitted = Collector("kcp.segments.retransmitted");
+        using var lost = Collector("kcp.segments.lost");
+        using var repeated = Collector("kcp.segments.repeated");
+
+        await using KcpSession client = await KcpClient.ConnectAsync(relay.EndPoint, new KcpOptions(), loggerFactory: null, _meters);
+        await client.Output.WriteAsync("hello"u8.ToArray());
+        KcpSession? server = await listener.AcceptAsync().AsTask().WaitAsync(HangGuard);
+        Assert.NotNull(server);
+        Assert.Equal("hello"u8.ToArray(), await PipeTransfer.ReadExactlyAsync(server.Input, 5).WaitAsync(HangGuard));
+        await WaitUntilAsync(() => client.GetStatistics().InFlight == 0);
+
+        // One datagram was lost, so exactly one retransmission was needed; on a loaded machine the ACK of that one
+        // may come after the RTO, and every further retransmission then reaches the server as a repeat.
+        await WaitUntilAsync(() => client.GetStatistics().RetransmittedSegments == 1 + server.GetStatistics().RepeatSegments);
+        KcpSessionStatistics stats = client.GetStatistics();
+        long repeats = server.GetStatistics().RepeatSegments;
+        Assert.Equal(1, relay.Dropped);
+        Assert.Equal(stats.RetransmittedSegments, stats.LostSegments);   // a single segment: only timeouts, no fast resend
+        Assert.Equal(0, stats.FastRetransmittedSegments + stats.EarlyRetransmittedSegments);
+        Assert.Equal(1 + repeats, Observe(retransmitted, ("kcp.role", "client")));
+        Assert.Equal(1 + repeats, Observe(lost, ("kcp.role", "client")));
+        Assert.Equal(repeats, Observe(repeated, ListenerTags(listener)));
+        Assert.Equal(0, Observe(retransmitted, ListenerTags(listener)));
+    }
+
+    [Fact]
+    public async Task Fec_SecondDataShardDropped_IsRecoveredWithoutRetransmission()
+    {
+        // The last data shard of the group is dropped: no later segment is acknowledged before the parity rebuilds
+        // it, so no fast or early retransmission can race the recovery.
+        var options = new KcpOptions { DataShards = 2, ParityShards = 1, AckNoDelay = true };
+        await using KcpListener listener = KcpListener.Bind(Loopback, options, meterFactory: _meters);
+        await using var relay = new UdpFaultRelay(listener.LocalEndPoint, new RelayFaults { DropWhen = (toServer, index) => toServer && index == 1 }, seed: 1);
+        using var recovered = Collector("kcp.fec.recovered");
+        using var parity = Collector("kcp.fec.parity_shards");
+        using var retransmitted = Collector("kcp.segments.retransmitted");
+
+        await using KcpSession client = await KcpClient.ConnectAsync(relay.EndPoint, options, loggerFactory: null, _meters);
+        await client.Output.WriteAsync("one"u8.ToArray());
+        await WaitUntilAsync(() => client.GetStatistics().OutSegments >= 1);  // shard 1 is out alone
+        await client.Output.WriteAsync("two"u8.ToArray());                     // shard 2 (dropped), then the group's parity
+
+        KcpSession? server = await listener.AcceptAsync().AsTask().WaitAsync(HangGuard);
+        Assert.NotNull(server);
+        Assert.Equal("onetwo"u8.ToArray(), await PipeTransfer.ReadExactlyAsync(server.Input, 6).WaitAsync(HangGuard));
+
+        // FEC rebuilt the lost shard, so any retransmission (an ACK slower than the RTO on a loaded machine) was a repeat.
+        await WaitUntilAsync(() => client.GetStatistics().InFlight == 0);
+        await WaitUntilAsync(() => client.GetStatistics().RetransmittedSegments == server.GetStatistics().RepeatSegments);
+        Assert.Equal(1, server.GetStatistics().FecRecovered);
+        Assert.Equal(1, Observe(recovered, ListenerTags(listener)));
+        Assert.True(Observe(parity, ListenerTags(listener)) >= 1);
+        Assert.Equal(server.GetStatistics().RepeatSegments, Observe(retransmitted, ("kcp.role", "client")));
+        Assert.Equal(1, listener.GetMetricsSnapshot().FecRecovered);
+        Assert.Equal(1, relay.Dropped);
+    }
+
+    [Fact]
+    public async Task GetSnapshot_ProcessWide_KeepsClosedListenersAndSessions()
+    {
+        KcpMetricsSnapshot before = KcpMetrics.GetSnapshot();
+        await using (KcpListener listener = KcpListener.Bind(Loopback))
+        {
+            await using KcpSession client = await KcpClient.ConnectAsync(listener.LocalEndPoint);
+            await client.Output.WriteAsync(new byte[100]);
+            KcpSession? server = await listener.AcceptAsync().AsTask().WaitAsync(HangGuard);
+            Assert.NotNull(server);
+            await PipeTransfer.ReadExactlyAsync(server.Input, 100).WaitAsync(HangGuard);
+        }
+
+        // Other tests run in parallel and only add to the process totals.
+        KcpMetricsSnapshot after = KcpMetrics.GetSnapshot();
+        Assert.True(after.PassiveOpens - before.PassiveOpens >= 1);
+        Assert.True(after.ActiveOpens - before.ActiveOpens >= 1);
+        Assert.True(after.BytesReceived - before.BytesReceived >= 100);
+        Assert.True(after.InSegments - before.InSegments >= 2);
+        Assert.True(after.MaxConnections >= 2);
+    }
+
+    private MetricCollector<long> Collector(string instrument) => new(_meters, KcpMetrics.MeterName, instrument);
+
+    private static (string Key, object Value)[] ListenerTags(KcpListener listener) =>
+        [("kcp.role", "listener"), ("server.port", listener.LocalEndPoint.Port)];
+
+    /// <summary>Observes the observable instrument now and returns the value of the series with these tags (0 if absent).</summary>
+    private static long Observe(MetricCollector<long> collector, params (string Key, object Value)[] tags)
+    {
+        collector.RecordObservableInstruments();
+        CollectedMeasurement<long>? last = collector.GetMeasurementSnapshot()
+            .LastOrDefault(m => tags.All(t => m.Tags.TryGetValue(t.Key, out object? v) && Equals(v, t.Value)));
+        return last?.Value ?? 0;
+    }
+
+    private static long SumUpDown(MetricCollector<long> collector, string role) =>
+        collector.GetMeasurementSnapshot().Where(m => Equals(m.Tags["kcp.role"], role)).Sum(m => m.Value);
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var guard = new CancellationTokenSource(HangGuard);
+        while (!condition())
+        {
+            await Task.Delay(10, guard.Token);
+        }
+    }
+}
