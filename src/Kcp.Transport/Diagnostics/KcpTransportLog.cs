@@ -39,4 +39,7 @@ internal static partial class KcpTransportLog
 
     [LoggerMessage(10, LogLevel.Error, "Unexpected error while updating KCP session {Conv}; the session is closed.", EventName = "SessionFault")]
     public static partial void SessionFault(ILogger logger, uint conv, Exception exception);
+
+    [LoggerMessage(90, LogLevel.Warning, "aes-128-gcm: {Count} datagrams sealed with this key; random 96-bit nonces are safe for at most 2^32 per key (NIST SP 800-38D). Rotate the key (KcpOptions.Key).", EventName = "NonceBudgetWarning")]
+    public static partial void NonceBudgetWarning(ILogger logger, long count);
 }

@@ -44,6 +44,13 @@ public static class KcpClient
                 remoteEndPoint.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
             _remote = remoteEndPoint.Serialize();
             _cipher = KcpCrypt.Create(options.Crypt, KcpCrypt.DeriveKey(options.Key ?? string.Empty));
+            if (_cipher is AesGcmPacketCipher gcm)
+            {
+                gcm.ReplayHorizonMs = (long)options.Security.ReplayHorizon.TotalMilliseconds;
+                gcm.MaxRememberedNonces = options.Security.MaxRememberedNonces;
+                gcm.NonceBudgetWarning = count => KcpTransportLog.NonceBudgetWarning(logger, count);
+            }
+
             Socket = KcpUdpSocket.Bind(local, options, Counters, logger);
             uint conv = BinaryPrimitives.ReadUInt32LittleEndian(RandomNumberGenerator.GetBytes(4));
             Session = new KcpSession(conv, options, this, _remote, _cipher, passive: false);
@@ -77,6 +84,7 @@ public static class KcpClient
             }
 
             Span<byte> packet = datagram;
+            ReadOnlySpan<byte> nonce = default;
             if (_cipher is { } cipher)
             {
                 if (!cipher.TryOpen(datagram))
@@ -87,6 +95,10 @@ public static class KcpClient
                 }
 
                 packet = datagram[cipher.HeaderSize..^cipher.TrailerSize];
+                if (cipher is AesGcmPacketCipher)
+                {
+                    nonce = datagram[..cipher.HeaderSize];
+                }
             }
 
             if (packet.Length < KcpPacketInspector.KcpHeaderSize)
@@ -95,7 +107,7 @@ public static class KcpClient
                 return;
             }
 
-            Session.OnPacket(packet);
+            Session.OnPacket(packet, nonce, datagram.Length);
         }
 
         public void OnSessionClosed(KcpSession session)

@@ -16,8 +16,10 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
     private readonly KcpOptions _options;
     private readonly KcpUdpSocket _socket;
     private readonly PacketCipher? _cipher;
+    private readonly AesGcmPacketCipher? _gcm;
+    private readonly KcpAdmission _admission;
     private readonly ILogger _logger;
-    private readonly KcpCounters _counters = new();
+    private readonly KcpCounters _counters;
     private readonly Dictionary<SocketAddress, KcpSession> _sessions = [];
     private readonly Lock _sessionsLock = new();
     private readonly Channel<KcpSession> _backlog;
@@ -27,12 +29,21 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
     private volatile bool _accepting = true;
     private int _disposed;
 
-    private KcpListener(KcpOptions options, KcpUdpSocket socket, PacketCipher? cipher, ILogger logger)
+    private KcpListener(KcpOptions options, KcpUdpSocket socket, PacketCipher? cipher, ILogger logger, KcpCounters counters)
     {
+        _counters = counters;   // the socket's counters: one set for datagrams and drops
         _options = options;
         _socket = socket;
         _cipher = cipher;
         _logger = logger;
+        _admission = new KcpAdmission(options.Security);
+        if (cipher is AesGcmPacketCipher gcm)
+        {
+            _gcm = gcm;
+            gcm.ReplayHorizonMs = (long)options.Security.ReplayHorizon.TotalMilliseconds;
+            gcm.MaxRememberedNonces = options.Security.MaxRememberedNonces;
+            gcm.NonceBudgetWarning = count => KcpTransportLog.NonceBudgetWarning(logger, count);
+        }
         _backlog = Channel.CreateBounded<KcpSession>(new BoundedChannelOptions(options.AcceptBacklog)
         {
             SingleWriter = false,
@@ -57,6 +68,18 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
     }
 
     internal KcpCounters Counters => _counters;
+
+    /// <summary>Sessions whose peer address is not validated yet.</summary>
+    internal int UnvalidatedSessionCount
+    {
+        get
+        {
+            lock (_sessionsLock)
+            {
+                return _admission.UnvalidatedCount;
+            }
+        }
+    }
 
     KcpUdpSocket IKcpSessionOwner.Socket => _socket;
 
@@ -84,7 +107,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
             throw;
         }
 
-        var listener = new KcpListener(options, socket, cipher, logger);
+        var listener = new KcpListener(options, socket, cipher, logger, counters);
         int loops = options.ReceiveLoops > 0 ? options.ReceiveLoops : Math.Min(Environment.ProcessorCount, 4);
         socket.StartReceiving(listener, loops);
         KcpTransportLog.ListenerBound(logger, socket.LocalEndPoint);
@@ -152,6 +175,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
         }
 
         Span<byte> packet = datagram;
+        ReadOnlySpan<byte> nonce = default;
         if (_cipher is { } cipher)
         {
             if (!cipher.TryOpen(datagram))
@@ -161,6 +185,16 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
             }
 
             packet = datagram[cipher.HeaderSize..^cipher.TrailerSize];
+            if (_gcm is { } gcm)
+            {
+                // The nonce is authenticated once Open succeeded; nothing before this point updates replay state.
+                nonce = datagram[..cipher.HeaderSize];
+                if (gcm.IsOwnSalt(AesGcmPacketCipher.SaltOf(nonce)))
+                {
+                    Drop(PacketDropReason.Reflected, remote);
+                    return;
+                }
+            }
         }
 
         if (packet.Length < KcpPacketInspector.KcpHeaderSize)
@@ -169,13 +203,20 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
             return;
         }
 
-        uint conv = 0, sn = 0;
+        uint conv = 0;
         bool valid = KcpPacketInspector.TryGetKcpPart(packet, out ReadOnlySpan<byte> kcp)
-            && KcpPacketInspector.TryValidate(kcp, out conv, out sn, out _);
+            && KcpPacketInspector.TryValidate(kcp, out conv, out _, out _);
+        bool freshPush = false, pushSn0 = false;
+        if (valid)
+        {
+            KcpPacketInspector.ScanPushes(kcp, (uint)_options.ReceiveWindow, out freshPush, out pushSn0);
+        }
+
         KcpSession? session;
         KcpSession? replaced = null;
         PacketDropReason? refused = null;
         bool created = false;
+        long nowMs = KcpClock.NowMs64;
 
         // Lookup and creation are one step: two receive loops must never open two sessions for one address.
         lock (_sessionsLock)
@@ -183,39 +224,45 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
             _sessions.TryGetValue(remote, out session);
             if (session is not null && valid && conv != session.Conversation)
             {
-                if (sn != 0)
+                // kcp-go: a new conv starting at sn 0 from a known address is a restarted client; it replaces the
+                // session. We require a PUSH with sn 0 (not just any first segment), a conv not closed recently and,
+                // with aes-128-gcm, a nonce never seen (a replayed old first datagram cannot take the address over).
+                refused = !pushSn0 ? PacketDropReason.UnknownConversation
+                    : _admission.IsTombstoned(remote, conv, nowMs) ? PacketDropReason.Tombstoned
+                    : _gcm is { } gcm && !gcm.TryClaimPeerSalt(nonce, nowMs) ? PacketDropReason.Replayed
+                    : null;
+                if (refused is null)
                 {
-                    refused = PacketDropReason.UnknownConversation;
-                }
-                else
-                {
-                    // kcp-go: a new conv starting at sn 0 from a known address is a restarted client; it replaces the session.
                     replaced = session;
                     _sessions.Remove(remote);
                     session = null;
                 }
             }
+            else if (session is null)
+            {
+                refused = !valid ? (KcpPacketInspector.IsFec(packet, out _) ? PacketDropReason.NoSession : PacketDropReason.Malformed)
+                    : _admission.IsTombstoned(remote, conv, nowMs) ? PacketDropReason.Tombstoned
+                    : !freshPush ? PacketDropReason.NotFresh
+                    : !_accepting || _sessions.Count >= _options.MaxSessions ? PacketDropReason.Refused
+                    : _backlog.Reader.Count >= _options.AcceptBacklog ? PacketDropReason.BacklogFull
+                    : _admission.CheckNewSession(remote, nowMs)
+                    ?? (_gcm is { } gcm && !gcm.TryClaimPeerSalt(nonce, nowMs) ? PacketDropReason.Replayed : null);
+            }
 
             if (session is null && refused is null)
             {
-                refused = !valid ? (KcpPacketInspector.IsFec(packet, out _) ? PacketDropReason.NoSession : PacketDropReason.Malformed)
-                    : !_accepting || _sessions.Count >= _options.MaxSessions ? PacketDropReason.Refused
-                    : _backlog.Reader.Count >= _options.AcceptBacklog ? PacketDropReason.BacklogFull
-                    : null;
-                if (refused is null)
-                {
-                    SocketAddress address = remote.Clone();
-                    session = new KcpSession(conv, _options, this, address, _cipher, passive: true);
-                    _sessions[address] = session;
-                    created = true;
-                }
+                SocketAddress address = remote.Clone();
+                session = new KcpSession(conv, _options, this, address, _cipher, passive: true);
+                _sessions[address] = session;
+                _admission.OnCreated(session);
+                created = true;
             }
         }
 
         replaced?.Close(KcpCloseReason.Replaced, new KcpSessionClosedException(KcpCloseReason.Replaced));
         if (refused is { } reason)
         {
-            if (reason is PacketDropReason.Refused or PacketDropReason.BacklogFull)
+            if (reason is PacketDropReason.Refused or PacketDropReason.BacklogFull or PacketDropReason.UnvalidatedLimit or PacketDropReason.RateLimited)
             {
                 Refuse(reason);
             }
@@ -230,14 +277,14 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
         if (!created)
         {
             // Packets without a readable conv (parity shards) and packets of this conv; the session counts malformed ones.
-            session!.OnPacket(packet);
+            session!.OnPacket(packet, nonce, datagram.Length);
             return;
         }
 
         _counters.OnSessionOpened(passive: true);
         KcpTransportLog.SessionOpened(_logger, conv, session!.RemoteEndPoint, "passive");
         session.Start();
-        session.OnPacket(packet);
+        session.OnPacket(packet, nonce, datagram.Length);
         if (!_backlog.Writer.TryWrite(session))
         {
             session.Close(KcpCloseReason.TransportClosed, new KcpSessionClosedException(KcpCloseReason.TransportClosed));
@@ -245,8 +292,17 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
         }
     }
 
+    void IKcpSessionOwner.OnSessionValidated(KcpSession session)
+    {
+        lock (_sessionsLock)
+        {
+            _admission.OnValidated(session);
+        }
+    }
+
     void IKcpSessionOwner.OnSessionClosed(KcpSession session)
     {
+        long nowMs = KcpClock.NowMs64;
         lock (_sessionsLock)
         {
             // Only forget the address if it still maps to this session (a replacement may already own it).
@@ -254,6 +310,13 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
             {
                 _sessions.Remove(session.RemoteAddress);
             }
+
+            _admission.OnClosed(session, nowMs);
+        }
+
+        if (_gcm is { } gcm && session.PeerSalt is { } salt)
+        {
+            gcm.ReleasePeerSalt(salt, nowMs);
         }
     }
 

@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using Kcp.Transport.Crypto;
+using Kcp.Transport.Diagnostics;
 
 namespace Kcp.Transport;
 
@@ -98,7 +100,7 @@ public sealed partial class KcpSession
                 return;
             }
 
-            uint now = KcpClock.NowMs;
+            uint now = EngineNow;
             bool queued = QueueIntoKcp(_outputPipe.Reader, result);
             if (queued)
             {
@@ -128,7 +130,31 @@ public sealed partial class KcpSession
 
     private void Transmit(Span<byte> datagram)
     {
-        _cipher?.Seal(datagram);
+        if (_aeadSend is { } nonce)
+        {
+            // The tag follows the payload: seal a copy with room for it (the engine's Mtu leaves that room).
+            Span<byte> sealedDatagram = _sealBuffer.AsSpan(0, datagram.Length + PacketLayout.AeadTagSize);
+            datagram.CopyTo(sealedDatagram);
+            datagram = sealedDatagram;
+            ((AesGcmPacketCipher)_cipher!).Seal(datagram, nonce);
+        }
+        else
+        {
+            _cipher?.Seal(datagram);
+        }
+
+        if (!_addressValidated)
+        {
+            // Anti-amplification (QUIC §8): until the peer proved it receives here, send at most N x what it sent.
+            if (_amplificationFactor > 0 && _wireSent + datagram.Length > _amplificationFactor * _wireReceived)
+            {
+                _owner.Counters.OnDropped(PacketDropReason.AmplificationLimit);
+                return;
+            }
+
+            _wireSent += datagram.Length;
+        }
+
         _owner.Socket.Send(datagram, _remoteAddress);
     }
 }
