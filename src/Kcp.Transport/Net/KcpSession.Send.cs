@@ -23,8 +23,9 @@ public sealed partial class KcpSession
         PipeReader reader = _outputPipe.Reader;
         while (_closeReason == KcpCloseReason.None && !_outputCompleted && !_outputReadPending)
         {
-            if (_engine.WaitSnd >= _engine.SendWindow)
+            if (_engine.WaitSnd >= _engine.SendWindow || !HasAmplificationBudget())
             {
+                // Resumed by AfterInput: ACKs free the window, received bytes (or validation) grow the budget.
                 _outputBlocked = true;
                 break;
             }
@@ -128,8 +129,20 @@ public sealed partial class KcpSession
         }
     }
 
+    /// <summary>An unvalidated peer's budget (N x received - sent) still has room for one full datagram.</summary>
+    private bool HasAmplificationBudget() =>
+        _addressValidated || _amplificationFactor == 0 || (_amplificationFactor * _wireReceived) - _wireSent >= _options.Mtu;
+
     private void Transmit(Span<byte> datagram)
     {
+        if (!_addressValidated && _amplificationFactor > 0
+            && _wireSent + datagram.Length + PacketLayout.CryptTrailer(_options.Crypt) > _amplificationFactor * _wireReceived)
+        {
+            // Anti-amplification (QUIC §8): until the peer proved it receives here, send at most N x what it sent.
+            _owner.Counters.OnDropped(PacketDropReason.AmplificationLimit);
+            return;
+        }
+
         if (_aeadSend is { } nonce)
         {
             // The tag follows the payload: seal a copy with room for it (the engine's Mtu leaves that room).
@@ -145,13 +158,6 @@ public sealed partial class KcpSession
 
         if (!_addressValidated)
         {
-            // Anti-amplification (QUIC §8): until the peer proved it receives here, send at most N x what it sent.
-            if (_amplificationFactor > 0 && _wireSent + datagram.Length > _amplificationFactor * _wireReceived)
-            {
-                _owner.Counters.OnDropped(PacketDropReason.AmplificationLimit);
-                return;
-            }
-
             _wireSent += datagram.Length;
         }
 
