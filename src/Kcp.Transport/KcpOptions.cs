@@ -168,6 +168,8 @@ public sealed class KcpOptions
             int header = PacketLayout.HeaderSize(this) + PacketLayout.CryptTrailer(Crypt);
             Check(Mtu - header - Protocol.KcpControlBlock.Overhead >= 1,
                 $"KcpOptions.Mtu {Mtu} leaves no room for data after {header} bytes of FEC/crypto headers.");
+            int trailer = PacketLayout.CryptTrailer(Crypt);
+            Check(Mtu - trailer >= MinMtu, $"KcpOptions.Mtu must be at least {MinMtu + trailer} with Crypt '{Crypt}' (was {Mtu}).");
         }
 
         return errors;

@@ -135,4 +135,33 @@ public sealed class AdmissionTests
         Assert.Null(admission.CheckNewSession(a, 1100));             // 10/s: one token per 100 ms
         Assert.Equal(PacketDropReason.RateLimited, admission.CheckNewSession(a, 1100));
     }
+
+    [Fact]
+    public void Validate_BadSecuritySettings_NameEachOne()
+    {
+        var options = new KcpOptions();
+        options.Security.MaxUnvalidatedSessionsPerPrefix = 0;
+        options.Security.IPv4PrefixLength = 40;
+        options.Security.AmplificationFactor = -1;
+
+        var errors = options.GetValidationErrors();
+
+        Assert.Equal(3, errors.Count);
+        Assert.Contains(errors, e => e.Contains("KcpOptions.Security.MaxUnvalidatedSessionsPerPrefix", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("KcpOptions.Security.IPv4PrefixLength", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("KcpOptions.Security.AmplificationFactor", StringComparison.Ordinal));
+        Assert.NotSame(options.Security, options.Clone().Security);
+    }
+
+    [Fact]
+    public void Validate_AesGcmMtu_LeavesRoomForNonceTagAndFec()
+    {
+        // Mtu 60: 12 + 8 + 16 + 24 leaves no data byte; 65: the engine's own minimum of 50 is not met after the tag.
+        var options = new KcpOptions { Crypt = "aes-128-gcm", Key = "k", Mtu = 60, DataShards = 1, ParityShards = 1 };
+        Assert.Equal(2, options.GetValidationErrors().Count);
+        options.Mtu = 65;
+        Assert.Single(options.GetValidationErrors());
+        options.Mtu = 66;
+        Assert.Empty(options.GetValidationErrors());
+    }
 }
