@@ -62,7 +62,9 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
         LocalEndPoint = owner.Socket.LocalEndPoint;
         _idleTimeoutMs = options.IdleTimeout == Timeout.InfiniteTimeSpan ? -1 : (long)options.IdleTimeout.TotalMilliseconds;
 
-        _clockOffset = (uint)Random.Shared.NextInt64(0, 1L << 32);
+        Span<byte> offset = stackalloc byte[4];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(offset);
+        _clockOffset = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(offset);
         KcpSecurityOptions security = options.Security;
         _addressValidated = !passive;   // we dialed the address ourselves
         _amplificationFactor = security.AmplificationFactor;

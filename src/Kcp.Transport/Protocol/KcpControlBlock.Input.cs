@@ -49,10 +49,13 @@ internal sealed partial class KcpControlBlock
             }
 
             // Before una drops it: an ACK counts for RTT only if it echoes the (sn, ts) of a segment still in flight.
-            if (header.Command == KcpCommand.Ack && regular && EchoesInFlight(header.SequenceNumber, header.Timestamp))
+            if (header.Command == KcpCommand.Ack && regular && Echoes(header.SequenceNumber, header.Timestamp, out bool unacked))
             {
-                latestRtt = KcpTime.Diff(now, header.Timestamp);
                 PeerEchoed = true;
+                if (unacked)
+                {
+                    latestRtt = KcpTime.Diff(now, header.Timestamp);
+                }
             }
 
             if (ParseUna(header.Una))
@@ -130,8 +133,10 @@ internal sealed partial class KcpControlBlock
     /// </summary>
     public bool PeerEchoed { get; private set; }
 
-    private bool EchoesInFlight(uint sn, uint ts)
+    // True if (sn, ts) is a segment of snd_buf at its last send time; unacked: no ACK for it was taken yet.
+    private bool Echoes(uint sn, uint ts, out bool unacked)
     {
+        unacked = false;
         if (_sendBuffer.Count == 0 || KcpTime.Diff(sn, _sendUna) < 0 || KcpTime.Diff(sn, _sendNext) >= 0)
         {
             return false;
@@ -144,7 +149,13 @@ internal sealed partial class KcpControlBlock
         }
 
         var segment = _sendBuffer[index];
-        return segment.SequenceNumber == sn && !segment.Acked && segment.Timestamp == ts && segment.Transmissions > 0;
+        if (segment.SequenceNumber != sn || segment.Timestamp != ts || segment.Transmissions == 0)
+        {
+            return false;
+        }
+
+        unacked = !segment.Acked;
+        return true;
     }
 
     private int Reject(int code)
