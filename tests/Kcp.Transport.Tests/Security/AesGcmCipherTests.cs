@@ -97,6 +97,30 @@ public sealed class AesGcmCipherTests
     }
 
     [Fact]
+    public void SealAndOpen_SteadyState_AllocateNothing()
+    {
+        using AesGcmPacketCipher cipher = Create();
+        AeadSendNonce nonce = cipher.CreateSendNonce();
+        var window = new AeadReplayWindow(nonce.Salt);
+        byte[] datagram = new byte[1400];
+        void RoundTrip()
+        {
+            cipher.Seal(datagram, nonce);
+            Assert.True(cipher.TryOpen(datagram));
+            Assert.True(window.TryAccept(BitConverter.ToUInt64(datagram, 4)));
+        }
+
+        RoundTrip();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            RoundTrip();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void SendNonces_SaltThenIncreasingCounter_AndSaltIsOwned()
     {
         using AesGcmPacketCipher cipher = Create();
