@@ -40,7 +40,8 @@ public sealed class FloodTests(ITestOutputHelper output)
 
         await using KcpSession client = await KcpClient.ConnectAsync(listener.LocalEndPoint, options);
         await EchoTransferAsync(client, 64 * 1024, seed: 1);   // establish and validate
-        double baseline = await EchoTransferAsync(client, 2 << 20, seed: 2);
+        // Medians of three 2 MiB echoes each: the shared 2-core box makes single runs noisy.
+        double baseline = await MedianAsync(client, seed: 2);
         KcpSessionStatistics beforeFlood = client.GetStatistics();
 
         var sources = Enumerable.Range(0, FloodSources).Select(_ => NewSocket()).ToArray();
@@ -70,7 +71,7 @@ public sealed class FloodTests(ITestOutputHelper output)
         try
         {
             await WaitUntilAsync(() => listener.UnvalidatedSessionCount >= PrefixCap, "the flood to fill the prefix cap");
-            flooded = await EchoTransferAsync(client, 2 << 20, seed: 3);
+            flooded = await MedianAsync(client, seed: 3);
         }
         finally
         {
@@ -100,7 +101,7 @@ public sealed class FloodTests(ITestOutputHelper output)
         output.WriteLine($"client retransmissions during the flood: {afterFlood.RetransmittedSegments - beforeFlood.RetransmittedSegments} " +
             $"(lost {afterFlood.LostSegments - beforeFlood.LostSegments}, fast {afterFlood.FastRetransmittedSegments - beforeFlood.FastRetransmittedSegments}), " +
             $"before it: {beforeFlood.RetransmittedSegments}; rtt {afterFlood.SmoothedRtt} ms");
-        output.WriteLine($"baseline 2 MiB echo {baseline:F2} s, under flood {flooded:F2} s: {100 * baseline / flooded:F0} % of the throughput");
+        output.WriteLine($"baseline 2 MiB echo {baseline:F3} s, under flood {flooded:F3} s (medians of 3): {100 * baseline / flooded:F0} % of the throughput");
         output.WriteLine($"flood: {sent.Sum()} bytes sent from {FloodSources} ports, {received} bytes came back (worst source {worst}); " +
             $"max unvalidated {maxUnvalidated}, max sessions {maxSessions}; refused {listener.Counters.Dropped(PacketDropReason.UnvalidatedLimit)}, " +
             $"held by the budget {listener.Counters.Dropped(PacketDropReason.AmplificationLimit)}");
@@ -109,5 +110,17 @@ public sealed class FloodTests(ITestOutputHelper output)
         Assert.True(listener.Counters.Dropped(PacketDropReason.UnvalidatedLimit) > 0);
         Assert.True(listener.Counters.Dropped(PacketDropReason.AmplificationLimit) > 0);
         Assert.True(legitServer!.IsAddressValidated);
+    }
+
+    private static async Task<double> MedianAsync(KcpSession client, int seed)
+    {
+        var seconds = new List<double>();
+        for (int i = 0; i < 3; i++)
+        {
+            seconds.Add(await EchoTransferAsync(client, 2 << 20, seed + (10 * i)));
+        }
+
+        seconds.Sort();
+        return seconds[1];
     }
 }
