@@ -34,7 +34,7 @@ internal sealed class CatArguments
           --bytes N                 bytes of the test stream to send or expect
           --sessions K              dial: K sessions at once (benchmark modes)
           --timeout S               seconds before giving up (default 60)
-          --crypt NAME --key KEY    packet cipher (kcptun names; default null = none at all)
+          --crypt NAME --key KEY    packet cipher (kcptun names incl. aes-128-gcm; default null = none at all)
           --datashard N --parityshard M   Reed-Solomon FEC (default 0/0 = off)
           --mode-preset normal|fast|fast2|fast3
           --nodelay N --interval MS --resend N --nc 0|1

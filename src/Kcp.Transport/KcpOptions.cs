@@ -86,6 +86,9 @@ public sealed class KcpOptions
     /// <summary>Listener: concurrent receive loops on the socket; 0 picks min(processor count, 4).</summary>
     public int ReceiveLoops { get; set; }
 
+    /// <summary>Listener admission limits, address validation, tombstones and the aes-128-gcm replay filter.</summary>
+    public KcpSecurityOptions Security { get; set; } = new();
+
     /// <summary>Applies one of kcptun's mode presets to <see cref="NoDelay"/>, <see cref="Interval"/>, <see cref="FastResend"/> and <see cref="NoCongestionWindow"/>.</summary>
     public KcpOptions ApplyPreset(KcpPreset preset)
     {
@@ -101,7 +104,12 @@ public sealed class KcpOptions
     }
 
     /// <summary>Returns a copy that later changes to this instance do not affect.</summary>
-    public KcpOptions Clone() => (KcpOptions)MemberwiseClone();
+    public KcpOptions Clone()
+    {
+        var copy = (KcpOptions)MemberwiseClone();
+        copy.Security = Security?.Clone()!;
+        return copy;
+    }
 
     /// <summary>Lists every invalid setting, each message naming the setting and its value.</summary>
     public IReadOnlyList<string> GetValidationErrors()
@@ -137,6 +145,15 @@ public sealed class KcpOptions
         Check(MaxSessions > 0, $"KcpOptions.MaxSessions must be positive (was {MaxSessions}).");
         Check(ReceiveLoops is >= 0 and <= 64, $"KcpOptions.ReceiveLoops must be between 0 and 64 (was {ReceiveLoops}).");
 
+        if (Security is null)
+        {
+            errors.Add("KcpOptions.Security must not be null.");
+        }
+        else
+        {
+            Security.AddValidationErrors(errors);
+        }
+
         if (string.IsNullOrEmpty(Crypt) || !KcpCrypt.IsSupported(Crypt))
         {
             errors.Add($"KcpOptions.Crypt '{Crypt}' is not supported; use one of: {string.Join(", ", KcpCrypt.Names)}.");
@@ -148,9 +165,11 @@ public sealed class KcpOptions
 
         if (errors.Count == 0)
         {
-            int header = PacketLayout.HeaderSize(this);
+            int header = PacketLayout.HeaderSize(this) + PacketLayout.CryptTrailer(Crypt);
             Check(Mtu - header - Protocol.KcpControlBlock.Overhead >= 1,
                 $"KcpOptions.Mtu {Mtu} leaves no room for data after {header} bytes of FEC/crypto headers.");
+            int trailer = PacketLayout.CryptTrailer(Crypt);
+            Check(Mtu - trailer >= MinMtu, $"KcpOptions.Mtu must be at least {MinMtu + trailer} with Crypt '{Crypt}' (was {Mtu}).");
         }
 
         return errors;

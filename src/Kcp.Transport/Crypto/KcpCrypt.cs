@@ -16,8 +16,11 @@ public static class KcpCrypt
     private static readonly string[] s_names =
     [
         "aes", "aes-128", "aes-192", "salsa20", "blowfish", "twofish", "cast5", "3des", "tea", "xtea", "xor", "sm4",
-        "none", "null",
+        "none", "null", AesGcmName,
     ];
+
+    /// <summary>kcptun's AEAD mode (kcp-go >= v5.6.49): AES-128-GCM with the first 16 bytes of the derived key.</summary>
+    public const string AesGcmName = "aes-128-gcm";
 
     private static ReadOnlySpan<byte> KeySalt => "kcp-go"u8;
 
@@ -76,6 +79,7 @@ public static class KcpCrypt
             "tea" => Cfb(name, new TeaBlockCipher(pass32[..16])),
             "xtea" => Cfb(name, new BouncyCastleBlockCipher(static () => new XteaEngine(), pass32[..16])),
             "xor" => new XorPacketCipher(pass32),
+            AesGcmName => new AesGcmPacketCipher(pass32[..16]),
             "sm4" => Cfb(name, new BouncyCastleBlockCipher(static IBlockCipher () => new SM4Engine(), pass32[..16])),
             _ => throw new InvalidOperationException($"Crypto name '{name}' is listed but not wired up."),
         };

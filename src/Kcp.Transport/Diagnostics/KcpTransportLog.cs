@@ -45,4 +45,6 @@ internal static partial class KcpTransportLog
 
     [LoggerMessage(12, LogLevel.Warning, "KCP listener on {EndPoint} has {Sessions} sessions open, its limit (MaxSessions); new sessions are refused until some close.", EventName = "SessionLimitReached")]
     public static partial void SessionLimitReached(ILogger logger, EndPoint endPoint, int sessions);
+    [LoggerMessage(90, LogLevel.Warning, "aes-128-gcm: {Count} datagrams sealed with this key; random 96-bit nonces are safe for at most 2^32 per key (NIST SP 800-38D). Rotate the key (KcpOptions.Key).", EventName = "NonceBudgetWarning")]
+    public static partial void NonceBudgetWarning(ILogger logger, long count);
 }

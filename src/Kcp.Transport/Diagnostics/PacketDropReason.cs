@@ -35,6 +35,27 @@ internal enum PacketDropReason
 
     /// <summary>A client received a datagram from an address it did not dial.</summary>
     UnexpectedSource,
+
+    /// <summary>A valid packet without a fresh PUSH (sn below the receive window) cannot open a session.</summary>
+    NotFresh,
+
+    /// <summary>The (address, conversation) closed recently: its datagrams do not reopen a session.</summary>
+    Tombstoned,
+
+    /// <summary>The address prefix opened new sessions faster than its token bucket allows.</summary>
+    RateLimited,
+
+    /// <summary>Too many sessions whose peer address is not yet validated (globally or for the prefix).</summary>
+    UnvalidatedLimit,
+
+    /// <summary>Outgoing: a datagram to an unvalidated address would exceed the amplification budget (not sent).</summary>
+    AmplificationLimit,
+
+    /// <summary>aes-128-gcm: the nonce was seen before (replay).</summary>
+    Replayed,
+
+    /// <summary>aes-128-gcm: the nonce carries one of our own send salts (a datagram of ours sent back).</summary>
+    Reflected,
 }
 
 /// <summary>The values of the <c>kcp.drop.reason</c> metric tag.</summary>

@@ -14,4 +14,9 @@ internal interface IKcpSessionOwner
 
     /// <summary>Called once, outside the session's lock, after the session closed.</summary>
     void OnSessionClosed(KcpSession session);
+
+    /// <summary>Called once, outside the session's lock, when a passive session's peer address became validated.</summary>
+    void OnSessionValidated(KcpSession session)
+    {
+    }
 }

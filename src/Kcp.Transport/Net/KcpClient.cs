@@ -59,6 +59,13 @@ public static class KcpClient
                 remoteEndPoint.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
             _remote = remoteEndPoint.Serialize();
             _cipher = KcpCrypt.Create(options.Crypt, KcpCrypt.DeriveKey(options.Key ?? string.Empty));
+            if (_cipher is AesGcmPacketCipher gcm)
+            {
+                gcm.ReplayHorizonMs = (long)options.Security.ReplayHorizon.TotalMilliseconds;
+                gcm.MaxRememberedNonces = options.Security.MaxRememberedNonces;
+                gcm.NonceBudgetWarning = count => KcpTransportLog.NonceBudgetWarning(logger, count);
+            }
+
             Socket = KcpUdpSocket.Bind(local, options, Counters, logger);
             uint conv = BinaryPrimitives.ReadUInt32LittleEndian(RandomNumberGenerator.GetBytes(4));
             Session = new KcpSession(conv, options, this, _remote, _cipher, passive: false);
@@ -93,6 +100,7 @@ public static class KcpClient
             }
 
             Span<byte> packet = datagram;
+            ReadOnlySpan<byte> nonce = default;
             if (_cipher is { } cipher)
             {
                 if (datagram.Length < cipher.HeaderSize + cipher.TrailerSize)
@@ -114,6 +122,10 @@ public static class KcpClient
                 }
 
                 packet = datagram[cipher.HeaderSize..^cipher.TrailerSize];
+                if (cipher is AesGcmPacketCipher)
+                {
+                    nonce = datagram[..cipher.HeaderSize];
+                }
             }
 
             if (packet.Length < KcpPacketInspector.KcpHeaderSize)
@@ -122,7 +134,7 @@ public static class KcpClient
                 return;
             }
 
-            Session.OnPacket(packet);
+            Session.OnPacket(packet, nonce, datagram.Length);
         }
 
         private void Drop(PacketDropReason reason, SocketAddress remote)

@@ -17,6 +17,8 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
     private readonly KcpOptions _options;
     private readonly KcpUdpSocket _socket;
     private readonly PacketCipher? _cipher;
+    private readonly AesGcmPacketCipher? _gcm;
+    private readonly KcpAdmission _admission;
     private readonly ILogger _logger;
     private readonly KcpCounters _counters;
     private readonly Dictionary<SocketAddress, KcpSession> _sessions = [];
@@ -30,11 +32,20 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
 
     private KcpListener(KcpOptions options, KcpUdpSocket socket, KcpCounters counters, PacketCipher? cipher, ILogger logger)
     {
+        _counters = counters;   // the socket's counters: one set for datagrams and drops
         _options = options;
         _counters = counters;
         _socket = socket;
         _cipher = cipher;
         _logger = logger;
+        _admission = new KcpAdmission(options.Security);
+        if (cipher is AesGcmPacketCipher gcm)
+        {
+            _gcm = gcm;
+            gcm.ReplayHorizonMs = (long)options.Security.ReplayHorizon.TotalMilliseconds;
+            gcm.MaxRememberedNonces = options.Security.MaxRememberedNonces;
+            gcm.NonceBudgetWarning = count => KcpTransportLog.NonceBudgetWarning(logger, count);
+        }
         _backlog = Channel.CreateBounded<KcpSession>(new BoundedChannelOptions(options.AcceptBacklog)
         {
             SingleWriter = false,
@@ -64,6 +75,18 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
 
     /// <summary>This listener's counters now, its open and closed sessions included (kcp-go's Snmp for one listener).</summary>
     public KcpMetricsSnapshot GetMetricsSnapshot() => _counters.GetSnapshot();
+
+    /// <summary>Sessions whose peer address is not validated yet.</summary>
+    internal int UnvalidatedSessionCount
+    {
+        get
+        {
+            lock (_sessionsLock)
+            {
+                return _admission.UnvalidatedCount;
+            }
+        }
+    }
 
     KcpUdpSocket IKcpSessionOwner.Socket => _socket;
 
@@ -173,6 +196,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
         }
 
         Span<byte> packet = datagram;
+        ReadOnlySpan<byte> nonce = default;
         if (_cipher is { } cipher)
         {
             if (datagram.Length < cipher.HeaderSize + cipher.TrailerSize)
@@ -188,6 +212,16 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
             }
 
             packet = datagram[cipher.HeaderSize..^cipher.TrailerSize];
+            if (_gcm is { } gcm)
+            {
+                // The nonce is authenticated once Open succeeded; nothing before this point updates replay state.
+                nonce = datagram[..cipher.HeaderSize];
+                if (gcm.IsOwnSalt(AesGcmPacketCipher.SaltOf(nonce)))
+                {
+                    Drop(PacketDropReason.Reflected, remote);
+                    return;
+                }
+            }
         }
 
         if (packet.Length < KcpPacketInspector.KcpHeaderSize)
@@ -196,14 +230,21 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
             return;
         }
 
-        uint conv = 0, sn = 0;
+        uint conv = 0;
         bool valid = KcpPacketInspector.TryGetKcpPart(packet, out ReadOnlySpan<byte> kcp)
-            && KcpPacketInspector.TryValidate(kcp, out conv, out sn, out _);
+            && KcpPacketInspector.TryValidate(kcp, out conv, out _, out _);
+        bool freshPush = false, pushSn0 = false;
+        if (valid)
+        {
+            KcpPacketInspector.ScanPushes(kcp, (uint)_options.ReceiveWindow, out freshPush, out pushSn0);
+        }
+
         KcpSession? session;
         KcpSession? replaced = null;
         PacketDropReason? refused = null;
         bool created = false;
         bool limitReached = false;
+        long nowMs = KcpClock.NowMs64;
 
         // Lookup and creation are one step: two receive loops must never open two sessions for one address.
         lock (_sessionsLock)
@@ -211,40 +252,46 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
             _sessions.TryGetValue(remote, out session);
             if (session is not null && valid && conv != session.Conversation)
             {
-                if (sn != 0)
+                // kcp-go: a new conv starting at sn 0 from a known address is a restarted client; it replaces the
+                // session. We require a PUSH with sn 0 (not just any first segment), a conv not closed recently and,
+                // with aes-128-gcm, a nonce never seen (a replayed old first datagram cannot take the address over).
+                refused = !pushSn0 ? PacketDropReason.UnknownConversation
+                    : _admission.IsTombstoned(remote, conv, nowMs) ? PacketDropReason.Tombstoned
+                    : _gcm is { } gcm && !gcm.TryClaimPeerSalt(nonce, nowMs) ? PacketDropReason.Replayed
+                    : null;
+                if (refused is null)
                 {
-                    refused = PacketDropReason.UnknownConversation;
-                }
-                else
-                {
-                    // kcp-go: a new conv starting at sn 0 from a known address is a restarted client; it replaces the session.
                     replaced = session;
                     _sessions.Remove(remote);
                     session = null;
                 }
             }
+            else if (session is null)
+            {
+                refused = !valid ? (KcpPacketInspector.IsFec(packet, out _) ? PacketDropReason.NoSession : PacketDropReason.Malformed)
+                    : _admission.IsTombstoned(remote, conv, nowMs) ? PacketDropReason.Tombstoned
+                    : !freshPush ? PacketDropReason.NotFresh
+                    : !_accepting || _sessions.Count >= _options.MaxSessions ? PacketDropReason.Refused
+                    : _backlog.Reader.Count >= _options.AcceptBacklog ? PacketDropReason.BacklogFull
+                    : _admission.CheckNewSession(remote, nowMs)
+                    ?? (_gcm is { } gcm && !gcm.TryClaimPeerSalt(nonce, nowMs) ? PacketDropReason.Replayed : null);
+            }
 
             if (session is null && refused is null)
             {
-                refused = !valid ? (KcpPacketInspector.IsFec(packet, out _) ? PacketDropReason.NoSession : PacketDropReason.Malformed)
-                    : !_accepting || _sessions.Count >= _options.MaxSessions ? PacketDropReason.Refused
-                    : _backlog.Reader.Count >= _options.AcceptBacklog ? PacketDropReason.BacklogFull
-                    : null;
-                if (refused is null)
-                {
-                    SocketAddress address = remote.Clone();
-                    session = new KcpSession(conv, _options, this, address, _cipher, passive: true);
-                    _sessions[address] = session;
-                    created = true;
-                    limitReached = _sessions.Count == _options.MaxSessions;
-                }
+                SocketAddress address = remote.Clone();
+                session = new KcpSession(conv, _options, this, address, _cipher, passive: true);
+                _sessions[address] = session;
+                _admission.OnCreated(session);
+                created = true;
+                limitReached = _sessions.Count == _options.MaxSessions;
             }
         }
 
         replaced?.Close(KcpCloseReason.Replaced, new KcpSessionClosedException(KcpCloseReason.Replaced));
         if (refused is { } reason)
         {
-            if (reason is PacketDropReason.Refused or PacketDropReason.BacklogFull)
+            if (reason is PacketDropReason.Refused or PacketDropReason.BacklogFull or PacketDropReason.UnvalidatedLimit or PacketDropReason.RateLimited)
             {
                 Refuse(reason);
             }
@@ -259,7 +306,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
         if (!created)
         {
             // Packets without a readable conv (parity shards) and packets of this conv; the session counts malformed ones.
-            session!.OnPacket(packet);
+            session!.OnPacket(packet, nonce, datagram.Length);
             return;
         }
 
@@ -271,7 +318,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
         }
 
         session.Start();
-        session.OnPacket(packet);
+        session.OnPacket(packet, nonce, datagram.Length);
         if (!_backlog.Writer.TryWrite(session))
         {
             session.Close(KcpCloseReason.TransportClosed, new KcpSessionClosedException(KcpCloseReason.TransportClosed));
@@ -279,8 +326,17 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
         }
     }
 
+    void IKcpSessionOwner.OnSessionValidated(KcpSession session)
+    {
+        lock (_sessionsLock)
+        {
+            _admission.OnValidated(session);
+        }
+    }
+
     void IKcpSessionOwner.OnSessionClosed(KcpSession session)
     {
+        long nowMs = KcpClock.NowMs64;
         lock (_sessionsLock)
         {
             // Only forget the address if it still maps to this session (a replacement may already own it).
@@ -288,6 +344,13 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
             {
                 _sessions.Remove(session.RemoteAddress);
             }
+
+            _admission.OnClosed(session, nowMs);
+        }
+
+        if (_gcm is { } gcm && session.PeerSalt is { } salt)
+        {
+            gcm.ReleasePeerSalt(salt, nowMs);
         }
     }
 

@@ -77,4 +77,26 @@ internal static class KcpPacketInspector
         // Trailing bytes shorter than a header are ignored by kcp-go; a valid part has none.
         return kcp.IsEmpty;
     }
+
+    /// <summary>
+    /// For a part <see cref="TryValidate"/> accepted: whether it holds a fresh PUSH (sn below the receive window, as a new
+    /// client's first segments) and whether it holds a PUSH with sn 0 (a restarted client, kcp-go's takeover rule).
+    /// </summary>
+    public static void ScanPushes(ReadOnlySpan<byte> kcp, uint receiveWindow, out bool freshPush, out bool pushSn0)
+    {
+        freshPush = false;
+        pushSn0 = false;
+        while (kcp.Length >= KcpHeaderSize)
+        {
+            uint length = BinaryPrimitives.ReadUInt32LittleEndian(kcp.Slice(20));
+            if (kcp[4] == KcpCommand.Push)
+            {
+                uint sn = BinaryPrimitives.ReadUInt32LittleEndian(kcp.Slice(12));
+                freshPush |= sn < receiveWindow;
+                pushSn0 |= sn == 0;
+            }
+
+            kcp = kcp.Slice(KcpHeaderSize + (int)Math.Min(length, (uint)(kcp.Length - KcpHeaderSize)));
+        }
+    }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using Kcp.Transport.Crypto;
 using Kcp.Transport.Diagnostics;
 
 namespace Kcp.Transport;
@@ -16,15 +17,32 @@ public sealed partial class KcpSession
     /// Feeds one decrypted packet (raw KCP or an FEC shard) to the engine, then moves what became readable to the
     /// application and what became sendable into KCP. Called by a receive loop.
     /// </summary>
-    internal void OnPacket(ReadOnlySpan<byte> packet)
+    internal void OnPacket(ReadOnlySpan<byte> packet) => OnPacket(packet, default, packet.Length);
+
+    /// <summary>
+    /// As <see cref="OnPacket(ReadOnlySpan{byte})"/>, with the datagram's AEAD <paramref name="nonce"/> (empty for the
+    /// classic modes) checked against the replay window, and its size on the wire for the amplification budget.
+    /// </summary>
+    internal void OnPacket(ReadOnlySpan<byte> packet, ReadOnlySpan<byte> nonce, int wireBytes)
     {
         long now64 = KcpClock.NowMs64;
-        uint now = (uint)now64;
+        uint now = EngineTime(now64);
+        bool newlyValidated = false;
         lock (_gate)
         {
             if (_closeReason != KcpCloseReason.None)
             {
                 return;
+            }
+
+            if (!nonce.IsEmpty && _aeadSend is not null && !AcceptNonce(nonce, now64))
+            {
+                return;
+            }
+
+            if (!_addressValidated)
+            {
+                _wireReceived += wireBytes;
             }
 
             _lastReceiveMs = now64;
@@ -58,9 +76,20 @@ public sealed partial class KcpSession
                 InputKcp(packet, regular: true);
             }
 
+            if (!_addressValidated && _engine.PeerEchoed)
+            {
+                Volatile.Write(ref _addressValidated, true);
+                newlyValidated = true;
+            }
+
             AfterInput(now);
             if (!_remoteClosed)
             {
+                if (newlyValidated)
+                {
+                    _owner.OnSessionValidated(this);
+                }
+
                 return;
             }
 
@@ -70,6 +99,28 @@ public sealed partial class KcpSession
         }
 
         Close(KcpCloseReason.RemoteClose, error: null);
+    }
+
+    /// <summary>Replay and reflection checks of one opened aes-128-gcm datagram (after a successful open only).</summary>
+    private bool AcceptNonce(ReadOnlySpan<byte> nonce, long now64)
+    {
+        var gcm = (AesGcmPacketCipher)_cipher!;
+        uint salt = AesGcmPacketCipher.SaltOf(nonce);
+        if (salt == _aeadSend!.Salt || gcm.IsOwnSalt(salt))
+        {
+            _owner.Counters.OnDropped(PacketDropReason.Reflected);
+            return false;
+        }
+
+        ulong counter = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(nonce[4..]);
+        _replayWindow ??= new AeadReplayWindow(salt);
+        bool fresh = salt == _replayWindow.PeerSalt ? _replayWindow.TryAccept(counter) : gcm.TryRemember(nonce, now64);
+        if (!fresh)
+        {
+            _owner.Counters.OnDropped(PacketDropReason.Replayed);
+        }
+
+        return fresh;
     }
 
     /// <summary>Counts a datagram of this session that failed decryption.</summary>

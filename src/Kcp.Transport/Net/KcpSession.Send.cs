@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using Kcp.Transport.Crypto;
+using Kcp.Transport.Diagnostics;
 
 namespace Kcp.Transport;
 
@@ -21,8 +23,10 @@ public sealed partial class KcpSession
         PipeReader reader = _outputPipe.Reader;
         while (_closeReason == KcpCloseReason.None && !_outputCompleted && !_outputReadPending)
         {
-            if (_engine.WaitSnd >= _engine.SendWindow)
+            long allowance = AmplificationAllowance();
+            if (_engine.WaitSnd >= _engine.SendWindow || allowance < 1)
             {
+                // Resumed by AfterInput: ACKs free the window (and validate the address).
                 _outputBlocked = true;
                 break;
             }
@@ -41,7 +45,7 @@ public sealed partial class KcpSession
                 result = read.GetAwaiter().GetResult();
             }
 
-            queued |= QueueIntoKcp(reader, result);
+            queued |= QueueIntoKcp(reader, result, allowance);
         }
 
         if (queued)
@@ -53,15 +57,15 @@ public sealed partial class KcpSession
     }
 
     /// <summary>Queues as much of <paramref name="result"/> as the send window allows, in pieces of at most one MSS.</summary>
-    private bool QueueIntoKcp(PipeReader reader, in ReadResult result)
+    private bool QueueIntoKcp(PipeReader reader, in ReadResult result, long maxBytes = long.MaxValue)
     {
         ReadOnlySequence<byte> buffer = result.Buffer;
         long taken = 0;
-        int mss = _engine.Mss;
+        int mss = (int)Math.Min(_engine.Mss, maxBytes);
         foreach (ReadOnlyMemory<byte> memory in buffer)
         {
             ReadOnlySpan<byte> span = memory.Span;
-            while (!span.IsEmpty && _engine.WaitSnd < _engine.SendWindow)
+            while (!span.IsEmpty && _engine.WaitSnd < _engine.SendWindow && taken < maxBytes)
             {
                 int piece = Math.Min(span.Length, mss);
                 _engine.Send(span.Slice(0, piece));
@@ -98,8 +102,8 @@ public sealed partial class KcpSession
                 return;
             }
 
-            uint now = KcpClock.NowMs;
-            bool queued = QueueIntoKcp(_outputPipe.Reader, result);
+            uint now = EngineNow;
+            bool queued = QueueIntoKcp(_outputPipe.Reader, result, AmplificationAllowance());
             if (queued)
             {
                 _engine.Flush(now, ackOnly: false);
@@ -126,9 +130,55 @@ public sealed partial class KcpSession
         }
     }
 
+    /// <summary>
+    /// Application bytes KCP may take now. Unlimited once the address is validated; before, one datagram at a time that
+    /// fits the amplification budget (N x received - sent), so that a peer that sent a small request gets a small first
+    /// segment whose ACK validates it (one extra round trip, as QUIC), while a spoofed address gets almost nothing.
+    /// </summary>
+    private long AmplificationAllowance()
+    {
+        if (_addressValidated || _amplificationFactor == 0)
+        {
+            return long.MaxValue;
+        }
+
+        if (_engine.WaitSnd > 0)
+        {
+            return 0;
+        }
+
+        long left = (_amplificationFactor * _wireReceived) - _wireSent;
+        return Math.Min(left - _engine.Reserved - Protocol.KcpControlBlock.Overhead - PacketLayout.CryptTrailer(_options.Crypt), _engine.Mss);
+    }
+
     private void Transmit(Span<byte> datagram)
     {
-        _cipher?.Seal(datagram);
+        if (!_addressValidated && _amplificationFactor > 0
+            && _wireSent + datagram.Length + PacketLayout.CryptTrailer(_options.Crypt) > _amplificationFactor * _wireReceived)
+        {
+            // Anti-amplification (QUIC §8): until the peer proved it receives here, send at most N x what it sent.
+            _owner.Counters.OnDropped(PacketDropReason.AmplificationLimit);
+            return;
+        }
+
+        if (_aeadSend is { } nonce)
+        {
+            // The tag follows the payload: seal a copy with room for it (the engine's Mtu leaves that room).
+            Span<byte> sealedDatagram = _sealBuffer.AsSpan(0, datagram.Length + PacketLayout.AeadTagSize);
+            datagram.CopyTo(sealedDatagram);
+            datagram = sealedDatagram;
+            ((AesGcmPacketCipher)_cipher!).Seal(datagram, nonce);
+        }
+        else
+        {
+            _cipher?.Seal(datagram);
+        }
+
+        if (!_addressValidated)
+        {
+            _wireSent += datagram.Length;
+        }
+
         _owner.Socket.Send(datagram, _remoteAddress);
     }
 }

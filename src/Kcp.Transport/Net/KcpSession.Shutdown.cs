@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Kcp.Transport.Crypto;
 using Kcp.Transport.Diagnostics;
 
 namespace Kcp.Transport;
@@ -30,7 +31,7 @@ public sealed partial class KcpSession
             // Completing the writer wakes a pending read; if none was pending, look at the pipe now.
             if (_closeReason == KcpCloseReason.None)
             {
-                PumpOutput(KcpClock.NowMs);
+                PumpOutput(EngineNow);
             }
         }
 
@@ -83,7 +84,7 @@ public sealed partial class KcpSession
         for (int i = 0; i < 2; i++)
         {
             datagram.Clear();
-            KcpCloseNotice.Write(datagram.Slice(header), Conversation, KcpClock.NowMs);
+            KcpCloseNotice.Write(datagram.Slice(header), Conversation, EngineNow);
             ((Protocol.IKcpOutputSink)this).Output(datagram);
         }
     }
@@ -103,7 +104,7 @@ public sealed partial class KcpSession
             if (reason == KcpCloseReason.LocalClose)
             {
                 // kcp-go sends what is queued once more on Close.
-                _engine.Flush(KcpClock.NowMs, ackOnly: false);
+                _engine.Flush(EngineNow, ackOnly: false);
             }
 
             if (reason is KcpCloseReason.LocalClose or KcpCloseReason.Aborted or KcpCloseReason.TransportClosed)
@@ -122,6 +123,11 @@ public sealed partial class KcpSession
 
         // Counted into the owner's totals before the owner forgets the session, so no snapshot misses it.
         _owner.Counters.OnSessionClosed(this, reason);
+        if (_aeadSend is { } sendNonce)
+        {
+            ((AesGcmPacketCipher)_cipher!).ReleaseSendNonce(sendNonce);
+        }
+
         _owner.OnSessionClosed(this);
         KcpTransportLog.SessionClosed(_owner.Logger, Conversation, RemoteEndPoint, reason);
         ThreadPool.UnsafeQueueUserWorkItem(static source => source.Cancel(), _closedSource, preferLocal: false);

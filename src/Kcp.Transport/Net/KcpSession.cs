@@ -38,6 +38,18 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
     private long _fecParityShards;
     private long _checksumErrors;
 
+    // Security (README "Security"): the engine's clock starts at a random offset so that an ACK echoing one of our
+    // (sn, ts) pairs proves the peer receives at its address; until then we send at most N x what it sent.
+    private readonly uint _clockOffset;
+    private readonly long _amplificationFactor;
+    private readonly long _unvalidatedIdleMs;
+    private readonly AeadSendNonce? _aeadSend;
+    private readonly byte[] _sealBuffer = [];
+    private AeadReplayWindow? _replayWindow;
+    private bool _addressValidated;
+    private long _wireReceived;
+    private long _wireSent;
+
     internal KcpSession(uint conv, KcpOptions options, IKcpSessionOwner owner, SocketAddress remoteAddress, PacketCipher? cipher, bool passive)
     {
         _options = options;
@@ -50,8 +62,21 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
         LocalEndPoint = owner.Socket.LocalEndPoint;
         _idleTimeoutMs = options.IdleTimeout == Timeout.InfiniteTimeSpan ? -1 : (long)options.IdleTimeout.TotalMilliseconds;
 
+        Span<byte> offset = stackalloc byte[4];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(offset);
+        _clockOffset = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(offset);
+        KcpSecurityOptions security = options.Security;
+        _addressValidated = !passive;   // we dialed the address ourselves
+        _amplificationFactor = security.AmplificationFactor;
+        _unvalidatedIdleMs = (long)security.UnvalidatedIdleTimeout.TotalMilliseconds;
+        if (cipher is AesGcmPacketCipher gcm)
+        {
+            _aeadSend = gcm.CreateSendNonce();
+            _sealBuffer = new byte[PacketLayout.MaxDatagramSize + PacketLayout.AeadTagSize];
+        }
+
         _engine = new KcpControlBlock(conv, this);
-        _engine.SetMtu(options.Mtu);
+        _engine.SetMtu(options.Mtu - PacketLayout.CryptTrailer(options.Crypt));
         _engine.ReserveBytes(PacketLayout.HeaderSize(options));
         _engine.SetNoDelay(options.NoDelay, options.Interval, options.FastResend, options.NoCongestionWindow ? 1 : 0);
         _engine.SetWindowSize(options.SendWindow, options.ReceiveWindow);
@@ -93,6 +118,26 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
 
     /// <summary>The peer's address in the form the socket reports it (the session table's key).</summary>
     internal SocketAddress RemoteAddress => _remoteAddress;
+
+    /// <summary>True once the peer echoed one of our segments (always true for dialed sessions).</summary>
+    internal bool IsAddressValidated => Volatile.Read(ref _addressValidated);
+
+    /// <summary>aes-128-gcm: the salt of the peer's first datagram (its nonce salt if it is one of ours).</summary>
+    internal uint? PeerSalt
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _replayWindow?.PeerSalt;
+            }
+        }
+    }
+
+    /// <summary>The engine's clock: this process's milliseconds plus the session's random offset.</summary>
+    private uint EngineNow => unchecked(KcpClock.NowMs + _clockOffset);
+
+    private uint EngineTime(long nowMs) => unchecked((uint)nowMs + _clockOffset);
 
     /// <summary>True for sessions a listener accepted, false for dialed ones.</summary>
     public bool IsPassive { get; }
@@ -167,8 +212,8 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
         lock (_gate)
         {
             _lastReceiveMs = now64;
-            uint wait = _engine.Flush((uint)now64, ackOnly: false);
-            PumpOutput((uint)now64);
+            uint wait = _engine.Flush(EngineTime(now64), ackOnly: false);
+            PumpOutput(EngineTime(now64));
             KcpScheduler.Shared.Schedule(this, now64 + wait);
         }
     }
@@ -185,13 +230,14 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
                     return -1;
                 }
 
-                if (_idleTimeoutMs > 0 && nowMs - _lastReceiveMs > _idleTimeoutMs)
+                long idleTimeoutMs = _addressValidated ? _idleTimeoutMs : _unvalidatedIdleMs;
+                if (idleTimeoutMs > 0 && nowMs - _lastReceiveMs > idleTimeoutMs)
                 {
                     expired = KcpCloseReason.IdleTimeout;
                 }
                 else
                 {
-                    uint wait = _engine.Flush((uint)nowMs, ackOnly: false);
+                    uint wait = _engine.Flush(EngineTime(nowMs), ackOnly: false);
                     if (_engine.IsDeadLink)
                     {
                         expired = KcpCloseReason.DeadLink;

@@ -14,7 +14,21 @@ internal static class PacketLayout
     /// <summary>kcp-go's receive buffer size; longer datagrams never reach a kcp-go peer intact.</summary>
     public const int MaxDatagramSize = Fec.FecPacket.MaxDatagramSize;
 
-    public static int CryptHeader(string crypt) => crypt == "null" ? 0 : CryptHeaderSize;
+    /// <summary>aes-128-gcm: the 12-byte nonce in clear in front of the ciphertext (kcp-go >= 5.6.49).</summary>
+    public const int AeadNonceSize = 12;
+
+    /// <summary>aes-128-gcm: the 16-byte tag after the ciphertext.</summary>
+    public const int AeadTagSize = 16;
+
+    public static int CryptHeader(string crypt) => crypt switch
+    {
+        "null" => 0,
+        KcpCrypt.AesGcmName => AeadNonceSize,
+        _ => CryptHeaderSize,
+    };
+
+    /// <summary>Bytes after the payload: the AEAD tag, none for the classic modes.</summary>
+    public static int CryptTrailer(string crypt) => crypt == KcpCrypt.AesGcmName ? AeadTagSize : 0;
 
     public static bool FecEnabled(KcpOptions options) => options.DataShards > 0 && options.ParityShards > 0;
 

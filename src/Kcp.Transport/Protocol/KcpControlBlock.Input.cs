@@ -19,8 +19,7 @@ internal sealed partial class KcpControlBlock
         }
 
         uint previousUna = _sendUna;
-        uint latestAckTs = 0;
-        bool sawAck = false;
+        int latestRtt = -1;
         bool windowSlid = false;
         long segments = 0;
 
@@ -49,6 +48,16 @@ internal sealed partial class KcpControlBlock
                 _remoteWindow = header.Window;
             }
 
+            // Before una drops it: an ACK counts for RTT only if it echoes the (sn, ts) of a segment still in flight.
+            if (header.Command == KcpCommand.Ack && regular && Echoes(header.SequenceNumber, header.Timestamp, out bool unacked))
+            {
+                PeerEchoed = true;
+                if (unacked)
+                {
+                    latestRtt = KcpTime.Diff(now, header.Timestamp);
+                }
+            }
+
             if (ParseUna(header.Una))
             {
                 windowSlid = true;
@@ -60,8 +69,6 @@ internal sealed partial class KcpControlBlock
                 case KcpCommand.Ack:
                     ParseAck(header.SequenceNumber);
                     ParseFastAck(header.SequenceNumber, header.Timestamp);
-                    sawAck = true;
-                    latestAckTs = header.Timestamp;
                     break;
                 case KcpCommand.Push:
                     bool repeat = true;
@@ -95,14 +102,12 @@ internal sealed partial class KcpControlBlock
 
         _counters.InSegs += segments;
 
-        // One RTT sample per part, from the last ACK in it (kcp-go; ikcp.c samples every ACK).
-        if (sawAck && regular)
+        // One RTT sample per part, from the last ACK in it (kcp-go; ikcp.c samples every ACK). Unlike kcp-go, only ACKs
+        // of a segment still unacknowledged with that segment's last send time count (Karn plus a timestamp check), so
+        // replayed or stale ACKs cannot inflate the RTO; the bytes we send are unchanged.
+        if (latestRtt >= 0)
         {
-            int rtt = KcpTime.Diff(now, latestAckTs);
-            if (rtt >= 0)
-            {
-                _rtt.AddSample(rtt, _interval);
-            }
+            _rtt.AddSample(latestRtt, _interval);
         }
 
         if (_noCongestionWindow == 0 && KcpTime.Diff(_sendUna, previousUna) > 0)
@@ -120,6 +125,37 @@ internal sealed partial class KcpControlBlock
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// True once an ACK echoed the exact (sn, ts) of a segment we had in flight: the peer receives at its address
+    /// (address validation without a wire change, since our clock starts at a random offset).
+    /// </summary>
+    public bool PeerEchoed { get; private set; }
+
+    // True if (sn, ts) is a segment of snd_buf at its last send time; unacked: no ACK for it was taken yet.
+    private bool Echoes(uint sn, uint ts, out bool unacked)
+    {
+        unacked = false;
+        if (_sendBuffer.Count == 0 || KcpTime.Diff(sn, _sendUna) < 0 || KcpTime.Diff(sn, _sendNext) >= 0)
+        {
+            return false;
+        }
+
+        int index = (int)unchecked(sn - _sendBuffer.Front.SequenceNumber);
+        if ((uint)index >= (uint)_sendBuffer.Count)
+        {
+            return false;
+        }
+
+        var segment = _sendBuffer[index];
+        if (segment.SequenceNumber != sn || segment.Timestamp != ts || segment.Transmissions == 0)
+        {
+            return false;
+        }
+
+        unacked = !segment.Acked;
+        return true;
     }
 
     private int Reject(int code)

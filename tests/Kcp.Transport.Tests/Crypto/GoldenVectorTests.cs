@@ -45,7 +45,7 @@ public sealed class GoldenVectorTests
     {
         var names = KcpGoVectors.Datagrams.Select(v => v.Name).Distinct().Order().ToArray();
 
-        Assert.Equal(KcpCrypt.Names.Where(n => n != "null").Order().ToArray(), names);
+        Assert.Equal(KcpCrypt.Names.Where(n => n is not ("null" or KcpCrypt.AesGcmName)).Order().ToArray(), names);
         Assert.Contains(KcpGoVectors.Datagrams, v => v.Length == 1500);
         Assert.Contains(KcpGoVectors.Datagrams, v => v.Length == 1400);
     }

@@ -5,10 +5,10 @@ namespace Kcp.Transport.Tests.Crypto;
 public sealed class KcpCryptTests
 {
     [Fact]
-    public void Names_ListsAllFourteenKcptunNames()
+    public void Names_ListsTheFourteenClassicKcptunNamesAndAes128Gcm()
     {
         Assert.Equal(
-            ["aes", "aes-128", "aes-192", "salsa20", "blowfish", "twofish", "cast5", "3des", "tea", "xtea", "xor", "sm4", "none", "null"],
+            ["aes", "aes-128", "aes-192", "salsa20", "blowfish", "twofish", "cast5", "3des", "tea", "xtea", "xor", "sm4", "none", "null", "aes-128-gcm"],
             KcpCrypt.Names);
     }
 
@@ -17,7 +17,8 @@ public sealed class KcpCryptTests
     [InlineData("null", true)]
     [InlineData("none", true)]
     [InlineData("AES", false)]
-    [InlineData("aes-128-gcm", false)]
+    [InlineData("aes-128-gcm", true)]
+    [InlineData("aes-256-gcm", false)]
     [InlineData("", false)]
     public void IsSupported_Name_MatchesList(string name, bool expected) => Assert.Equal(expected, KcpCrypt.IsSupported(name));
 

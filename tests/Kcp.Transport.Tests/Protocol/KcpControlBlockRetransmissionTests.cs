@@ -227,12 +227,47 @@ public sealed class KcpControlBlockRetransmissionTests
         using var kcp = NewSender(nodelay: 0, resend: 0);
         SendFourAndFlush(kcp);
 
-        // Two ACKs in one packet: only the last one's ts (40) counts, so rtt = 100 - 40 = 60.
-        kcp.Input(Segments.Build(Segments.Ack(Conv, 0, 0), Segments.Ack(Conv, 1, 40)), true, false, 100);
+        // Two ACKs in one packet, both echoing the send time 0: one sample, rtt = 60.
+        kcp.Input(Segments.Build(Segments.Ack(Conv, 0, 0), Segments.Ack(Conv, 1, 0)), true, false, 60);
 
         Assert.Equal(60, kcp.SmoothedRtt);
         Assert.Equal(30, kcp.RttVariance);
         Assert.Equal(180, kcp.RetransmissionTimeout); // 60 + max(interval 10, 120)
+        Assert.True(kcp.PeerEchoed);
+    }
+
+    [Fact]
+    public void Input_AckWithForeignTimestamp_GivesNoRttSampleButStillAcks()
+    {
+        using var kcp = NewSender(nodelay: 0, resend: 0);
+        SendFourAndFlush(kcp);
+
+        // kcp-go would sample rtt = 100 - 40; ts 40 is not when sn 1 was sent, so we do not.
+        kcp.Input(Segments.Build(Segments.Ack(Conv, 1, 40, una: 1)), true, false, 100);
+
+        Assert.Equal(0, kcp.SmoothedRtt);
+        Assert.Equal(200, kcp.RetransmissionTimeout);
+        Assert.False(kcp.PeerEchoed);
+        Assert.Equal(3, kcp.WaitSnd); // una 1 removed sn 0; sn 1 is marked acknowledged and leaves with una later
+    }
+
+    [Fact]
+    public void Input_ReplayedOldAck_LeavesRtoUnchanged()
+    {
+        using var kcp = NewSender(nodelay: 0, resend: 0);
+        SendFourAndFlush(kcp);
+        byte[] ack = Segments.Build(Segments.Ack(Conv, 0, 0, una: 1));
+        kcp.Input(ack, true, false, 60);
+        Assert.Equal(180, kcp.RetransmissionTimeout);
+
+        // The same ACK replayed 30 s later: kcp-go would take rtt = 30000 and push its RTO to ~34 s.
+        for (uint t = 30_000; t < 30_100; t++)
+        {
+            kcp.Input(ack, true, false, t);
+        }
+
+        Assert.Equal(60, kcp.SmoothedRtt);
+        Assert.Equal(180, kcp.RetransmissionTimeout);
     }
 
     [Fact]

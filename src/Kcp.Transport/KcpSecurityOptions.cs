@@ -1,0 +1,72 @@
+namespace Kcp.Transport;
+
+/// <summary>
+/// Admission and anti-abuse limits of a listener (README "Security"). None of them changes a byte on the wire; all are
+/// on by default and checked by <see cref="KcpOptions.Validate"/> with the other settings.
+/// </summary>
+public sealed class KcpSecurityOptions
+{
+    /// <summary>Sessions whose peer has not yet echoed one of our segments (address not validated), over all addresses.</summary>
+    public int MaxUnvalidatedSessions { get; set; } = 1024;
+
+    /// <summary>Unvalidated sessions per address prefix (<see cref="IPv4PrefixLength"/> / <see cref="IPv6PrefixLength"/>).</summary>
+    public int MaxUnvalidatedSessionsPerPrefix { get; set; } = 128;
+
+    /// <summary>Prefix length grouping IPv4 sources for the per-prefix limits (24 = a /24).</summary>
+    public int IPv4PrefixLength { get; set; } = 24;
+
+    /// <summary>Prefix length grouping IPv6 sources for the per-prefix limits (64 = a /64).</summary>
+    public int IPv6PrefixLength { get; set; } = 64;
+
+    /// <summary>New sessions per second per address prefix (token bucket refill rate); 0 disables the rate limit.</summary>
+    public double NewSessionsPerSecondPerPrefix { get; set; } = 50;
+
+    /// <summary>Token bucket depth: new sessions a prefix may open at once.</summary>
+    public int NewSessionBurstPerPrefix { get; set; } = 100;
+
+    /// <summary>An unvalidated session that receives nothing for this long is closed (validated ones use <see cref="KcpOptions.IdleTimeout"/>).</summary>
+    public TimeSpan UnvalidatedIdleTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Until its address is validated, a session sends at most this many times the bytes it received (QUIC: 3); 0 disables the limit.</summary>
+    public int AmplificationFactor { get; set; } = 3;
+
+    /// <summary>How long datagrams for a closed (address, conversation) are dropped instead of opening a zombie session.</summary>
+    public TimeSpan TombstoneLifetime { get; set; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>Most remembered closed (address, conversation) pairs; the oldest are forgotten first.</summary>
+    public int MaxTombstones { get; set; } = 16_384;
+
+    /// <summary>aes-128-gcm: how long nonces of peers with random nonces (kcp-go) are remembered to refuse replays.</summary>
+    public TimeSpan ReplayHorizon { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>aes-128-gcm: most nonces remembered per key and half-horizon; when full the filter rotates early.</summary>
+    public int MaxRememberedNonces { get; set; } = 1 << 20;
+
+    /// <summary>Returns a copy that later changes to this instance do not affect.</summary>
+    public KcpSecurityOptions Clone() => (KcpSecurityOptions)MemberwiseClone();
+
+    internal void AddValidationErrors(List<string> errors)
+    {
+        void Check(bool ok, string message)
+        {
+            if (!ok)
+            {
+                errors.Add(message);
+            }
+        }
+
+        const string P = "KcpOptions.Security.";
+        Check(MaxUnvalidatedSessions > 0, $"{P}MaxUnvalidatedSessions must be positive (was {MaxUnvalidatedSessions}).");
+        Check(MaxUnvalidatedSessionsPerPrefix > 0, $"{P}MaxUnvalidatedSessionsPerPrefix must be positive (was {MaxUnvalidatedSessionsPerPrefix}).");
+        Check(IPv4PrefixLength is >= 8 and <= 32, $"{P}IPv4PrefixLength must be between 8 and 32 (was {IPv4PrefixLength}).");
+        Check(IPv6PrefixLength is >= 16 and <= 128, $"{P}IPv6PrefixLength must be between 16 and 128 (was {IPv6PrefixLength}).");
+        Check(NewSessionsPerSecondPerPrefix >= 0 && double.IsFinite(NewSessionsPerSecondPerPrefix), $"{P}NewSessionsPerSecondPerPrefix must be a finite number >= 0 (was {NewSessionsPerSecondPerPrefix}).");
+        Check(NewSessionBurstPerPrefix > 0, $"{P}NewSessionBurstPerPrefix must be positive (was {NewSessionBurstPerPrefix}).");
+        Check(UnvalidatedIdleTimeout > TimeSpan.Zero, $"{P}UnvalidatedIdleTimeout must be positive (was {UnvalidatedIdleTimeout}).");
+        Check(AmplificationFactor >= 0, $"{P}AmplificationFactor must not be negative (was {AmplificationFactor}).");
+        Check(TombstoneLifetime >= TimeSpan.Zero, $"{P}TombstoneLifetime must not be negative (was {TombstoneLifetime}).");
+        Check(MaxTombstones >= 0, $"{P}MaxTombstones must not be negative (was {MaxTombstones}).");
+        Check(ReplayHorizon > TimeSpan.Zero, $"{P}ReplayHorizon must be positive (was {ReplayHorizon}).");
+        Check(MaxRememberedNonces >= 1024, $"{P}MaxRememberedNonces must be at least 1024 (was {MaxRememberedNonces}).");
+    }
+}

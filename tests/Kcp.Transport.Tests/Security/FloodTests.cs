@@ -1,0 +1,126 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using Kcp.Transport.Diagnostics;
+using Kcp.Transport.Tests.Protocol;
+using Xunit.Abstractions;
+using static Kcp.Transport.Tests.Security.SecurityTestSupport;
+
+namespace Kcp.Transport.Tests.Security;
+
+public sealed class FloodTests(ITestOutputHelper output)
+{
+    private const int FloodSources = 300;
+    private const int PrefixCap = 32;
+
+    [Fact]
+    public async Task NewSourceFlood_SessionsStayWithinCaps_TransferCompletes_NoAmplification()
+    {
+        KcpOptions options = Options();
+        options.Security.MaxUnvalidatedSessionsPerPrefix = PrefixCap;
+        options.Security.NewSessionsPerSecondPerPrefix = 0;   // let the prefix cap do the limiting here
+        await using var listener = KcpListener.Bind(Loopback, options);
+        KcpSession? legitServer = null;
+        _ = Task.Run(async () =>
+        {
+            while (await listener.AcceptAsync() is { } session)
+            {
+                if (legitServer is null)
+                {
+                    legitServer = session;
+                    _ = session.Input.CopyToAsync(session.Output);
+                }
+                else
+                {
+                    // Flood sessions are asked for 64 KB each: only the amplification budget holds it back.
+                    _ = session.Output.WriteAsync(new byte[64 * 1024]).AsTask();
+                }
+            }
+        });
+
+        await using KcpSession client = await KcpClient.ConnectAsync(listener.LocalEndPoint, options);
+        await EchoTransferAsync(client, 64 * 1024, seed: 1);   // establish and validate
+        // Medians of three 2 MiB echoes each: the shared 2-core box makes single runs noisy.
+        double baseline = await MedianAsync(client, seed: 2);
+        KcpSessionStatistics beforeFlood = client.GetStatistics();
+
+        var sources = Enumerable.Range(0, FloodSources).Select(_ => NewSocket()).ToArray();
+        var sent = new long[FloodSources];
+        byte[][] datagrams = Enumerable.Range(0, FloodSources)
+            .Select(i => Segments.Build(Segments.Push((uint)(0x7000 + i), 0, 1, new byte[100]))).ToArray();
+        int maxUnvalidated = 0, maxSessions = 0;
+        using var stop = new CancellationTokenSource();
+        Task flood = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                for (int i = 0; i < FloodSources; i++)
+                {
+                    byte[] datagram = datagrams[i];
+                    sources[i].SendTo(datagram, listener.LocalEndPoint);
+                    sent[i] += datagram.Length;
+                }
+
+                maxUnvalidated = Math.Max(maxUnvalidated, listener.UnvalidatedSessionCount);
+                maxSessions = Math.Max(maxSessions, listener.SessionCount);
+                await Task.Delay(2);
+            }
+        });
+
+        double flooded;
+        try
+        {
+            await WaitUntilAsync(() => listener.UnvalidatedSessionCount >= PrefixCap, "the flood to fill the prefix cap");
+            flooded = await MedianAsync(client, seed: 3);
+        }
+        finally
+        {
+            stop.Cancel();
+            await flood;
+        }
+
+        await Task.Delay(1000);   // retransmission timers of flood sessions fire (and are held by the budget)
+        long received = 0, worst = 0;
+        var buffer = new byte[2048];
+        EndPoint any = new IPEndPoint(IPAddress.Any, 0);
+        for (int i = 0; i < FloodSources; i++)
+        {
+            long got = 0;
+            while (sources[i].Available > 0)
+            {
+                got += sources[i].ReceiveFrom(buffer, ref any);
+            }
+
+            Assert.True(got <= 3 * sent[i], $"source {i} received {got} bytes for {sent[i]} sent");
+            received += got;
+            worst = Math.Max(worst, got);
+            sources[i].Dispose();
+        }
+
+        KcpSessionStatistics afterFlood = client.GetStatistics();
+        output.WriteLine($"client retransmissions during the flood: {afterFlood.RetransmittedSegments - beforeFlood.RetransmittedSegments} " +
+            $"(lost {afterFlood.LostSegments - beforeFlood.LostSegments}, fast {afterFlood.FastRetransmittedSegments - beforeFlood.FastRetransmittedSegments}), " +
+            $"before it: {beforeFlood.RetransmittedSegments}; rtt {afterFlood.SmoothedRtt} ms");
+        output.WriteLine($"baseline 2 MiB echo {baseline:F3} s, under flood {flooded:F3} s (medians of 3): {100 * baseline / flooded:F0} % of the throughput");
+        output.WriteLine($"flood: {sent.Sum()} bytes sent from {FloodSources} ports, {received} bytes came back (worst source {worst}); " +
+            $"max unvalidated {maxUnvalidated}, max sessions {maxSessions}; refused {listener.Counters.Dropped(PacketDropReason.UnvalidatedLimit)}, " +
+            $"held by the budget {listener.Counters.Dropped(PacketDropReason.AmplificationLimit)}");
+        Assert.InRange(maxUnvalidated, 1, PrefixCap);
+        Assert.True(maxSessions <= PrefixCap + 1, $"{maxSessions} sessions");
+        Assert.True(listener.Counters.Dropped(PacketDropReason.UnvalidatedLimit) > 0);
+        Assert.True(listener.Counters.Dropped(PacketDropReason.AmplificationLimit) > 0);
+        Assert.True(legitServer!.IsAddressValidated);
+    }
+
+    private static async Task<double> MedianAsync(KcpSession client, int seed)
+    {
+        var seconds = new List<double>();
+        for (int i = 0; i < 3; i++)
+        {
+            seconds.Add(await EchoTransferAsync(client, 2 << 20, seed + (10 * i)));
+        }
+
+        seconds.Sort();
+        return seconds[1];
+    }
+}
