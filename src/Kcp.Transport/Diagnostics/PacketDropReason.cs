@@ -85,6 +85,13 @@ internal static class PacketDropReasonNames
                 PacketDropReason.BacklogFull => "backlog_full",
                 PacketDropReason.Refused => "limit",
                 PacketDropReason.UnexpectedSource => "unexpected_source",
+                PacketDropReason.NotFresh => "not_fresh",
+                PacketDropReason.Tombstoned => "tombstoned",
+                PacketDropReason.RateLimited => "rate_limited",
+                PacketDropReason.UnvalidatedLimit => "unvalidated_limit",
+                PacketDropReason.AmplificationLimit => "amplification_limit",
+                PacketDropReason.Replayed => "replayed",
+                PacketDropReason.Reflected => "reflected",
                 _ => throw new InvalidOperationException($"No tag value for {reason}."),
             };
         }
