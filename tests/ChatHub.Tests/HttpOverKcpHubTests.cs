@@ -58,16 +58,21 @@ public sealed class HttpOverKcpHubTests
         Assert.Equal(id, client.ConnectionId);
     }
 
-    [Fact]
-    public async Task AutomaticReconnect_ServerRestartsOnTheSamePort_ClientReconnectsToTheNewHost()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AutomaticReconnect_ServerRestartsOnTheSamePort_ClientReconnectsToTheNewHost(bool rawHub)
     {
-        // Arrange
-        HttpOverKcpChatServer first = await HttpOverKcpChatServer.StartAsync();
+        // Arrange: over HTTP (WebSockets) on KCP, or straight over KCP (UseHub / WithKcp).
+        HttpOverKcpChatServer first = await HttpOverKcpChatServer.StartAsync(rawHub: rawHub);
         int port = first.EndPoint.Port;
         HttpOverKcpChatServer? second = null;
-        await using HubConnection client = HttpOverKcpChatServer.CreateConnection(first.EndPoint, HttpTransportType.WebSockets, builder => builder
+        Action<IHubConnectionBuilder> reconnect = builder => builder
             .WithAutomaticReconnect(Enumerable.Repeat(TimeSpan.FromMilliseconds(500), 60).ToArray())
-            .WithServerTimeout(TimeSpan.FromSeconds(4)));
+            .WithServerTimeout(TimeSpan.FromSeconds(4));
+        await using HubConnection client = rawHub
+            ? HttpOverKcpChatServer.CreateRawConnection(first.EndPoint, reconnect)
+            : HttpOverKcpChatServer.CreateConnection(first.EndPoint, HttpTransportType.WebSockets, reconnect);
         var reconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         client.Reconnected += _ =>
         {
@@ -82,7 +87,7 @@ public sealed class HttpOverKcpHubTests
 
             // Act: the first host goes away; a new one binds the same UDP port.
             await first.DisposeAsync();
-            second = await HttpOverKcpChatServer.StartAsync(port);
+            second = await HttpOverKcpChatServer.StartAsync(port, rawHub);
             await reconnected.Task.WithTimeout(TestTimeouts.Reconnect);
             await client.InvokeAsync("Send", "back", "after the restart").WithTimeout();
 

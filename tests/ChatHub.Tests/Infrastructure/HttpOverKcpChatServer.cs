@@ -55,8 +55,11 @@ internal sealed class HttpOverKcpChatServer : IAsyncDisposable
 
     public KcpTransportFactory Transport => _app.Services.GetRequiredService<KcpTransportFactory>();
 
-    /// <summary>Starts a server on <paramref name="port"/> (0: any free port).</summary>
-    public static async Task<HttpOverKcpChatServer> StartAsync(int port = 0)
+    /// <summary>
+    /// Starts a server on <paramref name="port"/> (0: any free port). With <paramref name="rawHub"/> the KCP endpoint
+    /// serves the hub directly (<c>UseHub</c>, no HTTP) as the sample's KCP endpoint does.
+    /// </summary>
+    public static async Task<HttpOverKcpChatServer> StartAsync(int port = 0, bool rawHub = false)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.Logging.ClearProviders();
@@ -67,7 +70,13 @@ internal sealed class HttpOverKcpChatServer : IAsyncDisposable
             o.ClientTimeoutInterval = TimeSpan.FromSeconds(6);
         }).AddMessagePackProtocol();
         builder.WebHost.UseKcp();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenKcp(IPAddress.Loopback, port, ConfigureKcp));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenKcp(IPAddress.Loopback, port, ConfigureKcp, listen =>
+        {
+            if (rawHub)
+            {
+                listen.UseHub<ChatHubSample.ChatHub>();
+            }
+        }));
         WebApplication app = builder.Build();
         app.UseWebSockets();
         app.MapHub<ChatHubSample.ChatHub>(ChatHubSample.ChatHub.Path);
@@ -105,6 +114,14 @@ internal sealed class HttpOverKcpChatServer : IAsyncDisposable
     }
 
     /// <summary>Stops the host (once; later calls do nothing).</summary>
+    /// <summary>A hub connection straight over KCP (<c>WithKcp</c>), for a <c>rawHub</c> server.</summary>
+    public static HubConnection CreateRawConnection(IPEndPoint endPoint, Action<IHubConnectionBuilder>? configure = null)
+    {
+        IHubConnectionBuilder builder = new HubConnectionBuilder().WithKcp(endPoint, ConfigureKcp).WithKeepAliveInterval(KeepAlive);
+        configure?.Invoke(builder);
+        return builder.Build();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
