@@ -31,11 +31,11 @@ public sealed class HubProtocolTests(ChatServerFactory server) : IClassFixture<C
         await sender.InvokeAsync("Send", "alice", text).WithTimeout();
 
         // Assert
+        ChatEvent atReceiver = await receiverInbox.WaitForMessageAsync(text);
+        ChatEvent atPage = await pageInbox.WaitForMessageAsync(text);
         Assert.Equal(protocol, sent!.Name);
         Assert.True(sent.Written > 0, "The sender wrote nothing with the chosen protocol.");
         Assert.True(received!.Parsed > 0, "The receiver parsed nothing with the chosen protocol.");
-        ChatEvent atReceiver = await receiverInbox.WaitForMessageAsync(text);
-        ChatEvent atPage = await pageInbox.WaitForMessageAsync(text);
         Assert.Equal(("alice", "kcp"), (atReceiver.User, atReceiver.Transport));
         Assert.Equal(("alice", "kcp"), (atPage.User, atPage.Transport));
     }
