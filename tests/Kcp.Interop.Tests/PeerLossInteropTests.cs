@@ -35,7 +35,12 @@ public sealed class PeerLossInteropTests
             // Assert
             Assert.Contains(session.CloseReason, new[] { KcpCloseReason.DeadLink, KcpCloseReason.IdleTimeout });
             await echo.WaitAsync(cts.Token);
-            Assert.Equal(0, listener.SessionCount);
+
+            // Datagrams still queued when the process died may open a stray session; it idles out as well.
+            while (listener.SessionCount > 0)
+            {
+                await Task.Delay(50, cts.Token);
+            }
         }
     }
 
