@@ -89,7 +89,10 @@ public class HttpOverKcpTests : IAsyncLifetime
         await _host.DisposeAsync();
     }
 
-    private HttpClient CreateKcpClient(int maxConnections = 1)
+    /// <summary>The path clients dial (through the relay for a lossy link).</summary>
+    protected KcpLinkPath Path => _path;
+
+    protected HttpClient CreateKcpClient(int maxConnections = 1)
     {
         var handler = KcpHttpHandler.Create(_path.Target, _link.ClientOptions());
         handler.MaxConnectionsPerServer = maxConnections;
