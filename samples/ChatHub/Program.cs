@@ -15,7 +15,7 @@ if (args.Length > 0 && string.Equals(args[0], "client", StringComparison.Ordinal
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.Services.AddSignalR();
+builder.Services.AddSignalR().AddMessagePackProtocol();
 builder.Services.AddSingleton<KcpConnectionRegistry>();
 builder.Services.AddSingleton<KcpStatsSampler>();
 builder.Services.AddHostedService(services => services.GetRequiredService<KcpStatsSampler>());

@@ -2,27 +2,40 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Kcp.Transport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Kcp.AspNetCore.Tests;
 
-/// <summary>Kestrel connection handlers on a KCP endpoint, driven by <see cref="KcpConnectionFactory"/>.</summary>
-public sealed class ConnectionHandlerTests
+/// <summary>
+/// Kestrel connection handlers on a KCP endpoint, driven by <see cref="KcpConnectionFactory"/>. Derived classes run the
+/// same tests over another <see cref="KcpTestLink"/>.
+/// </summary>
+public class ConnectionHandlerTests
 {
-    private static KcpConnectionFactory CreateClient(Action<KcpOptions>? configure = null)
+    private readonly KcpTestLink _link;
+
+    public ConnectionHandlerTests()
+        : this(KcpTestLink.Direct)
     {
-        var options = new KcpOptions { LingerTimeout = TimeSpan.FromSeconds(2) };
-        configure?.Invoke(options);
-        return new KcpConnectionFactory(options);
     }
 
-    private static async Task<byte[]> ReadExactlyAsync(PipeReader reader, int count)
+    protected ConnectionHandlerTests(KcpTestLink link) => _link = link;
+
+    private KcpConnectionFactory CreateClient()
+        => new(_link.ClientOptions(options => options.LingerTimeout = TimeSpan.FromSeconds(2)));
+
+    private async Task<LinkedHost> StartAsync(Action<ListenOptions> listen)
+    {
+        KcpTestHost host = await KcpTestHost.StartAsync(listen, configureKcp: _link.ServerOptions(), withTcp: false);
+        return new LinkedHost(host, _link.Open(host.KcpEndPoint));
+    }
+
+    internal static async Task<byte[]> ReadExactlyAsync(PipeReader reader, int count)
     {
         var received = new byte[count];
         int filled = 0;
@@ -46,9 +59,9 @@ public sealed class ConnectionHandlerTests
     [Fact]
     public async Task Echo_OneMegabyte_ComesBackIntact()
     {
-        await using KcpTestHost host = await KcpTestHost.StartAsync(listen => listen.UseConnectionHandler<EchoConnectionHandler>(), withTcp: false);
+        await using LinkedHost host = await StartAsync(listen => listen.UseConnectionHandler<EchoConnectionHandler>());
         await using KcpConnectionFactory client = CreateClient();
-        await using ConnectionContext connection = await client.ConnectAsync(host.KcpEndPoint).DefaultTimeout();
+        await using ConnectionContext connection = await client.ConnectAsync(host.Target).DefaultTimeout();
         byte[] payload = RandomNumberGenerator.GetBytes(1024 * 1024);
 
         Task<byte[]> echoed = ReadExactlyAsync(connection.Transport.Input, payload.Length);
@@ -61,9 +74,9 @@ public sealed class ConnectionHandlerTests
     [Fact]
     public async Task LengthPrefixed_ManyFrames_AreAnsweredInOrder()
     {
-        await using KcpTestHost host = await KcpTestHost.StartAsync(listen => listen.UseConnectionHandler<ReverseFrameConnectionHandler>(), withTcp: false);
+        await using LinkedHost host = await StartAsync(listen => listen.UseConnectionHandler<ReverseFrameConnectionHandler>());
         await using KcpConnectionFactory client = CreateClient();
-        await using ConnectionContext connection = await client.ConnectAsync(new KcpEndPoint(host.KcpEndPoint)).DefaultTimeout();
+        await using ConnectionContext connection = await client.ConnectAsync(new KcpEndPoint(host.Target)).DefaultTimeout();
 
         for (int i = 1; i <= 100; i++)
         {
@@ -81,9 +94,9 @@ public sealed class ConnectionHandlerTests
     [Fact]
     public async Task Features_AcceptedConnection_ExposeTheKcpSessionWithTheClientsConversation()
     {
-        await using KcpTestHost host = await KcpTestHost.StartAsync(listen => listen.UseConnectionHandler<ReverseFrameConnectionHandler>(), withTcp: false);
+        await using LinkedHost host = await StartAsync(listen => listen.UseConnectionHandler<ReverseFrameConnectionHandler>());
         await using KcpConnectionFactory client = CreateClient();
-        await using ConnectionContext connection = await client.ConnectAsync(host.KcpEndPoint).DefaultTimeout();
+        await using ConnectionContext connection = await client.ConnectAsync(host.Target).DefaultTimeout();
         uint clientConv = connection.Features.Get<IKcpSessionFeature>()!.Conversation;
 
         FrameCodec.Write(connection.Transport.Output, []);
@@ -103,7 +116,7 @@ public sealed class ConnectionHandlerTests
     public async Task Abort_ServerSide_HandlerReadFailsWithConnectionAborted()
     {
         var observed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using KcpTestHost host = await KcpTestHost.StartAsync(listen => listen.Run(async connection =>
+        await using LinkedHost host = await StartAsync(listen => listen.Run(async connection =>
         {
             ReadResult first = await connection.Transport.Input.ReadAsync();
             connection.Transport.Input.AdvanceTo(first.Buffer.End);
@@ -118,9 +131,9 @@ public sealed class ConnectionHandlerTests
             {
                 observed.SetResult(heartbeat ? e : new InvalidOperationException("Kestrel's features were not stored."));
             }
-        }), withTcp: false);
+        }));
         await using KcpConnectionFactory client = CreateClient();
-        await using ConnectionContext connection = await client.ConnectAsync(host.KcpEndPoint).DefaultTimeout();
+        await using ConnectionContext connection = await client.ConnectAsync(host.Target).DefaultTimeout();
 
         await connection.Transport.Output.WriteAsync(new byte[] { 1, 2, 3 }).DefaultTimeout();
 
@@ -129,47 +142,10 @@ public sealed class ConnectionHandlerTests
     }
 
     [Fact]
-    public async Task ConnectionClosed_ServerSessionIdles_FiresAndReadFailsWithConnectionReset()
-    {
-        var observed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using KcpTestHost host = await KcpTestHost.StartAsync(
-            listen => listen.Run(async connection =>
-            {
-                try
-                {
-                    while (true)
-                    {
-                        ReadResult result = await connection.Transport.Input.ReadAsync();
-                        connection.Transport.Input.AdvanceTo(result.Buffer.End);
-                        if (result.IsCompleted)
-                        {
-                            observed.SetResult(null);
-                            return;
-                        }
-                    }
-                }
-                catch (Exception e)
-                {
-                    await Task.Delay(Timeout.Infinite, connection.ConnectionClosed).ContinueWith(_ => { });
-                    observed.SetResult(e);
-                }
-            }),
-            configureKcp: kcp => kcp.IdleTimeout = TimeSpan.FromSeconds(1),
-            withTcp: false);
-        // A peer that sends one segment and then vanishes without a word (no close notice): a raw UDP socket.
-        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        await peer.SendToAsync(PushSegment(conv: 0x4b435031, payload: 7), host.KcpEndPoint).DefaultTimeout();
-
-        var error = Assert.IsType<ConnectionResetException>(await observed.Task.DefaultTimeout());
-        Assert.Equal(KcpCloseReason.IdleTimeout, Assert.IsType<KcpSessionClosedException>(error.InnerException).Reason);
-    }
-
-    [Fact]
     public async Task DisposeAsync_Client_ServerInputCompletesWithoutError()
     {
         var observed = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using KcpTestHost host = await KcpTestHost.StartAsync(listen => listen.Run(async connection =>
+        await using LinkedHost host = await StartAsync(listen => listen.Run(async connection =>
         {
             long total = 0;
             while (true)
@@ -183,9 +159,9 @@ public sealed class ConnectionHandlerTests
                     return;
                 }
             }
-        }), withTcp: false);
+        }));
         await using KcpConnectionFactory client = CreateClient();
-        ConnectionContext connection = await client.ConnectAsync(host.KcpEndPoint).DefaultTimeout();
+        ConnectionContext connection = await client.ConnectAsync(host.Target).DefaultTimeout();
         await connection.Transport.Output.WriteAsync(new byte[1000]).DefaultTimeout();
 
         // A graceful close waits until the server acknowledged everything, then tells it the session ended.
@@ -194,28 +170,19 @@ public sealed class ConnectionHandlerTests
         Assert.Equal(1000, await observed.Task.DefaultTimeout());
     }
 
-    /// <summary>One KCP PUSH segment (kcp-wire.md §2.1: conv, cmd 81, frg, wnd, ts, sn 0, una 0, len) with one byte.</summary>
-    private static byte[] PushSegment(uint conv, byte payload)
+    /// <summary>A started host and the path its clients dial.</summary>
+    private sealed class LinkedHost(KcpTestHost host, KcpLinkPath path) : IAsyncDisposable
     {
-        byte[] segment = new byte[25];
-        BinaryPrimitives.WriteUInt32LittleEndian(segment, conv);
-        segment[4] = 81;
-        BinaryPrimitives.WriteUInt16LittleEndian(segment.AsSpan(6), 128);
-        BinaryPrimitives.WriteUInt32LittleEndian(segment.AsSpan(20), 1);
-        segment[24] = payload;
-        return segment;
-    }
+        public KcpTestHost Host => host;
 
-    [Fact]
-    public async Task KcpConnectionFactory_FromAddKcpClient_TalksToTheServer()
-    {
-        await using KcpTestHost host = await KcpTestHost.StartAsync(listen => listen.UseConnectionHandler<EchoConnectionHandler>(), withTcp: false);
-        await using ServiceProvider services = new ServiceCollection().AddLogging().AddKcpClient().BuildServiceProvider();
-        IConnectionFactory factory = services.GetRequiredService<IConnectionFactory>();
-        await using ConnectionContext connection = await factory.ConnectAsync(host.KcpEndPoint).DefaultTimeout();
+        public KcpTransportFactory Factory => host.Factory;
 
-        await connection.Transport.Output.WriteAsync("kcp"u8.ToArray()).DefaultTimeout();
+        public IPEndPoint Target => path.Target;
 
-        Assert.Equal("kcp"u8.ToArray(), await ReadExactlyAsync(connection.Transport.Input, 3).DefaultTimeout());
+        public async ValueTask DisposeAsync()
+        {
+            await path.DisposeAsync();
+            await host.DisposeAsync();
+        }
     }
 }

@@ -6,19 +6,31 @@ using Microsoft.AspNetCore.Http;
 
 namespace Kcp.AspNetCore.Tests;
 
-/// <summary>A minimal API app served by Kestrel over KCP (HTTP/1.1) and TCP at once, called by HttpClient.</summary>
-public sealed class HttpOverKcpTests : IAsyncLifetime
+/// <summary>
+/// A minimal API app served by Kestrel over KCP (HTTP/1.1) and TCP at once, called by HttpClient. Derived classes run
+/// the same tests over another <see cref="KcpTestLink"/>.
+/// </summary>
+public class HttpOverKcpTests : IAsyncLifetime
 {
     private const int LargeBody = 10 * 1024 * 1024;
     private readonly ConcurrentDictionary<string, int> _connectionsSeen = new();
     private TaskCompletionSource _allArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _concurrentArrivals;
     private int _concurrentTarget = int.MaxValue;
+    private readonly KcpTestLink _link;
     private KcpTestHost _host = null!;
+    private KcpLinkPath _path = null!;
+
+    public HttpOverKcpTests()
+        : this(KcpTestLink.Direct)
+    {
+    }
+
+    protected HttpOverKcpTests(KcpTestLink link) => _link = link;
 
     public async Task InitializeAsync()
     {
-        _host = await KcpTestHost.StartAsync(mapApp: app =>
+        _host = await KcpTestHost.StartAsync(configureKcp: _link.ServerOptions(), mapApp: app =>
         {
             app.MapGet("/hello", (HttpContext context) =>
             {
@@ -68,13 +80,21 @@ public sealed class HttpOverKcpTests : IAsyncLifetime
                 return context.Connection.Id;
             });
         });
+        _path = _link.Open(_host.KcpEndPoint);
     }
 
-    public async Task DisposeAsync() => await _host.DisposeAsync();
-
-    private HttpClient CreateKcpClient(int maxConnections = 1)
+    public async Task DisposeAsync()
     {
-        var handler = KcpHttpHandler.Create(_host.KcpEndPoint);
+        await _path.DisposeAsync();
+        await _host.DisposeAsync();
+    }
+
+    /// <summary>The path clients dial (through the relay for a lossy link).</summary>
+    protected KcpLinkPath Path => _path;
+
+    protected HttpClient CreateKcpClient(int maxConnections = 1)
+    {
+        var handler = KcpHttpHandler.Create(_path.Target, _link.ClientOptions());
         handler.MaxConnectionsPerServer = maxConnections;
         return new HttpClient(handler) { BaseAddress = new Uri("http://kcp.test/"), Timeout = TestTimeouts.Default };
     }
@@ -175,9 +195,9 @@ public sealed class HttpOverKcpTests : IAsyncLifetime
     [Fact]
     public async Task Get_HandlerWithoutFixedEndPoint_DialsTheHostAndPortOfTheUri()
     {
-        using var client = new HttpClient(KcpHttpHandler.Create()) { Timeout = TestTimeouts.Default };
+        using var client = new HttpClient(KcpHttpHandler.Create(_link.ClientOptions())) { Timeout = TestTimeouts.Default };
 
-        string body = await client.GetStringAsync($"http://127.0.0.1:{_host.KcpEndPoint.Port}/hello").DefaultTimeout();
+        string body = await client.GetStringAsync($"http://127.0.0.1:{_path.Target.Port}/hello").DefaultTimeout();
 
         Assert.Equal("hello 127.0.0.1", body);
     }

@@ -250,7 +250,8 @@ internal sealed class GoPeer : IAsyncDisposable
         _process.Dispose();
     }
 
-    private void Kill()
+    /// <summary>Kills the process tree at once (a peer that dies mid-transfer); dispose still reaps it.</summary>
+    public void Kill()
     {
         try
         {

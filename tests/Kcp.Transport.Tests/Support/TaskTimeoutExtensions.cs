@@ -12,4 +12,6 @@ internal static class TaskTimeoutExtensions
     public static Task<T> DefaultTimeout<T>(this ValueTask<T> task) => task.AsTask().WaitAsync(Default);
 
     public static Task DefaultTimeout(this ValueTask task) => task.AsTask().WaitAsync(Default);
+
+    public static CancellationToken DefaultToken() => new CancellationTokenSource(Default).Token;
 }
