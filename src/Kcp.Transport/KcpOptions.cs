@@ -86,6 +86,9 @@ public sealed class KcpOptions
     /// <summary>Listener: concurrent receive loops on the socket; 0 picks min(processor count, 4).</summary>
     public int ReceiveLoops { get; set; }
 
+    /// <summary>Socket I/O strategy (batched system calls, GSO/GRO); tests pin it, everything else leaves it on Auto.</summary>
+    internal KcpSocketIo SocketIo { get; set; }
+
     /// <summary>Applies one of kcptun's mode presets to <see cref="NoDelay"/>, <see cref="Interval"/>, <see cref="FastResend"/> and <see cref="NoCongestionWindow"/>.</summary>
     public KcpOptions ApplyPreset(KcpPreset preset)
     {

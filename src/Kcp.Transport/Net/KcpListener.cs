@@ -17,7 +17,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
     private readonly KcpUdpSocket _socket;
     private readonly PacketCipher? _cipher;
     private readonly ILogger _logger;
-    private readonly KcpCounters _counters = new();
+    private readonly KcpCounters _counters;
     private readonly Dictionary<SocketAddress, KcpSession> _sessions = [];
     private readonly Lock _sessionsLock = new();
     private readonly Channel<KcpSession> _backlog;
@@ -27,9 +27,10 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
     private volatile bool _accepting = true;
     private int _disposed;
 
-    private KcpListener(KcpOptions options, KcpUdpSocket socket, PacketCipher? cipher, ILogger logger)
+    private KcpListener(KcpOptions options, KcpUdpSocket socket, KcpCounters counters, PacketCipher? cipher, ILogger logger)
     {
         _options = options;
+        _counters = counters;
         _socket = socket;
         _cipher = cipher;
         _logger = logger;
@@ -84,7 +85,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
             throw;
         }
 
-        var listener = new KcpListener(options, socket, cipher, logger);
+        var listener = new KcpListener(options, socket, counters, cipher, logger);
         int loops = options.ReceiveLoops > 0 ? options.ReceiveLoops : Math.Min(Environment.ProcessorCount, 4);
         socket.StartReceiving(listener, loops);
         KcpTransportLog.ListenerBound(logger, socket.LocalEndPoint);

@@ -22,6 +22,7 @@ public sealed partial class KcpSession
         uint now = (uint)now64;
         lock (_gate)
         {
+            using var sends = SendBatchScope.Enter();
             if (_closeReason != KcpCloseReason.None)
             {
                 return;

@@ -90,6 +90,7 @@ public sealed partial class KcpSession
     {
         lock (_gate)
         {
+            using var sends = SendBatchScope.Enter();
             _outputReadPending = false;
             ReadResult result = _pendingOutputRead.GetAwaiter().GetResult();
             _pendingOutputRead = default;

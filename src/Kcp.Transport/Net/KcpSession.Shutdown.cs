@@ -30,6 +30,7 @@ public sealed partial class KcpSession
             // Completing the writer wakes a pending read; if none was pending, look at the pipe now.
             if (_closeReason == KcpCloseReason.None)
             {
+                using var sends = SendBatchScope.Enter();
                 PumpOutput(KcpClock.NowMs);
             }
         }
@@ -99,6 +100,7 @@ public sealed partial class KcpSession
                 return;
             }
 
+            using var sends = SendBatchScope.Enter();
             _closeReason = reason;
             if (reason == KcpCloseReason.LocalClose)
             {

@@ -164,6 +164,7 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
         long now64 = KcpClock.NowMs64;
         lock (_gate)
         {
+            using var sends = SendBatchScope.Enter();
             _lastReceiveMs = now64;
             uint wait = _engine.Flush((uint)now64, ackOnly: false);
             PumpOutput((uint)now64);
@@ -178,6 +179,7 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
         {
             lock (_gate)
             {
+                using var sends = SendBatchScope.Enter();
                 if (_closeReason != KcpCloseReason.None)
                 {
                     return -1;
