@@ -69,12 +69,16 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
         _inputPipe = new Pipe(new PipeOptions(
             readerScheduler: PipeScheduler.ThreadPool,
             writerScheduler: PipeScheduler.Inline,
+            pool: KcpBlockPool.Instance,
+            minimumSegmentSize: KcpBlockPool.BlockSize,
             pauseWriterThreshold: options.MaxReadBufferSize,
             resumeWriterThreshold: options.MaxReadBufferSize / 2,
             useSynchronizationContext: false));
         _outputPipe = new Pipe(new PipeOptions(
             readerScheduler: PipeScheduler.Inline,
             writerScheduler: PipeScheduler.ThreadPool,
+            pool: KcpBlockPool.Instance,
+            minimumSegmentSize: KcpBlockPool.BlockSize,
             pauseWriterThreshold: options.MaxWriteBufferSize,
             resumeWriterThreshold: options.MaxWriteBufferSize / 2,
             useSynchronizationContext: false));

@@ -288,8 +288,9 @@ internal sealed unsafe partial class KcpUdpSocket
 
 /// <summary>
 /// The datagrams one thread emits inside a <see cref="SendBatchScope"/>, copied into pinned slots and sent with one
-/// sendmmsg when the outermost scope ends (or when full, or before a datagram for another socket). One per thread,
-/// buffers allocated on first use by a batching socket and kept: nothing is allocated per datagram.
+/// sendmmsg when the outermost scope ends (or when full, or before a datagram for another socket). A thread holds a
+/// batch only while a scope is open; batches come from a process-wide pool (as many as threads ever sent at once),
+/// so neither datagrams nor short-lived pool threads allocate. Buffers are allocated on first use by a batching socket.
 /// </summary>
 internal sealed unsafe class SendBatch
 {
@@ -299,6 +300,8 @@ internal sealed unsafe class SendBatch
 
     [ThreadStatic]
     private static SendBatch? t_current;
+
+    private static readonly Stack<SendBatch> s_pool = new();
 
     private byte[]? _data;
     private byte[] _names = [];
@@ -314,9 +317,51 @@ internal sealed unsafe class SendBatch
     /// <summary>Open scopes on this thread.</summary>
     public int Depth;
 
+    /// <summary>The batch of this thread's open scope, if any.</summary>
     public static SendBatch? Current => t_current;
 
-    public static SendBatch ForThisThread => t_current ??= new SendBatch();
+    /// <summary>Opens a scope on this thread, taking a batch from the pool for the outermost one.</summary>
+    public static SendBatch Enter()
+    {
+        SendBatch? batch = t_current;
+        if (batch is null)
+        {
+            lock (s_pool)
+            {
+                s_pool.TryPop(out batch);
+            }
+
+            batch ??= new SendBatch();
+            t_current = batch;
+        }
+
+        batch.Depth++;
+        return batch;
+    }
+
+    /// <summary>Closes a scope; the outermost sends what is queued and gives the batch back.</summary>
+    public void Exit()
+    {
+        if (--Depth > 0)
+        {
+            return;
+        }
+
+        t_current = null;
+        try
+        {
+            Flush();
+        }
+        finally
+        {
+            _count = 0;
+            _socket = null;
+            lock (s_pool)
+            {
+                s_pool.Push(this);
+            }
+        }
+    }
 
     public LinuxUdp.MMsgHdr* Messages => (LinuxUdp.MMsgHdr*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_messages));
 
@@ -463,18 +508,7 @@ internal readonly ref struct SendBatchScope
 
     private SendBatchScope(SendBatch batch) => _batch = batch;
 
-    public static SendBatchScope Enter()
-    {
-        SendBatch batch = SendBatch.ForThisThread;
-        batch.Depth++;
-        return new SendBatchScope(batch);
-    }
+    public static SendBatchScope Enter() => new(SendBatch.Enter());
 
-    public void Dispose()
-    {
-        if (--_batch.Depth == 0)
-        {
-            _batch.Flush();
-        }
-    }
+    public void Dispose() => _batch.Exit();
 }

@@ -129,18 +129,28 @@ internal sealed partial class KcpUdpSocket : IDisposable
         _loops = new Task[loops];
         for (int i = 0; i < loops; i++)
         {
-            if (Io == KcpSocketIo.Portable)
+            if (!dedicatedThreads)
             {
-                _loops[i] = Task.Run(() => ReceiveLoopAsync(handler));
-            }
-            else if (!dedicatedThreads)
-            {
-                _loops[i] = Task.Run(() => PeekDrivenReceiveLoopAsync(handler));
+                _loops[i] = Io == KcpSocketIo.Portable
+                    ? Task.Run(() => ReceiveLoopAsync(handler))
+                    : Task.Run(() => PeekDrivenReceiveLoopAsync(handler));
             }
             else
             {
+                // Threads, not async loops: a socket caches one awaitable receive, so concurrent async receives on
+                // one socket would allocate per datagram.
                 var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                var thread = new Thread(() => BatchReceiveLoop(handler, done))
+                var thread = new Thread(() =>
+                {
+                    if (Io == KcpSocketIo.Portable)
+                    {
+                        BlockingReceiveLoop(handler, done);
+                    }
+                    else
+                    {
+                        BatchReceiveLoop(handler, done);
+                    }
+                })
                 {
                     IsBackground = true,
                     Name = $"KCP receive {LocalEndPoint.Port}",
@@ -190,6 +200,47 @@ internal sealed partial class KcpUdpSocket : IDisposable
         if (_sendErrorLog.TryAcquire())
         {
             KcpTransportLog.SendError(_logger, LocalEndPoint, error);
+        }
+    }
+
+    private void BlockingReceiveLoop(IDatagramHandler handler, TaskCompletionSource done)
+    {
+        try
+        {
+            byte[] buffer = GC.AllocateUninitializedArray<byte>(ReceiveBufferSize, pinned: true);
+            var address = new SocketAddress(_socket.AddressFamily);
+            while (Volatile.Read(ref _disposed) == 0)
+            {
+                int length;
+                try
+                {
+                    length = _socket.ReceiveFrom(buffer, SocketFlags.None, address);
+                }
+                catch (ObjectDisposedException)
+                {
+                    return;
+                }
+                catch (SocketException e) when (Volatile.Read(ref _disposed) != 0 || e.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted)
+                {
+                    return;
+                }
+                catch (SocketException e)
+                {
+                    // ICMP errors (ConnectionReset, HostUnreachable...) surface here for earlier sends: not fatal for UDP.
+                    if (_receiveErrorLog.TryAcquire())
+                    {
+                        KcpTransportLog.ReceiveError(_logger, LocalEndPoint, e.SocketErrorCode);
+                    }
+
+                    continue;
+                }
+
+                Deliver(handler, buffer.AsSpan(0, length), address);
+            }
+        }
+        finally
+        {
+            done.TrySetResult();
         }
     }
 
