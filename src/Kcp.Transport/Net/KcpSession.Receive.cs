@@ -112,6 +112,7 @@ public sealed partial class KcpSession
         }
 
         CheckDrained();
+        ArmTimer(KcpClock.NowMs64);
     }
 
     /// <summary>Moves complete messages from KCP's receive queue into the input pipe until it asks us to pause.</summary>
@@ -188,6 +189,7 @@ public sealed partial class KcpSession
 
             _inputCompleted |= result.IsCompleted;
             PumpReceive();
+            ArmTimer(KcpClock.NowMs64);
         }
     }
 }

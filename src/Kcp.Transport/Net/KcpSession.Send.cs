@@ -50,6 +50,7 @@ public sealed partial class KcpSession
         }
 
         CheckDrained();
+        ArmTimer(KcpClock.NowMs64);
     }
 
     /// <summary>Queues as much of <paramref name="result"/> as the send window allows, in pieces of at most one MSS.</summary>

@@ -28,6 +28,7 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
     private readonly Pipe _outputPipe;  // application -> engine
     private readonly CancellationTokenSource _closedSource = new();
     private readonly long _idleTimeoutMs;
+    private long _timerDue = long.MaxValue; // owned by the scheduler
 
     private KcpCloseReason _closeReason;
     private long _lastReceiveMs;
@@ -176,6 +177,23 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
         }
     }
 
+    ref long IKcpTimerTarget.TimerDue => ref _timerDue;
+
+    /// <summary>
+    /// An idle session (nothing to send, acknowledge or probe) sleeps this long, or until its idle timeout; work that
+    /// arrives meanwhile pulls its deadline in (<see cref="ArmTimer"/>).
+    /// </summary>
+    private const long IdleWakeMs = 5000;
+
+    /// <summary>Makes sure a session with work is flushed within one interval. Called under the lock after every change.</summary>
+    private void ArmTimer(long nowMs)
+    {
+        if (!_engine.IsIdle)
+        {
+            KcpScheduler.Shared.Reschedule(this, nowMs + _options.Interval);
+        }
+    }
+
     long IKcpTimerTarget.OnTimer(long nowMs)
     {
         KcpCloseReason expired = KcpCloseReason.None;
@@ -200,9 +218,15 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
                     {
                         expired = KcpCloseReason.DeadLink;
                     }
-                    else
+                    else if (!_engine.IsIdle)
                     {
                         return nowMs + wait;
+                    }
+                    else
+                    {
+                        // Nothing to do until something arrives or is written: those call ArmTimer.
+                        long sleep = nowMs + IdleWakeMs;
+                        return _idleTimeoutMs > 0 ? Math.Min(sleep, _lastReceiveMs + _idleTimeoutMs + 1) : sleep;
                     }
                 }
             }
