@@ -13,6 +13,7 @@ internal sealed unsafe partial class KcpUdpSocket
     private const int GroBufferSize = 65536;
     private const int GroSlots = 8;
     private const int PlainSlots = 32;
+    private const int CompactSlots = 8; // a dialed session's socket: 16 KiB of buffers
 
     // Poll timeouts bound how long a loop takes to see Dispose; Dispose's shutdown usually wakes it at once.
     private const int ReceivePollMs = 250;
@@ -20,13 +21,13 @@ internal sealed unsafe partial class KcpUdpSocket
     private const int SendPollAttempts = 20;
 
     private volatile bool _gso;
-    private readonly bool _gro;
+    private bool _gro;
 
     private void BatchReceiveLoop(IDatagramHandler handler, TaskCompletionSource done)
     {
         try
         {
-            var receiver = new BatchReceiver(this);
+            var receiver = new BatchReceiver(this, PlainSlots);
             int received;
             while ((received = ReceiveBatch(receiver.Messages, receiver.Slots, wait: true)) > 0)
             {
@@ -123,11 +124,11 @@ internal sealed unsafe partial class KcpUdpSocket
         private readonly LinuxUdp.MMsgHdr[] _messages;
         private readonly SocketAddress[] _addresses;
 
-        public BatchReceiver(KcpUdpSocket owner)
+        public BatchReceiver(KcpUdpSocket owner, int plainSlots)
         {
             _owner = owner;
             _gro = owner._gro;
-            Slots = _gro ? GroSlots : PlainSlots;
+            Slots = _gro ? GroSlots : plainSlots;
             _slotSize = _gro ? GroBufferSize : ReceiveBufferSize;
             _data = GC.AllocateUninitializedArray<byte>(Slots * _slotSize, pinned: true);
             _names = GC.AllocateArray<byte>(Slots * LinuxUdp.NameSize, pinned: true);

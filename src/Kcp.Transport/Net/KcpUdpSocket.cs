@@ -38,7 +38,6 @@ internal sealed partial class KcpUdpSocket : IDisposable
         {
             int fd = (int)socket.SafeHandle.DangerousGetHandle();
             _gso = io == KcpSocketIo.Offload && LinuxUdp.ProbeGso(fd);
-            _gro = io == KcpSocketIo.Offload && LinuxUdp.EnableGro(fd);
         }
     }
 
@@ -52,7 +51,7 @@ internal sealed partial class KcpUdpSocket : IDisposable
     /// <summary>Sends go out through UDP GSO (UDP_SEGMENT) when they can.</summary>
     public bool GsoEnabled => _gso;
 
-    /// <summary>Receives ask for GRO-coalesced datagrams.</summary>
+    /// <summary>Receives ask for GRO-coalesced datagrams (listeners' receive threads; set by <see cref="StartReceiving"/>).</summary>
     public bool GroEnabled => _gro;
 
     /// <summary>System calls made to send (sendto or sendmmsg): with batching, fewer than the datagrams sent.</summary>
@@ -126,6 +125,12 @@ internal sealed partial class KcpUdpSocket : IDisposable
     /// </summary>
     public void StartReceiving(IDatagramHandler handler, int loops, bool dedicatedThreads = true)
     {
+        // GRO needs 64 KiB per receive slot: worth it for a listener's few threads, not for every dialed session.
+        if (dedicatedThreads && Io == KcpSocketIo.Offload)
+        {
+            _gro = LinuxUdp.EnableGro((int)_socket.SafeHandle.DangerousGetHandle());
+        }
+
         _loops = new Task[loops];
         for (int i = 0; i < loops; i++)
         {
@@ -281,7 +286,7 @@ internal sealed partial class KcpUdpSocket : IDisposable
     /// </summary>
     private async Task PeekDrivenReceiveLoopAsync(IDatagramHandler handler)
     {
-        var receiver = new BatchReceiver(this);
+        var receiver = new BatchReceiver(this, CompactSlots);
         byte[] peek = GC.AllocateUninitializedArray<byte>(1, pinned: true);
         var peekAddress = new SocketAddress(_socket.AddressFamily);
         CancellationToken stop = _stop.Token;

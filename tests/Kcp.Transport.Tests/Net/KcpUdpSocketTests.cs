@@ -50,9 +50,12 @@ public sealed class KcpUdpSocketTests
     }
 
     [Fact]
-    public void Offload_OnLinux_EnablesGsoAndGro()
+    public void Offload_OnLinux_EnablesGsoAndGroOnListenerSocketsOnly()
     {
         using KcpUdpSocket socket = Bind(KcpSocketIo.Offload);
+        using KcpUdpSocket dialed = Bind(KcpSocketIo.Offload);
+        socket.StartReceiving(new RecordingHandler(), loops: 1);
+        dialed.StartReceiving(new RecordingHandler(), loops: 1, dedicatedThreads: false);
         if (!OperatingSystem.IsLinux())
         {
             Assert.Equal(KcpSocketIo.Portable, socket.Io);
@@ -63,6 +66,8 @@ public sealed class KcpUdpSocketTests
         Assert.Equal(KcpSocketIo.Offload, socket.Io);
         Assert.True(socket.GsoEnabled);
         Assert.True(socket.GroEnabled);
+        Assert.True(dialed.GsoEnabled);
+        Assert.False(dialed.GroEnabled);
     }
 
     [Theory]
