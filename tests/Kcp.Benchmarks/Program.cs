@@ -1,3 +1,16 @@
 using BenchmarkDotNet.Running;
+using Kcp.Benchmarks.Tools;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// `ceiling` and `load` are the measurement tools compare.sh drives; anything else goes to BenchmarkDotNet.
+return args.FirstOrDefault() switch
+{
+    "ceiling" => UdpCeiling.Run(args[1..]),
+    "load" => await EchoLoad.RunAsync(args[1..]),
+    _ => RunBenchmarks(args),
+};
+
+static int RunBenchmarks(string[] args)
+{
+    BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    return 0;
+}

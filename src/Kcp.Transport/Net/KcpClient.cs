@@ -73,7 +73,7 @@ public static class KcpClient
             Counters.OnSessionOpened(passive: false);
             KcpTransportLog.SessionOpened(logger, conv, remoteEndPoint, "active");
             Session.Start();
-            Socket.StartReceiving(this, loops: 1);
+            Socket.StartReceiving(this, loops: 1, dedicatedThreads: false);
         }
 
         public KcpSession Session { get; }

@@ -30,6 +30,7 @@ public sealed partial class KcpSession
         bool newlyValidated = false;
         lock (_gate)
         {
+            using var sends = SendBatchScope.Enter();
             if (_closeReason != KcpCloseReason.None)
             {
                 return;
@@ -162,6 +163,7 @@ public sealed partial class KcpSession
         }
 
         CheckDrained();
+        ArmTimer(KcpClock.NowMs64);
     }
 
     /// <summary>Moves complete messages from KCP's receive queue into the input pipe until it asks us to pause.</summary>
@@ -238,6 +240,7 @@ public sealed partial class KcpSession
 
             _inputCompleted |= result.IsCompleted;
             PumpReceive();
+            ArmTimer(KcpClock.NowMs64);
         }
     }
 }

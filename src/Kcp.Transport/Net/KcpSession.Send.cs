@@ -54,6 +54,7 @@ public sealed partial class KcpSession
         }
 
         CheckDrained();
+        ArmTimer(KcpClock.NowMs64);
     }
 
     /// <summary>Queues as much of <paramref name="result"/> as the send window allows, in pieces of at most one MSS.</summary>
@@ -94,6 +95,7 @@ public sealed partial class KcpSession
     {
         lock (_gate)
         {
+            using var sends = SendBatchScope.Enter();
             _outputReadPending = false;
             ReadResult result = _pendingOutputRead.GetAwaiter().GetResult();
             _pendingOutputRead = default;

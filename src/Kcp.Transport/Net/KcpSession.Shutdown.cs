@@ -31,6 +31,7 @@ public sealed partial class KcpSession
             // Completing the writer wakes a pending read; if none was pending, look at the pipe now.
             if (_closeReason == KcpCloseReason.None)
             {
+                using var sends = SendBatchScope.Enter();
                 PumpOutput(EngineNow);
             }
         }
@@ -100,6 +101,7 @@ public sealed partial class KcpSession
                 return;
             }
 
+            using var sends = SendBatchScope.Enter();
             _closeReason = reason;
             if (reason == KcpCloseReason.LocalClose)
             {

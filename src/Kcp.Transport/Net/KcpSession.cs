@@ -28,6 +28,7 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
     private readonly Pipe _outputPipe;  // application -> engine
     private readonly CancellationTokenSource _closedSource = new();
     private readonly long _idleTimeoutMs;
+    private long _timerDue = long.MaxValue; // owned by the scheduler
 
     private KcpCloseReason _closeReason;
     private long _lastReceiveMs;
@@ -94,12 +95,16 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
         _inputPipe = new Pipe(new PipeOptions(
             readerScheduler: PipeScheduler.ThreadPool,
             writerScheduler: PipeScheduler.Inline,
+            pool: KcpBlockPool.Instance,
+            minimumSegmentSize: KcpBlockPool.BlockSize,
             pauseWriterThreshold: options.MaxReadBufferSize,
             resumeWriterThreshold: options.MaxReadBufferSize / 2,
             useSynchronizationContext: false));
         _outputPipe = new Pipe(new PipeOptions(
             readerScheduler: PipeScheduler.Inline,
             writerScheduler: PipeScheduler.ThreadPool,
+            pool: KcpBlockPool.Instance,
+            minimumSegmentSize: KcpBlockPool.BlockSize,
             pauseWriterThreshold: options.MaxWriteBufferSize,
             resumeWriterThreshold: options.MaxWriteBufferSize / 2,
             useSynchronizationContext: false));
@@ -211,10 +216,28 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
         long now64 = KcpClock.NowMs64;
         lock (_gate)
         {
+            using var sends = SendBatchScope.Enter();
             _lastReceiveMs = now64;
             uint wait = _engine.Flush(EngineTime(now64), ackOnly: false);
             PumpOutput(EngineTime(now64));
             KcpScheduler.Shared.Schedule(this, now64 + wait);
+        }
+    }
+
+    ref long IKcpTimerTarget.TimerDue => ref _timerDue;
+
+    /// <summary>
+    /// An idle session (nothing to send, acknowledge or probe) sleeps this long, or until its idle timeout; work that
+    /// arrives meanwhile pulls its deadline in (<see cref="ArmTimer"/>).
+    /// </summary>
+    private const long IdleWakeMs = 5000;
+
+    /// <summary>Makes sure a session with work is flushed within one interval. Called under the lock after every change.</summary>
+    private void ArmTimer(long nowMs)
+    {
+        if (!_engine.IsIdle)
+        {
+            KcpScheduler.Shared.Reschedule(this, nowMs + _options.Interval);
         }
     }
 
@@ -225,6 +248,7 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
         {
             lock (_gate)
             {
+                using var sends = SendBatchScope.Enter();
                 if (_closeReason != KcpCloseReason.None)
                 {
                     return -1;
@@ -242,10 +266,16 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
                     {
                         expired = KcpCloseReason.DeadLink;
                     }
-                    else
+                    else if (!_engine.IsIdle)
                     {
                         SampleRtt(nowMs);
                         return nowMs + wait;
+                    }
+                    else
+                    {
+                        // Nothing to do until something arrives or is written: those call ArmTimer.
+                        long sleep = nowMs + IdleWakeMs;
+                        return _idleTimeoutMs > 0 ? Math.Min(sleep, _lastReceiveMs + _idleTimeoutMs + 1) : sleep;
                     }
                 }
             }

@@ -3,16 +3,20 @@ namespace Kcp.Transport.Scheduling;
 /// <summary>
 /// One thread and one deadline heap drive the periodic flush of every session in the process (kcp-go's
 /// timedsched.go idea): the cost per tick is proportional to the sessions that are due, not to all sessions, and
-/// no session owns a thread, timer or task.
+/// no session owns a thread, timer or task. Idle sessions ask for a late deadline and are pulled earlier with
+/// <see cref="Reschedule"/> when work arrives, so thousands of quiet sessions cost (almost) nothing.
 /// </summary>
 internal sealed class KcpScheduler
 {
     private static readonly Lazy<KcpScheduler> s_shared = new(() => new KcpScheduler("KCP scheduler"));
 
+    // Entries whose deadline no longer equals the target's TimerDue are stale (the target was pulled earlier) and
+    // are dropped when they surface: a heap cannot lower a priority in place.
     private readonly PriorityQueue<IKcpTimerTarget, long> _heap = new();
     private readonly object _lock = new(); // Monitor.Wait needs an object monitor, not System.Threading.Lock.
-    private readonly Thread _thread;
+    private readonly Thread? _thread;
     private long _wakeAt = long.MaxValue;
+    private long _fired;
 
     private KcpScheduler(string name)
     {
@@ -20,9 +24,14 @@ internal sealed class KcpScheduler
         _thread.Start();
     }
 
+    /// <summary>A scheduler without a thread, driven by <see cref="RunDue"/> (tests).</summary>
+    internal KcpScheduler()
+    {
+    }
+
     public static KcpScheduler Shared => s_shared.Value;
 
-    /// <summary>Number of targets waiting in the heap (closed sessions leave at their next deadline).</summary>
+    /// <summary>Heap entries, stale ones included (closed sessions leave at their next deadline).</summary>
     public int Count
     {
         get
@@ -34,16 +43,87 @@ internal sealed class KcpScheduler
         }
     }
 
-    /// <summary>Adds a target due at <paramref name="dueMs"/>. A target must be scheduled at most once at a time.</summary>
+    /// <summary>Targets run so far.</summary>
+    public long Fired => Interlocked.Read(ref _fired);
+
+    /// <summary>Sets the target's deadline to <paramref name="dueMs"/>, replacing any it had.</summary>
     public void Schedule(IKcpTimerTarget target, long dueMs)
     {
         lock (_lock)
         {
-            _heap.Enqueue(target, dueMs);
-            if (dueMs < _wakeAt)
+            Enqueue(target, dueMs);
+        }
+    }
+
+    /// <summary>
+    /// Moves the target's deadline to <paramref name="dueMs"/> if that is earlier than the one it has. Lock-free when
+    /// it is not (the common case while a session is busy), so it may be called for every packet.
+    /// </summary>
+    public void Reschedule(IKcpTimerTarget target, long dueMs)
+    {
+        if (Volatile.Read(ref target.TimerDue) <= dueMs)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (dueMs < target.TimerDue)
             {
-                Monitor.Pulse(_lock);
+                Enqueue(target, dueMs);
             }
+        }
+    }
+
+    /// <summary>Runs every target due at <paramref name="nowMs"/> on the calling thread; returns how many ran (tests).</summary>
+    internal int RunDue(long nowMs)
+    {
+        int ran = 0;
+        while (TryTakeDue(nowMs, out IKcpTimerTarget? target))
+        {
+            Fire(target, nowMs);
+            ran++;
+        }
+
+        return ran;
+    }
+
+    private void Enqueue(IKcpTimerTarget target, long dueMs)
+    {
+        Volatile.Write(ref target.TimerDue, dueMs);
+        _heap.Enqueue(target, dueMs);
+        if (dueMs < _wakeAt)
+        {
+            Monitor.Pulse(_lock);
+        }
+    }
+
+    private bool TryTakeDue(long nowMs, out IKcpTimerTarget target)
+    {
+        lock (_lock)
+        {
+            while (_heap.TryPeek(out target!, out long due) && due <= nowMs)
+            {
+                _heap.Dequeue();
+                if (target.TimerDue == due)
+                {
+                    // Running: a Reschedule from now on adds a fresh entry, which Fire keeps if it is earlier.
+                    Volatile.Write(ref target.TimerDue, long.MaxValue);
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    private void Fire(IKcpTimerTarget target, long nowMs)
+    {
+        Interlocked.Increment(ref _fired);
+        long next = target.OnTimer(nowMs);
+        if (next >= 0)
+        {
+            Reschedule(target, next);
         }
     }
 
@@ -51,30 +131,38 @@ internal sealed class KcpScheduler
     {
         while (true)
         {
-            IKcpTimerTarget target;
-            long now;
+            long now = KcpClock.NowMs64;
+            if (TryTakeDue(now, out IKcpTimerTarget? target))
+            {
+                Fire(target, now);
+                continue;
+            }
+
             lock (_lock)
             {
-                while (true)
+                now = KcpClock.NowMs64;
+                bool any = false;
+                long due = long.MaxValue;
+                while (_heap.TryPeek(out IKcpTimerTarget? head, out due))
                 {
-                    now = KcpClock.NowMs64;
-                    if (_heap.TryPeek(out _, out long due) && due <= now)
+                    if (head.TimerDue == due)
                     {
-                        target = _heap.Dequeue();
-                        _wakeAt = long.MaxValue;
+                        any = true;
                         break;
                     }
 
-                    _wakeAt = _heap.Count == 0 ? long.MaxValue : due;
-                    int wait = _heap.Count == 0 ? Timeout.Infinite : (int)Math.Min(due - now, int.MaxValue);
-                    Monitor.Wait(_lock, wait);
+                    _heap.Dequeue(); // stale
                 }
-            }
 
-            long next = target.OnTimer(now);
-            if (next >= 0)
-            {
-                Schedule(target, next);
+                if (any && due <= now)
+                {
+                    continue;
+                }
+
+                _wakeAt = any ? due : long.MaxValue;
+                int wait = any ? (int)Math.Min(due - now, int.MaxValue) : Timeout.Infinite;
+                Monitor.Wait(_lock, wait);
+                _wakeAt = long.MaxValue;
             }
         }
     }

@@ -1,0 +1,159 @@
+using System.Runtime.InteropServices;
+
+namespace Kcp.Transport;
+
+/// <summary>
+/// The Linux system calls behind batched UDP I/O (recvmmsg, sendmmsg, poll, UDP_SEGMENT/UDP_GRO), LP64 layouts.
+/// Only <see cref="KcpUdpSocket"/> uses them, and only after <see cref="IsSupported"/> said yes.
+/// </summary>
+internal static unsafe partial class LinuxUdp
+{
+    public const int SolUdp = 17;
+    public const int UdpSegment = 103;
+    public const int UdpGro = 104;
+    public const int MsgDontWait = 0x40;
+    public const int MsgTrunc = 0x20;
+    public const short PollIn = 0x1;
+    public const short PollOut = 0x4;
+    public const int EIntr = 4;
+    public const int EIo = 5;
+    public const int EAgain = 11;
+    public const int EInval = 22;
+    public const int EMsgSize = 90;
+    public const int EOpNotSupp = 95;
+
+    /// <summary>Room for any socket address (sockaddr_in6 is 28 bytes).</summary>
+    public const int NameSize = 32;
+
+    /// <summary>CMSG_SPACE(sizeof(int)): one cmsghdr (16 bytes) and its padded int or uint16.</summary>
+    public const int ControlSize = 24;
+
+    /// <summary>Linux's UDP_MAX_SEGMENTS: the most datagrams one GSO send may carry.</summary>
+    public const int MaxGsoSegments = 64;
+
+    private static readonly Lazy<bool> s_supported = new(Probe);
+
+    /// <summary>True on 64-bit Linux where recvmmsg and sendmmsg can be called.</summary>
+    public static bool IsSupported => s_supported.Value;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IoVec
+    {
+        public byte* Base;
+        public nuint Length;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MsgHdr
+    {
+        public byte* Name;
+        public uint NameLength;
+        public IoVec* Iov;
+        public nuint IovLength;
+        public byte* Control;
+        public nuint ControlLength;
+        public int Flags;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MMsgHdr
+    {
+        public MsgHdr Header;
+        public uint Length;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct CMsgHdr
+    {
+        public nuint Length;
+        public int Level;
+        public int Type;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short ReturnedEvents;
+    }
+
+    [LibraryImport("libc", EntryPoint = "recvmmsg", SetLastError = true)]
+    public static partial int RecvMMsg(int fd, MMsgHdr* messages, uint count, int flags, void* timeout);
+
+    [LibraryImport("libc", EntryPoint = "sendmmsg", SetLastError = true)]
+    public static partial int SendMMsg(int fd, MMsgHdr* messages, uint count, int flags);
+
+    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
+    public static partial int Poll(PollFd* fds, nuint count, int timeoutMs);
+
+    [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
+    public static partial int SetSockOpt(int fd, int level, int name, void* value, uint length);
+
+    [LibraryImport("libc", EntryPoint = "getsockopt", SetLastError = true)]
+    public static partial int GetSockOpt(int fd, int level, int name, void* value, uint* length);
+
+    /// <summary>Waits until <paramref name="fd"/> is readable or writable (<paramref name="events"/>), at most <paramref name="timeoutMs"/>.</summary>
+    public static void Wait(int fd, short events, int timeoutMs)
+    {
+        var pollFd = new PollFd { Fd = fd, Events = events };
+        Poll(&pollFd, 1, timeoutMs);
+    }
+
+    /// <summary>True when the kernel accepts UDP_SEGMENT (GSO) on this socket.</summary>
+    public static bool ProbeGso(int fd)
+    {
+        int value = 0;
+        uint length = sizeof(int);
+        return GetSockOpt(fd, SolUdp, UdpSegment, &value, &length) == 0;
+    }
+
+    /// <summary>Turns UDP_GRO on; false when the kernel does not have it.</summary>
+    public static bool EnableGro(int fd)
+    {
+        int one = 1;
+        return SetSockOpt(fd, SolUdp, UdpGro, &one, sizeof(int)) == 0;
+    }
+
+    /// <summary>The GRO segment size in a received message's control data, or 0 when the message is one datagram.</summary>
+    public static int ReadGroSize(in MsgHdr header)
+    {
+        if (header.ControlLength < (nuint)sizeof(CMsgHdr))
+        {
+            return 0;
+        }
+
+        var cmsg = (CMsgHdr*)header.Control;
+        return cmsg->Level == SolUdp && cmsg->Type == UdpGro ? *(int*)(cmsg + 1) : 0;
+    }
+
+    /// <summary>Writes the UDP_SEGMENT control message that splits one send into <paramref name="segmentSize"/>-byte datagrams.</summary>
+    public static void WriteGsoControl(byte* control, ushort segmentSize)
+    {
+        var cmsg = (CMsgHdr*)control;
+        cmsg->Length = (nuint)(sizeof(CMsgHdr) + sizeof(ushort));
+        cmsg->Level = SolUdp;
+        cmsg->Type = UdpSegment;
+        *(ushort*)(cmsg + 1) = segmentSize;
+    }
+
+    private static bool Probe()
+    {
+        if (!OperatingSystem.IsLinux() || IntPtr.Size != 8 || sizeof(MMsgHdr) != 64)
+        {
+            return false;
+        }
+
+        try
+        {
+            // A call on an invalid descriptor proves both entry points exist without touching a socket.
+            RecvMMsg(-1, null, 0, MsgDontWait, null);
+            SendMMsg(-1, null, 0, 0);
+            return true;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Side-by-side performance of this repository and kcp-go 5.6.1, printed as one table (Markdown):
+#   1. micro-benchmarks: our BenchmarkDotNet figures next to kcp-go's own `go test -bench` (built offline from
+#      Debian's source, copied to a temporary GOPATH), with the ratio kcp-go time / our time (> 1: we are faster);
+#   2. the scheduler: one tick over 10,000 sessions, 100 / 1,000 / 10,000 of them busy;
+#   3. process-level loopback transfers: kcpcat vs our kcp-go peer, same flags, sink mode: MB/s and CPU s/GB
+#      (both processes, from /proc), no crypto and aes + FEC 10/3;
+#   4. the loopback ceiling: raw UDP datagrams/s (one call per datagram, and batched), and our transfer as a
+#      fraction of it;
+#   5. scale: K concurrent sessions against one echo listener (ours, kcp-go's), 64 bytes each once a second:
+#      listener CPU %, resident memory per session, echo latency p50/p99.
+#
+# usage: tests/Kcp.Benchmarks/compare.sh [--quick] [--skip micro,transfer,ceiling,scale] [--sessions "1000 5000 10000"]
+#        [--bytes N] [--seconds S]
+# --quick: BenchmarkDotNet short runs, 64 MB transfers, 1,000 sessions. Needs Go and golang-github-xtaci-kcp-dev.
+# The machine's other load shows in every figure: run it on a quiet machine and compare within one run.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cd "$root"
+
+skip=""
+sessions_list="1000 5000 10000"
+bytes=$((256 * 1024 * 1024))
+seconds=20
+bdn_job="--job short"
+go_benchtime="1s"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) bdn_job="--job dry"; bytes=$((64 * 1024 * 1024)); sessions_list="1000"; seconds=10; go_benchtime="200ms";;
+    --skip) skip="$2"; shift;;
+    --sessions) sessions_list="$2"; shift;;
+    --bytes) bytes="$2"; shift;;
+    --seconds) seconds="$2"; shift;;
+    *) echo "unknown argument $1" >&2; exit 2;;
+  esac
+  shift
+done
+skipped() { [[ ",$skip," == *",$1,"* ]]; }
+
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "building..." >&2
+dotnet build samples/KcpCat -c Release -v q -nologo >/dev/null
+dotnet build tests/Kcp.Benchmarks -c Release -v q -nologo >/dev/null
+bash tests/GoPeer/build.sh >&2
+kcpcat=(dotnet "$root/samples/KcpCat/bin/Release/net10.0/kcpcat.dll")
+gopeer=("$root/artifacts/gopeer/kcp-go-peer")
+bench=(dotnet "$root/tests/Kcp.Benchmarks/bin/Release/net10.0/Kcp.Benchmarks.dll")
+results="$work/results"
+mkdir -p "$results"
+
+# ---- 1, 2: micro-benchmarks ------------------------------------------------------------------------------------
+if ! skipped micro; then
+  echo "kcp-go go test -bench (offline GOPATH copy)..." >&2
+  gopath="$work/gopath"
+  mkdir -p "$gopath/src/github.com/xtaci"
+  cp -r /usr/share/gocode/src/github.com/xtaci/kcp-go "$gopath/src/github.com/xtaci/kcp-go"
+  chmod -R u+w "$gopath"
+  # autotune_test.go needs testify, which Debian does not ship with kcp-go; it holds no benchmark.
+  rm -f "$gopath/src/github.com/xtaci/kcp-go/autotune_test.go"
+  (cd "$gopath/src/github.com/xtaci/kcp-go" &&
+    GO111MODULE=off GOPATH="$gopath:/usr/share/gocode" GOFLAGS= GOCACHE="$work/gocache" \
+      go test -run '^$' -benchmem -benchtime "$go_benchtime" \
+      -bench '^Benchmark(Flush|EchoSpeed(4K|64K|512K|1M)|SinkSpeed(4K|64K|256K|1M)|AES128|Salsa20|CRC32|FECEncode|FECDecode)$' \
+      . ) >"$results/go-bench.txt" 2>&1 || { cat "$results/go-bench.txt" >&2; echo "go test -bench failed" >&2; }
+
+  echo "BenchmarkDotNet ($bdn_job)..." >&2
+  # shellcheck disable=SC2086
+  (cd "$here" && "${bench[@]}" $bdn_job --exporters json --artifacts "$work/bdn" --filter \
+    '*SessionBenchmarks.*' '*CryptBenchmarks.AES128' '*CryptBenchmarks.Salsa20' '*CryptBenchmarks.CRC32' \
+    '*FecBenchmarks.*' '*KcpControlBlockBenchmarks.Flush' '*SchedulerBenchmarks.*') >"$results/bdn.log" 2>&1 ||
+    { tail -50 "$results/bdn.log" >&2; echo "BenchmarkDotNet failed" >&2; }
+fi
+
+# ---- 3: process-level transfers --------------------------------------------------------------------------------
+cpu_of() { # utime + stime of a live process, in seconds
+  awk '{ sub(/.*\) /, ""); print ($12 + $13) / 100 }' "/proc/$1/stat"
+}
+
+# transfer NAME IMPL ENV FLAGS...: one sink transfer of $bytes; writes "NAME mbps cpu_s_per_gb ok" to transfers.txt
+transfer() {
+  local name="$1" impl="$2" envset="$3"; shift 3
+  local cmd
+  if [ "$impl" = ours ]; then cmd=("${kcpcat[@]}"); else cmd=("${gopeer[@]}"); fi
+  local out="$work/$name.listen"
+  env $envset "${cmd[@]}" listen 127.0.0.1:0 --mode sink --bytes "$bytes" --timeout 600 "$@" >"$out" 2>&1 &
+  local lpid=$!
+  pids+=("$lpid")
+  local addr=""
+  for _ in $(seq 1 200); do
+    addr=$(sed -n 's/.*"event":"listening","addr":"\([^"]*\)".*/\1/p' "$out" | head -n1)
+    [ -n "$addr" ] && break
+    sleep 0.1
+  done
+  [ -n "$addr" ] || { echo "$name: listener did not start" >&2; cat "$out" >&2; return 0; }
+  local dial_out="$work/$name.dial"
+  /usr/bin/time -f '%U %S' -o "$work/$name.time" env $envset "${cmd[@]}" dial "$addr" --mode sink --bytes "$bytes" --timeout 600 "$@" \
+    >"$dial_out" 2>"$work/$name.dial.err" || true
+  sleep 0.5
+  local lcpu; lcpu=$(cpu_of "$lpid" 2>/dev/null || echo 0)
+  kill "$lpid" 2>/dev/null || true
+  wait "$lpid" 2>/dev/null || true
+  local dcpu; dcpu=$(awk '{ print $1 + $2 }' "$work/$name.time" 2>/dev/null || echo 0)
+  python3 - "$name" "$dial_out" "$dcpu" "$lcpu" >>"$results/transfers.txt" <<'EOF'
+import json, sys
+name, path, dcpu, lcpu = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+try:
+    line = [l for l in open(path) if l.startswith("{")][-1]
+    r = json.loads(line)
+    mb = r["bytes"] * r.get("sessions", 1) / 1e6
+    print(name, round(mb / r["seconds"], 1), round((dcpu + lcpu) / (mb / 1e3), 2), r.get("ok", False))
+except Exception as e:
+    print(name, "nan", "nan", "error:" + type(e).__name__)
+EOF
+}
+
+tuning=(--mode-preset fast3 --sndwnd 1024 --rcvwnd 1024)
+if ! skipped transfer; then
+  echo "transfers ($bytes bytes each)..." >&2
+  : >"$results/transfers.txt"
+  transfer ours-null ours "" --crypt null "${tuning[@]}"
+  transfer ours-null-portable ours "KCP_SOCKET_IO=portable" --crypt null "${tuning[@]}"
+  transfer kcpgo-null kcpgo "" --crypt null "${tuning[@]}"
+  transfer ours-aes-fec ours "" --crypt aes --datashard 10 --parityshard 3 "${tuning[@]}"
+  transfer kcpgo-aes-fec kcpgo "" --crypt aes --datashard 10 --parityshard 3 "${tuning[@]}"
+fi
+
+# ---- 4: the loopback ceiling -----------------------------------------------------------------------------------
+if ! skipped ceiling; then
+  echo "UDP ceiling..." >&2
+  "${bench[@]}" ceiling --seconds 3 >"$results/ceiling.txt" 2>&1 || true
+fi
+
+# ---- 5: scale --------------------------------------------------------------------------------------------------
+if ! skipped scale; then
+  : >"$results/scale.txt"
+  for k in $sessions_list; do
+    for impl in ours kcpgo; do
+      echo "scale: $k sessions, $impl listener..." >&2
+      if [ "$impl" = ours ]; then cmd=("${kcpcat[@]}"); else cmd=("${gopeer[@]}"); fi
+      out="$work/scale-$impl-$k.listen"
+      "${cmd[@]}" listen 127.0.0.1:0 --mode echo --mode-preset fast --timeout 900 >"$out" 2>&1 &
+      lpid=$!
+      pids+=("$lpid")
+      addr=""
+      for _ in $(seq 1 200); do
+        addr=$(sed -n 's/.*"event":"listening","addr":"\([^"]*\)".*/\1/p' "$out" | head -n1)
+        [ -n "$addr" ] && break
+        sleep 0.1
+      done
+      sleep 1
+      line=$(timeout 600 "${bench[@]}" load "$addr" --sessions "$k" --seconds "$seconds" --mode-preset fast --server-pid "$lpid" 2>/dev/null | tail -n1 || true)
+      echo "$impl $k ${line:-{\}}" >>"$results/scale.txt"
+      kill "$lpid" 2>/dev/null || true
+      wait "$lpid" 2>/dev/null || true
+    done
+  done
+fi
+
+# ---- the table -------------------------------------------------------------------------------------------------
+python3 "$here/compare_report.py" "$results" "$work/bdn" "$bytes"

@@ -1,0 +1,129 @@
+"""Renders compare.sh's raw results as one Markdown table. usage: compare_report.py RESULTS_DIR BDN_DIR BYTES"""
+import glob
+import json
+import os
+import re
+import sys
+
+results, bdn_dir, transfer_bytes = sys.argv[1], sys.argv[2], int(sys.argv[3])
+rows = []  # (section, name, ours, kcp-go, ratio, note)
+
+
+def fmt(value, unit=""):
+    if value is None:
+        return "–"
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if isinstance(value, float):
+        text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+    else:
+        text = str(value)
+    return text + unit
+
+
+# --- micro-benchmarks ---
+go = {}
+path = os.path.join(results, "go-bench.txt")
+if os.path.exists(path):
+    for line in open(path):
+        m = re.match(r"^Benchmark(\S+?)(-\d+)?\s+\d+\s+([\d.]+) ns/op(.*)$", line)
+        if m:
+            rest = m.group(4)
+            b = re.search(r"([\d.]+) B/op", rest)
+            go[m.group(1)] = (float(m.group(3)), float(b.group(1)) if b else None)
+
+ours = {}
+scheduler = {}
+for report in glob.glob(os.path.join(bdn_dir, "results", "*-report-full-compressed.json")) + glob.glob(
+        os.path.join(bdn_dir, "results", "*-report-full.json")):
+    data = json.load(open(report))
+    for b in data.get("Benchmarks", []):
+        stats = b.get("Statistics") or {}
+        mean = stats.get("Mean")
+        if mean is None:
+            continue
+        alloc = (b.get("Memory") or {}).get("BytesAllocatedPerOperation")
+        if b.get("Type") == "SchedulerBenchmarks":
+            scheduler[b.get("Parameters", "")] = (mean, alloc)
+        else:
+            ours[b["Method"]] = (mean, alloc)
+
+order = ["Flush", "EchoSpeed4K", "EchoSpeed64K", "EchoSpeed512K", "EchoSpeed1M", "SinkSpeed4K", "SinkSpeed64K",
+         "SinkSpeed256K", "SinkSpeed1M", "AES128", "Salsa20", "CRC32", "FECEncode", "FECDecode"]
+for name in order:
+    o, g = ours.get(name), go.get(name)
+    ratio = g[0] / o[0] if o and g else None
+    rows.append(("micro (ns/op, B/op)", name,
+                 f"{fmt(o[0])} ns, {fmt(o[1])} B" if o else "–",
+                 f"{fmt(g[0])} ns, {fmt(g[1])} B" if g else "–",
+                 f"{ratio:.2f}×" if ratio else "–", ""))
+for params, (mean, alloc) in sorted(scheduler.items(), key=lambda s: int(re.sub(r"\D", "", s[0]) or 0)):
+    rows.append(("scheduler tick, 10,000 sessions", params, f"{fmt(mean / 1000)} µs, {fmt(alloc)} B", "–", "–", ""))
+
+# --- transfers ---
+transfers = {}
+path = os.path.join(results, "transfers.txt")
+if os.path.exists(path):
+    for line in open(path):
+        parts = line.split()
+        if len(parts) >= 4:
+            transfers[parts[0]] = (None if parts[1] == "nan" else float(parts[1]),
+                                   None if parts[2] == "nan" else float(parts[2]), parts[3])
+
+ceiling = {}
+path = os.path.join(results, "ceiling.txt")
+if os.path.exists(path):
+    for line in open(path):
+        if line.startswith("{"):
+            c = json.loads(line)
+            ceiling[c["mode"]] = c
+
+mb = transfer_bytes // (1024 * 1024)
+for label, ours_key, go_key in [("no crypto", "ours-null", "kcpgo-null"),
+                                ("no crypto, portable I/O (ours)", "ours-null-portable", "kcpgo-null"),
+                                ("aes + FEC 10/3", "ours-aes-fec", "kcpgo-aes-fec")]:
+    o, g = transfers.get(ours_key), transfers.get(go_key)
+    if not o and not g:
+        continue
+    ratio = o[0] / g[0] if o and g and o[0] and g[0] else None
+    note = "" if (not o or o[2] == "True") and (not g or g[2] == "True") else f"ok: ours {o and o[2]}, kcp-go {g and g[2]}"
+    rows.append((f"transfer {mb} MB, sink (MB/s; CPU s/GB)", label,
+                 f"{fmt(o[0])} MB/s; {fmt(o[1])} s/GB" if o else "–",
+                 f"{fmt(g[0])} MB/s; {fmt(g[1])} s/GB" if g else "–",
+                 f"{ratio:.2f}×" if ratio else "–", note))
+
+for mode in ("single", "batched"):
+    c = ceiling.get(mode)
+    if not c:
+        continue
+    o = transfers.get("ours-null")
+    g = transfers.get("kcpgo-null")
+    frac_o = f"{o[0] / c['mbps']:.0%}" if o and o[0] else "–"
+    frac_g = f"{g[0] / c['mbps']:.0%}" if g and g[0] else "–"
+    rows.append(("loopback ceiling (1400 B datagrams)", f"raw UDP, {mode}",
+                 f"{fmt(float(c['received_pps']))} dgram/s = {c['mbps']} MB/s", "–", "–",
+                 f"no-crypto transfer = {frac_o} of it (kcp-go {frac_g})"))
+
+# --- scale ---
+path = os.path.join(results, "scale.txt")
+scale = {}
+if os.path.exists(path):
+    for line in open(path):
+        impl, k, payload = line.split(" ", 2)
+        try:
+            scale[(impl, int(k))] = json.loads(payload)
+        except json.JSONDecodeError:
+            scale[(impl, int(k))] = {}
+for k in sorted({k for _, k in scale}):
+    def cell(r):
+        if not r or "p50_ms" not in r:
+            return "–"
+        return (f"CPU {r['server_cpu_pct']}%, {r['server_kb_per_session']} KB/session, "
+                f"p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, {r['echoing']}/{r['sessions']} up, {r['timeouts']} timeouts")
+    rows.append(("scale: echo 64 B/s per session", f"{k:,} sessions", cell(scale.get(("ours", k))),
+                 cell(scale.get(("kcpgo", k))), "–", ""))
+
+print("| section | benchmark | ours | kcp-go 5.6.1 | kcp-go time ÷ ours (or ours ÷ kcp-go MB/s) | note |")
+print("|---|---|---|---|---|---|")
+for r in rows:
+    print("| " + " | ".join(r) + " |")
