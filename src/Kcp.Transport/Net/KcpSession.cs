@@ -216,6 +216,12 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
         long now64 = KcpClock.NowMs64;
         lock (_gate)
         {
+            // Another receive loop may already have closed it (a takeover, the listener's disposal).
+            if (_closeReason != KcpCloseReason.None)
+            {
+                return;
+            }
+
             using var sends = SendBatchScope.Enter();
             _lastReceiveMs = now64;
             uint wait = _engine.Flush(EngineTime(now64), ackOnly: false);

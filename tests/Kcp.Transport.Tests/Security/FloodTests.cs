@@ -91,7 +91,8 @@ public sealed class FloodTests(ITestOutputHelper output)
                 got += sources[i].ReceiveFrom(buffer, ref any);
             }
 
-            Assert.True(got <= 3 * sent[i], $"source {i} received {got} bytes for {sent[i]} sent");
+            // 3x, plus the few one-per-second probes that keep a real peer from deadlocking when an answer is lost.
+            Assert.True(got <= (3 * sent[i]) + (KcpSession.AmplificationProbes * 1500), $"source {i} received {got} bytes for {sent[i]} sent");
             received += got;
             worst = Math.Max(worst, got);
             sources[i].Dispose();
