@@ -13,11 +13,9 @@ public sealed partial class KcpSession
     private bool _outputBlocked;      // KCP's send queue is full; resumed by AfterInput when ACKs free it
     private bool _outputCompleted;    // the application completed Output and all of it is in KCP
     private long _lastOverBudgetSendMs = KcpClock.NowMs64;
-    private int _amplificationProbesLeft = AmplificationProbes;
 
-    // Datagrams an unvalidated session may send beyond its amplification budget, at most one per interval.
-    internal const int AmplificationProbes = 3;
-    private const long AmplificationProbeIntervalMs = 1000;
+    // How often an unvalidated session may send one datagram beyond its amplification budget.
+    internal const long AmplificationProbeIntervalMs = 1000;
 
     /// <summary>
     /// Moves application bytes from the output pipe into KCP while the send queue is below the send window (as
@@ -166,16 +164,16 @@ public sealed partial class KcpSession
         {
             // Anti-amplification (QUIC §8): until the peer proved it receives here, send at most N x what it sent.
             // A real peer whose request was acknowledged sends nothing more until our answer arrives, so if that answer
-            // is lost the budget would never refill: a few probe datagrams, one per second, still go out (QUIC's client
-            // probes play this part; a KCP client has none). A spoofed address gets at most those few.
+            // is lost the budget would never refill: one probe datagram per second still goes out (QUIC's client probes
+            // play this part; a KCP client has none). A spoofed address gets at most one per second until its
+            // unvalidated session is reaped (KcpSecurityOptions.UnvalidatedIdleTimeout after its last datagram).
             long nowMs = KcpClock.NowMs64;
-            if (_amplificationProbesLeft == 0 || nowMs - _lastOverBudgetSendMs < AmplificationProbeIntervalMs)
+            if (nowMs - _lastOverBudgetSendMs < AmplificationProbeIntervalMs)
             {
                 _owner.Counters.OnDropped(PacketDropReason.AmplificationLimit);
                 return;
             }
 
-            _amplificationProbesLeft--;
             _lastOverBudgetSendMs = nowMs;
         }
 
