@@ -93,44 +93,21 @@ public static class KcpClient
                 return;
             }
 
-            if (datagram.Length > PacketLayout.MaxDatagramSize)
+            if (!PacketLayout.TryOpen(_cipher, datagram, out Span<byte> packet, out ReadOnlySpan<byte> nonce, out PacketDropReason reason))
             {
-                Drop(PacketDropReason.TooLong, remote);
-                return;
-            }
-
-            Span<byte> packet = datagram;
-            ReadOnlySpan<byte> nonce = default;
-            if (_cipher is { } cipher)
-            {
-                if (datagram.Length < cipher.HeaderSize + cipher.TrailerSize)
+                if (reason != PacketDropReason.BadChecksum)
                 {
-                    Drop(PacketDropReason.DecryptFailed, remote);
+                    Drop(reason, remote);
                     return;
                 }
 
-                if (!cipher.TryOpen(datagram))
+                Counters.OnDropped(PacketDropReason.BadChecksum);
+                Session.OnChecksumError();
+                if (_checksumLog.TryAcquire())
                 {
-                    Counters.OnDropped(PacketDropReason.BadChecksum);
-                    Session.OnChecksumError();
-                    if (_checksumLog.TryAcquire())
-                    {
-                        KcpTransportLog.ChecksumFailures(Logger, remote.ToIPEndPoint(), Counters.InChecksumErrors);
-                    }
-
-                    return;
+                    KcpTransportLog.ChecksumFailures(Logger, remote.ToIPEndPoint(), Counters.InChecksumErrors);
                 }
 
-                packet = datagram[cipher.HeaderSize..^cipher.TrailerSize];
-                if (cipher is AesGcmPacketCipher)
-                {
-                    nonce = datagram[..cipher.HeaderSize];
-                }
-            }
-
-            if (packet.Length < KcpPacketInspector.KcpHeaderSize)
-            {
-                Drop(PacketDropReason.TooShort, remote);
                 return;
             }
 

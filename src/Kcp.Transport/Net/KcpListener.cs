@@ -189,44 +189,24 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
 
     void IDatagramHandler.OnDatagram(Span<byte> datagram, SocketAddress remote)
     {
-        if (datagram.Length > PacketLayout.MaxDatagramSize)
+        if (!PacketLayout.TryOpen(_cipher, datagram, out Span<byte> packet, out ReadOnlySpan<byte> nonce, out PacketDropReason openFailure))
         {
-            Drop(PacketDropReason.TooLong, remote);
+            if (openFailure == PacketDropReason.BadChecksum)
+            {
+                OnChecksumError(remote);
+            }
+            else
+            {
+                Drop(openFailure, remote);
+            }
+
             return;
         }
 
-        Span<byte> packet = datagram;
-        ReadOnlySpan<byte> nonce = default;
-        if (_cipher is { } cipher)
+        // The nonce is authenticated once Open succeeded; nothing before this point updates replay state.
+        if (_gcm is { } ownSalts && ownSalts.IsOwnSalt(AesGcmPacketCipher.SaltOf(nonce)))
         {
-            if (datagram.Length < cipher.HeaderSize + cipher.TrailerSize)
-            {
-                Drop(PacketDropReason.DecryptFailed, remote);
-                return;
-            }
-
-            if (!cipher.TryOpen(datagram))
-            {
-                OnChecksumError(remote);
-                return;
-            }
-
-            packet = datagram[cipher.HeaderSize..^cipher.TrailerSize];
-            if (_gcm is { } gcm)
-            {
-                // The nonce is authenticated once Open succeeded; nothing before this point updates replay state.
-                nonce = datagram[..cipher.HeaderSize];
-                if (gcm.IsOwnSalt(AesGcmPacketCipher.SaltOf(nonce)))
-                {
-                    Drop(PacketDropReason.Reflected, remote);
-                    return;
-                }
-            }
-        }
-
-        if (packet.Length < KcpPacketInspector.KcpHeaderSize)
-        {
-            Drop(PacketDropReason.TooShort, remote);
+            Drop(PacketDropReason.Reflected, remote);
             return;
         }
 

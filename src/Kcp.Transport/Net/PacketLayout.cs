@@ -35,4 +35,51 @@ internal static class PacketLayout
     /// <summary>Head-room the KCP engine reserves in front of its segments for FEC and crypto headers.</summary>
     public static int HeaderSize(KcpOptions options)
         => CryptHeader(options.Crypt) + (FecEnabled(options) ? FecHeaderSizePlus2 : 0);
+
+    /// <summary>
+    /// The receive steps every socket runs before routing a datagram (kcp-wire.md §1.3): size limit, decryption and
+    /// checksum (or AEAD open), header removal, minimum KCP length. On success <paramref name="packet"/> is the FEC or
+    /// KCP part and <paramref name="nonce"/> the authenticated AEAD nonce (empty for other ciphers).
+    /// </summary>
+    public static bool TryOpen(
+        PacketCipher? cipher, Span<byte> datagram, out Span<byte> packet, out ReadOnlySpan<byte> nonce, out Diagnostics.PacketDropReason reason)
+    {
+        packet = datagram;
+        nonce = default;
+        reason = default;
+        if (datagram.Length > MaxDatagramSize)
+        {
+            reason = Diagnostics.PacketDropReason.TooLong;
+            return false;
+        }
+
+        if (cipher is not null)
+        {
+            if (datagram.Length < cipher.HeaderSize + cipher.TrailerSize)
+            {
+                reason = Diagnostics.PacketDropReason.DecryptFailed;
+                return false;
+            }
+
+            if (!cipher.TryOpen(datagram))
+            {
+                reason = Diagnostics.PacketDropReason.BadChecksum;
+                return false;
+            }
+
+            packet = datagram[cipher.HeaderSize..^cipher.TrailerSize];
+            if (cipher is AesGcmPacketCipher)
+            {
+                nonce = datagram[..cipher.HeaderSize];
+            }
+        }
+
+        if (packet.Length < KcpPacketInspector.KcpHeaderSize)
+        {
+            reason = Diagnostics.PacketDropReason.TooShort;
+            return false;
+        }
+
+        return true;
+    }
 }
