@@ -76,18 +76,6 @@ public sealed partial class KcpSession
         };
     }
 
-    /// <summary>Statistics of a closed session: its final counters (the ARQ state is gone).</summary>
-    private KcpSessionStatistics FinalStatistics(KcpSessionStatistics stats) => stats with
-    {
-        InSegments = _finalTotals.InSegments,
-        OutSegments = _finalTotals.OutSegments,
-        RetransmittedSegments = _finalTotals.RetransmittedSegments,
-        FastRetransmittedSegments = _finalTotals.FastRetransmittedSegments,
-        EarlyRetransmittedSegments = _finalTotals.EarlyRetransmittedSegments,
-        LostSegments = _finalTotals.LostSegments,
-        RepeatSegments = _finalTotals.RepeatSegments,
-    };
-
     /// <summary>Feeds the RTT histogram about once a second, from the scheduler's flush (under <see cref="_gate"/>).</summary>
     private void SampleRtt(long nowMs)
     {

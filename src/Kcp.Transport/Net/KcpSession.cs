@@ -173,23 +173,27 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
     {
         lock (_gate)
         {
+            // A closed session keeps the counters it had at close; its ARQ state is gone.
+            bool open = _closeReason == KcpCloseReason.None;
+            KcpSessionTotals totals = open ? CaptureTotals() : _finalTotals;
             var stats = new KcpSessionStatistics
             {
-                BytesSent = _bytesSent,
-                BytesReceived = _bytesReceived,
-                FecRecovered = _fecRecovered,
-                FecParityShards = _fecParityShards,
-                FecErrors = _fecDecoder?.Counters.Errors ?? 0,
-                FecShortShards = _fecDecoder?.Counters.ShortShards ?? 0,
+                BytesSent = totals.BytesSent,
+                BytesReceived = totals.BytesReceived,
+                InSegments = totals.InSegments,
+                OutSegments = totals.OutSegments,
+                RetransmittedSegments = totals.RetransmittedSegments,
+                FastRetransmittedSegments = totals.FastRetransmittedSegments,
+                EarlyRetransmittedSegments = totals.EarlyRetransmittedSegments,
+                LostSegments = totals.LostSegments,
+                RepeatSegments = totals.RepeatSegments,
+                FecRecovered = totals.FecRecovered,
+                FecParityShards = totals.FecParityShards,
+                FecErrors = totals.FecErrors,
+                FecShortShards = totals.FecShortShards,
                 ChecksumErrors = _checksumErrors,
             };
-            if (_closeReason != KcpCloseReason.None)
-            {
-                return FinalStatistics(stats);
-            }
-
-            ref readonly KcpEngineCounters c = ref _engine.Counters;
-            return stats with
+            return !open ? stats : stats with
             {
                 SmoothedRtt = _engine.SmoothedRtt,
                 RttVariance = _engine.RttVariance,
@@ -199,13 +203,6 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
                 RemoteWindow = _engine.RemoteWindow,
                 CongestionWindow = _engine.CongestionWindow,
                 InFlight = _engine.WaitSnd,
-                InSegments = c.InSegs,
-                OutSegments = c.OutSegs,
-                RetransmittedSegments = c.RetransSegs,
-                FastRetransmittedSegments = c.FastRetransSegs,
-                EarlyRetransmittedSegments = c.EarlyRetransSegs,
-                LostSegments = c.LostSegs,
-                RepeatSegments = c.RepeatSegs,
             };
         }
     }
