@@ -168,6 +168,9 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
         }
     }
 
+    // How long a peer must have been silent before a dead link (DeadLink transmissions of one segment) closes the session.
+    private const long DeadLinkSilenceMs = 1000;
+
     /// <summary>A snapshot of the ARQ state and counters.</summary>
     public KcpSessionStatistics GetStatistics()
     {
@@ -265,7 +268,9 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
                 else
                 {
                     uint wait = _engine.Flush(EngineTime(nowMs), ackOnly: false);
-                    if (_engine.IsDeadLink)
+                    // kcp-go only marks a dead link; fast and early retransmits count too, so on a lossy but live
+                    // link a segment can reach the limit within a second. Close only if the peer is also silent.
+                    if (_engine.IsDeadLink && nowMs - _lastReceiveMs >= DeadLinkSilenceMs)
                     {
                         expired = KcpCloseReason.DeadLink;
                     }
