@@ -1,5 +1,9 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
+using Kcp.Transport.Fec;
+using Kcp.Transport.Protocol;
 using Kcp.Transport.Tests.Support;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
@@ -143,27 +147,73 @@ public sealed class KcpMetricsTests : IDisposable
     [Fact]
     public async Task Fec_SecondDataShardDropped_IsRecoveredWithoutRetransmission()
     {
-        // The last data shard of the group is dropped: no later segment is acknowledged before the parity rebuilds
-        // it, so no fast or early retransmission can race the recovery.
+        // The last data shard of a group is dropped, so no later segment is acknowledged before the parity rebuilds
+        // it and no fast or early retransmission can race the recovery. The relay drops by content, not by index: on
+        // a loaded machine an RTO retransmission can take a shard slot and shift the groups, so the test aligns the
+        // group with acknowledged fillers and tries again with a new target if a late retransmission still moved it.
         var options = new KcpOptions { DataShards = 2, ParityShards = 1, AckNoDelay = true };
+        const int groupSize = 3;
+        long lastClientShard = -1;
+        byte[]? target = null;
+        bool targetSeen = false;
+        bool dropped = false;
+        bool DropFirstTargetIfSecondShard(bool toServer, byte[] datagram)
+        {
+            if (!toServer || BinaryPrimitives.ReadUInt16LittleEndian(datagram.AsSpan(4)) != FecPacket.TypeData)
+            {
+                return false;
+            }
+
+            uint seqid = BinaryPrimitives.ReadUInt32LittleEndian(datagram);
+            Volatile.Write(ref lastClientShard, seqid);
+            if (target is null || targetSeen || !datagram.AsSpan(FecPacket.HeaderSizePlus2 + KcpSegmentHeader.Size).SequenceEqual(target))
+            {
+                return false;
+            }
+
+            targetSeen = true;
+            dropped = seqid % groupSize == 1;
+            return dropped;
+        }
+
         await using KcpListener listener = KcpListener.Bind(Loopback, options, meterFactory: _meters);
-        await using var relay = new UdpFaultRelay(listener.LocalEndPoint, new RelayFaults { DropWhen = (toServer, index) => toServer && index == 1 }, seed: 1);
+        await using var relay = new UdpFaultRelay(listener.LocalEndPoint, new RelayFaults { DropDatagram = DropFirstTargetIfSecondShard }, seed: 1);
         using var recovered = Collector("kcp.fec.recovered");
         using var parity = Collector("kcp.fec.parity_shards");
         using var retransmitted = Collector("kcp.segments.retransmitted");
 
         await using KcpSession client = await KcpClient.ConnectAsync(relay.EndPoint, options, loggerFactory: null, _meters);
-        await client.Output.WriteAsync("one"u8.ToArray());
-        await WaitUntilAsync(() => client.GetStatistics().OutSegments >= 1);  // shard 1 is out alone
-        await client.Output.WriteAsync("two"u8.ToArray());                     // shard 2 (dropped), then the group's parity
+        var sent = new List<byte>();
+        async Task SendAndWaitForAckAsync(byte[] message)
+        {
+            long before = client.GetStatistics().OutSegments;
+            await client.Output.WriteAsync(message);
+            sent.AddRange(message);
+            await WaitUntilAsync(() => client.GetStatistics().OutSegments > before && client.GetStatistics().InFlight == 0);
+        }
+
+        for (int attempt = 0; attempt < 5 && !Volatile.Read(ref dropped); attempt++)
+        {
+            // Acknowledged fillers until the next data shard is the second of its group, then the target as shard 1
+            // (dropped) followed by the group's parity.
+            await SendAndWaitForAckAsync("one"u8.ToArray());
+            while (Volatile.Read(ref lastClientShard) % groupSize != 0)
+            {
+                await SendAndWaitForAckAsync("."u8.ToArray());
+            }
+
+            Volatile.Write(ref target, Encoding.ASCII.GetBytes($"two{attempt}"));
+            targetSeen = false;
+            await SendAndWaitForAckAsync(target);
+        }
 
         KcpSession? server = await listener.AcceptAsync().AsTask().WaitAsync(HangGuard);
         Assert.NotNull(server);
-        Assert.Equal("onetwo"u8.ToArray(), await PipeTransfer.ReadExactlyAsync(server.Input, 6).WaitAsync(HangGuard));
+        Assert.Equal(sent.ToArray(), await PipeTransfer.ReadExactlyAsync(server.Input, sent.Count).WaitAsync(HangGuard));
 
         // FEC rebuilt the lost shard, so any retransmission (an ACK slower than the RTO on a loaded machine) was a repeat.
-        await WaitUntilAsync(() => client.GetStatistics().InFlight == 0);
         await WaitUntilAsync(() => client.GetStatistics().RetransmittedSegments == server.GetStatistics().RepeatSegments);
+        Assert.True(dropped);
         Assert.Equal(1, server.GetStatistics().FecRecovered);
         Assert.Equal(1, Observe(recovered, ListenerTags(listener)));
         Assert.True(Observe(parity, ListenerTags(listener)) >= 1);

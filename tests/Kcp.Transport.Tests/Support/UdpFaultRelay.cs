@@ -35,8 +35,12 @@ internal sealed record RelayFaults
 
     /// <summary>Link rate in bytes per second (0 = unlimited); datagrams queued more than 200 ms are dropped.</summary>
     public long BandwidthBytesPerSecond { get; init; }
+
     /// <summary>Deterministic loss: (toServer, index of the datagram in that direction from 0) returns true to drop it.</summary>
     public Func<bool, long, bool>? DropWhen { get; init; }
+
+    /// <summary>Deterministic loss by content: (toServer, datagram as received) returns true to drop it.</summary>
+    public Func<bool, byte[], bool>? DropDatagram { get; init; }
 }
 
 /// <summary>
@@ -160,7 +164,8 @@ internal sealed class UdpFaultRelay : IAsyncDisposable
         lock (_lock)
         {
             bool toServer = !ReferenceEquals(socket, _front);
-            if (_faults.DropWhen?.Invoke(toServer, toServer ? _toServer++ : _toClient++) == true)
+            if (_faults.DropWhen?.Invoke(toServer, toServer ? _toServer++ : _toClient++) == true
+                || _faults.DropDatagram?.Invoke(toServer, datagram) == true)
             {
                 Interlocked.Increment(ref _dropped);
                 return;
