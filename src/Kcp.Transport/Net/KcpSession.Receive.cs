@@ -77,6 +77,11 @@ public sealed partial class KcpSession
                 InputKcp(packet, regular: true);
             }
 
+            if (_engine.PendingAcks >= _acksPerDatagram)
+            {
+                _engine.Flush(now, ackOnly: true);
+            }
+
             if (!_addressValidated && _engine.PeerEchoed)
             {
                 Volatile.Write(ref _addressValidated, true);

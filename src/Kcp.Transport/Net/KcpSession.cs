@@ -18,6 +18,10 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
     // Guards the engine, the FEC state and the pump flags. Never held while calling the owner or application code.
     private readonly Lock _gate = new();
     private readonly KcpControlBlock _engine;
+
+    // A full datagram of ACKs leaves at once instead of waiting for the interval: it keeps a fast sender's window
+    // open at no cost in datagrams when most of them would fill it anyway.
+    private readonly int _acksPerDatagram;
     private readonly KcpOptions _options;
     private readonly IKcpSessionOwner _owner;
     private readonly SocketAddress _remoteAddress;
@@ -83,6 +87,7 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
         _engine.SetWindowSize(options.SendWindow, options.ReceiveWindow);
         _engine.StreamMode = options.StreamMode;
         _engine.DeadLink = (uint)options.DeadLink;
+        _acksPerDatagram = Math.Max(1, (_engine.Mtu - _engine.Reserved) / KcpControlBlock.Overhead);
 
         if (PacketLayout.FecEnabled(options))
         {

@@ -86,6 +86,9 @@ internal sealed partial class KcpControlBlock : IDisposable
     /// <summary>Segments not yet acknowledged: snd_buf plus snd_queue.</summary>
     public int WaitSnd => _sendBuffer.Count + _sendQueue.Count;
 
+    /// <summary>ACKs waiting for the next flush.</summary>
+    public int PendingAcks => _ackList.Count;
+
     /// <summary>Nothing to send, retransmit, acknowledge or probe: flushing now would emit nothing.</summary>
     public bool IsIdle => _sendQueue.Count == 0 && _sendBuffer.Count == 0 && _ackList.Count == 0 && _probe == 0 && _remoteWindow != 0;
 

@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using Kcp.Transport.Diagnostics;
+using Kcp.Transport.Protocol;
 using Kcp.Transport.Tests.Support;
 
 namespace Kcp.Transport.Tests.Net;
@@ -171,6 +172,34 @@ public sealed class KcpSessionTests
         var closed = await Assert.ThrowsAsync<KcpSessionClosedException>(() => DrainAsync(client.Input).DefaultTimeout());
 
         Assert.Equal(KcpCloseReason.DeadLink, closed.Reason);
+    }
+
+    [Fact]
+    public async Task Receiver_FullDatagramOfAcksPending_SendsThemBeforeTheInterval()
+    {
+        // The receiver's interval is 5 s: without the early flush its ACKs would wait for it, and the sender's
+        // segments would stay in flight (RTO retransmissions only add more ACKs to the same wait).
+        var slow = new KcpOptions { Interval = 5000, SendWindow = 256, ReceiveWindow = 256, StreamMode = true };
+        await using var listener = KcpListener.Bind(Loopback, slow);
+        KcpOptions fast = Fast();
+        fast.StreamMode = true;
+        fast.SendWindow = 256;
+        await using KcpSession client = await KcpClient.ConnectAsync(listener.LocalEndPoint, fast);
+        int acksPerDatagram = fast.Mtu / KcpSegmentHeader.Size;
+        int segment = fast.Mtu - KcpSegmentHeader.Size;
+
+        await client.Output.WriteAsync(new byte[(acksPerDatagram + 1) * segment]);
+        KcpSession? server = await listener.AcceptAsync().AsTask().DefaultTimeout();
+        Assert.NotNull(server);
+
+        // All but the last segment are acknowledged long before the receiver's next scheduled flush.
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(4));
+        while (client.GetStatistics().InFlight > 1)
+        {
+            await Task.Delay(10, guard.Token);
+        }
+
+        Assert.Equal((acksPerDatagram + 1) * segment, (await PipeTransfer.ReadExactlyAsync(server.Input, (acksPerDatagram + 1) * segment).DefaultTimeout()).Length);
     }
 
     private static async Task DrainAsync(PipeReader input)
