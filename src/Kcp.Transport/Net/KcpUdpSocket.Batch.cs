@@ -28,8 +28,9 @@ internal sealed unsafe partial class KcpUdpSocket
         try
         {
             var receiver = new BatchReceiver(this, PlainSlots);
+            using var waiter = new ExclusiveReadWaiter((int)_socket.SafeHandle.DangerousGetHandle());
             int received;
-            while ((received = ReceiveBatch(receiver.Messages, receiver.Slots, wait: true)) > 0)
+            while ((received = ReceiveBatch(receiver.Messages, receiver.Slots, waiter)) > 0)
             {
                 receiver.DeliverAll(handler, received);
             }
@@ -48,7 +49,7 @@ internal sealed unsafe partial class KcpUdpSocket
     private bool Drain(BatchReceiver receiver, IDatagramHandler handler)
     {
         int received;
-        while ((received = ReceiveBatch(receiver.Messages, receiver.Slots, wait: false)) > 0)
+        while ((received = ReceiveBatch(receiver.Messages, receiver.Slots, waiter: null)) > 0)
         {
             receiver.DeliverAll(handler, received);
         }
@@ -57,10 +58,10 @@ internal sealed unsafe partial class KcpUdpSocket
     }
 
     /// <summary>
-    /// One recvmmsg; the count received, 0 when nothing is queued and <paramref name="wait"/> is false, or -1 once the
-    /// socket is closed. With <paramref name="wait"/>, polls until something arrives.
+    /// One recvmmsg; the count received, 0 when nothing is queued and there is no <paramref name="waiter"/>, or -1 once
+    /// the socket is closed. With a waiter, waits until something arrives.
     /// </summary>
-    private int ReceiveBatch(LinuxUdp.MMsgHdr* messages, int slots, bool wait)
+    private int ReceiveBatch(LinuxUdp.MMsgHdr* messages, int slots, ExclusiveReadWaiter? waiter)
     {
         while (true)
         {
@@ -84,12 +85,12 @@ internal sealed unsafe partial class KcpUdpSocket
                 int errno = n < 0 ? Marshal.GetLastPInvokeError() : LinuxUdp.EAgain;
                 if (errno == LinuxUdp.EAgain)
                 {
-                    if (!wait)
+                    if (waiter is null)
                     {
                         return 0;
                     }
 
-                    LinuxUdp.Wait(fd, LinuxUdp.PollIn, ReceivePollMs);
+                    waiter.Wait(ReceivePollMs);
                 }
                 else if (errno != LinuxUdp.EIntr && Volatile.Read(ref _disposed) == 0 && _receiveErrorLog.TryAcquire())
                 {

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Kcp.Transport;
 
 /// <summary>
-/// The Linux system calls behind batched UDP I/O (recvmmsg, sendmmsg, poll, UDP_SEGMENT/UDP_GRO), LP64 layouts.
+/// The Linux system calls behind batched UDP I/O (recvmmsg, sendmmsg, poll, epoll, UDP_SEGMENT/UDP_GRO), LP64 layouts.
 /// Only <see cref="KcpUdpSocket"/> uses them, and only after <see cref="IsSupported"/> said yes.
 /// </summary>
 internal static unsafe partial class LinuxUdp
@@ -86,6 +86,18 @@ internal static unsafe partial class LinuxUdp
 
     [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
     public static partial int Poll(PollFd* fds, nuint count, int timeoutMs);
+
+    [LibraryImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
+    public static partial int EpollCreate(int flags);
+
+    [LibraryImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
+    public static partial int EpollCtl(int epfd, int op, int fd, void* eventData);
+
+    [LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
+    public static partial int EpollWait(int epfd, void* events, int maxEvents, int timeoutMs);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int fd);
 
     [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
     public static partial int SetSockOpt(int fd, int level, int name, void* value, uint length);
