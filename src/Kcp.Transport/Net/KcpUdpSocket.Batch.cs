@@ -13,7 +13,6 @@ internal sealed unsafe partial class KcpUdpSocket
     private const int GroBufferSize = 65536;
     private const int GroSlots = 8;
     private const int PlainSlots = 32;
-    private const int CompactSlots = 8; // a dialed session's socket: 16 KiB of buffers
 
     // Poll timeouts bound how long a loop takes to see Dispose; Dispose's shutdown usually wakes it at once.
     private const int ReceivePollMs = 250;
@@ -27,12 +26,12 @@ internal sealed unsafe partial class KcpUdpSocket
     {
         try
         {
-            var receiver = new BatchReceiver(this, PlainSlots);
+            var receiver = new BatchReceiver(_socket.AddressFamily, _gro, PlainSlots);
             using var waiter = new ExclusiveReadWaiter((int)_socket.SafeHandle.DangerousGetHandle());
             int received;
             while ((received = ReceiveBatch(receiver.Messages, receiver.Slots, waiter)) > 0)
             {
-                receiver.DeliverAll(handler, received);
+                receiver.DeliverAll(this, handler, received);
             }
         }
         catch (Exception e)
@@ -45,16 +44,28 @@ internal sealed unsafe partial class KcpUdpSocket
         }
     }
 
-    /// <summary>recvmmsg until the socket is empty: false once it is closed.</summary>
-    private bool Drain(BatchReceiver receiver, IDatagramHandler handler)
+    /// <summary>
+    /// Up to <paramref name="maxBatches"/> recvmmsg calls, stopping when the socket is empty (a socket that stays busy
+    /// must not starve the others a shared loop serves): false once the socket is closed.
+    /// </summary>
+    internal bool Drain(BatchReceiver receiver, IDatagramHandler handler, int maxBatches)
     {
-        int received;
-        while ((received = ReceiveBatch(receiver.Messages, receiver.Slots, waiter: null)) > 0)
+        for (int i = 0; i < maxBatches; i++)
         {
-            receiver.DeliverAll(handler, received);
+            int received = ReceiveBatch(receiver.Messages, receiver.Slots, waiter: null);
+            if (received <= 0)
+            {
+                return received == 0;
+            }
+
+            receiver.DeliverAll(this, handler, received);
+            if (received < receiver.Slots)
+            {
+                break;   // a short batch: the socket was emptied
+            }
         }
 
-        return received == 0;
+        return true;
     }
 
     /// <summary>
@@ -112,10 +123,12 @@ internal sealed unsafe partial class KcpUdpSocket
         }
     }
 
-    /// <summary>One receive loop's pinned buffers, message headers and addresses for recvmmsg.</summary>
-    private sealed class BatchReceiver
+    /// <summary>
+    /// One receive loop's pinned buffers, message headers and addresses for recvmmsg, for sockets of one address family
+    /// (a shared loop keeps one per family and uses it for each socket in turn).
+    /// </summary>
+    internal sealed class BatchReceiver
     {
-        private readonly KcpUdpSocket _owner;
         private readonly bool _gro;
         private readonly int _slotSize;
         private readonly byte[] _data;
@@ -125,10 +138,9 @@ internal sealed unsafe partial class KcpUdpSocket
         private readonly LinuxUdp.MMsgHdr[] _messages;
         private readonly SocketAddress[] _addresses;
 
-        public BatchReceiver(KcpUdpSocket owner, int plainSlots)
+        public BatchReceiver(AddressFamily family, bool gro, int plainSlots)
         {
-            _owner = owner;
-            _gro = owner._gro;
+            _gro = gro;
             Slots = _gro ? GroSlots : plainSlots;
             _slotSize = _gro ? GroBufferSize : ReceiveBufferSize;
             _data = GC.AllocateUninitializedArray<byte>(Slots * _slotSize, pinned: true);
@@ -144,7 +156,7 @@ internal sealed unsafe partial class KcpUdpSocket
             LinuxUdp.MMsgHdr* messages = Messages;
             for (int i = 0; i < Slots; i++)
             {
-                _addresses[i] = new SocketAddress(owner._socket.AddressFamily);
+                _addresses[i] = new SocketAddress(family);
                 iovs[i].Base = data + (i * _slotSize);
                 iovs[i].Length = (nuint)_slotSize;
                 messages[i].Header.Iov = iovs + i;
@@ -161,7 +173,7 @@ internal sealed unsafe partial class KcpUdpSocket
         public LinuxUdp.MMsgHdr* Messages => (LinuxUdp.MMsgHdr*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_messages));
 
         /// <summary>Hands the <paramref name="received"/> messages to the handler (GRO runs split into datagrams), then re-arms them.</summary>
-        public void DeliverAll(IDatagramHandler handler, int received)
+        public void DeliverAll(KcpUdpSocket owner, IDatagramHandler handler, int received)
         {
             LinuxUdp.MMsgHdr* messages = Messages;
             for (int i = 0; i < received; i++)
@@ -176,14 +188,14 @@ internal sealed unsafe partial class KcpUdpSocket
                 int segment = _gro ? LinuxUdp.ReadGroSize(message.Header) : 0;
                 if (segment <= 0 || segment >= length)
                 {
-                    _owner.Deliver(handler, datagram, address);
+                    owner.Deliver(handler, datagram, address);
                     continue;
                 }
 
                 // GRO coalesced several datagrams of one sender: equal segments, the last one possibly shorter.
                 for (int offset = 0; offset < length; offset += segment)
                 {
-                    _owner.Deliver(handler, datagram.Slice(offset, Math.Min(segment, length - offset)), address);
+                    owner.Deliver(handler, datagram.Slice(offset, Math.Min(segment, length - offset)), address);
                 }
             }
 
