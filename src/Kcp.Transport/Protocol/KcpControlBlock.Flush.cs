@@ -90,7 +90,7 @@ internal sealed partial class KcpControlBlock
             i < _sendBuffer.Count;
             i = _sendBuffer.NextToSend(i + 1, now, fastAckLimit, ref nextDue))
         {
-            ref KcpSendSlot slot = ref _sendBuffer[i];
+            var slot = _sendBuffer[i];
 
             // kcp-go order: initial, fast, early, timeout (kcp-wire.md §2.6.2).
             bool send = false;

@@ -148,7 +148,7 @@ internal sealed partial class KcpControlBlock
             return false;
         }
 
-        ref KcpSendSlot slot = ref _sendBuffer[index];
+        var slot = _sendBuffer[index];
         if (slot.Timestamp != ts || slot.Transmissions == 0)
         {
             return false;
@@ -190,7 +190,8 @@ internal sealed partial class KcpControlBlock
         int index = (int)unchecked(sn - _sendBuffer.FrontSequenceNumber);
         if ((uint)index < (uint)_sendBuffer.Count)
         {
-            _sendBuffer[index].Acked = true;
+            var slot = _sendBuffer[index];
+            slot.Acked = true;
         }
     }
 

@@ -1,14 +1,28 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace Kcp.Transport.Protocol;
 
 /// <summary>
-/// snd_buf: the segments in flight, consecutive sequence numbers from <see cref="FrontSequenceNumber"/>, held by value
-/// in a growable power-of-two ring so that the per-flush scan is a tight walk over contiguous memory. Removal happens
-/// at the front (una), appends at the back (new segments); a selective ACK only marks its slot. The backing array only
-/// grows, so steady-state use allocates nothing.
+/// snd_buf: the segments in flight, consecutive sequence numbers from <see cref="FrontSequenceNumber"/>, in a growable
+/// power-of-two ring. Each field of the retransmission state has its own array (structure of arrays), so the per-flush
+/// scan reads four contiguous streams of 32-bit values, several slots per vector instruction, and never touches a
+/// segment's data unless it sends it. Removal happens at the front (una), appends at the back (new segments); a
+/// selective ACK only marks its slot. The arrays only grow, so steady-state use allocates nothing.
 /// </summary>
 internal sealed class KcpSendBuffer
 {
-    private KcpSendSlot[] _slots = new KcpSendSlot[32];
+    private const int InitialCapacity = 32;
+
+    private KcpSegment?[] _segments = new KcpSegment?[InitialCapacity];
+    private uint[] _resendAt = new uint[InitialCapacity];
+    private uint[] _fastAck = new uint[InitialCapacity];
+    private uint[] _timestamp = new uint[InitialCapacity];
+    private uint[] _rto = new uint[InitialCapacity];
+    private uint[] _transmissions = new uint[InitialCapacity];
+
+    // 0 or 1 rather than bool: same lane width as the other scanned fields.
+    private uint[] _acked = new uint[InitialCapacity];
     private int _head;
     private int _count;
     private uint _frontSn;
@@ -20,7 +34,7 @@ internal sealed class KcpSendBuffer
     public uint FrontSequenceNumber => _frontSn;
 
     /// <summary>The slot at position <paramref name="index"/> counted from the front.</summary>
-    public ref KcpSendSlot this[int index]
+    public KcpSendSlot this[int index]
     {
         get
         {
@@ -29,7 +43,10 @@ internal sealed class KcpSendBuffer
                 ThrowIndex();
             }
 
-            return ref _slots[(_head + index) & (_slots.Length - 1)];
+            int i = Physical(index);
+            return new KcpSendSlot(
+                _segments[i]!, ref _resendAt[i], ref _fastAck[i], ref _timestamp[i], ref _rto[i], ref _transmissions[i],
+                ref _acked[i]);
         }
     }
 
@@ -39,6 +56,7 @@ internal sealed class KcpSendBuffer
     /// </summary>
     public void PushBack(uint sn, KcpSegment segment)
     {
+        ArgumentNullException.ThrowIfNull(segment);
         if (_count == 0)
         {
             _frontSn = sn;
@@ -48,12 +66,19 @@ internal sealed class KcpSendBuffer
             throw new InvalidOperationException("snd_buf holds consecutive sequence numbers.");
         }
 
-        if (_count == _slots.Length)
+        if (_count == _segments.Length)
         {
             Grow();
         }
 
-        _slots[(_head + _count) & (_slots.Length - 1)] = new KcpSendSlot { Segment = segment };
+        int i = Physical(_count);
+        _segments[i] = segment;
+        _resendAt[i] = 0;
+        _fastAck[i] = 0;
+        _timestamp[i] = 0;
+        _rto[i] = 0;
+        _transmissions[i] = 0;
+        _acked[i] = 0;
         _count++;
     }
 
@@ -65,10 +90,10 @@ internal sealed class KcpSendBuffer
             ThrowIndex();
         }
 
-        // Clear the whole slot: it must not keep the segment alive, and the next PushBack overwrites it anyway.
-        var segment = _slots[_head].Segment;
-        _slots[_head] = default;
-        _head = (_head + 1) & (_slots.Length - 1);
+        // Drop the reference so the ring does not keep a recycled segment reachable; PushBack resets the rest.
+        var segment = _segments[_head]!;
+        _segments[_head] = null;
+        _head = Physical(1);
         _count--;
         _frontSn++;
         return segment;
@@ -82,37 +107,21 @@ internal sealed class KcpSendBuffer
     /// </summary>
     public int NextToSend(int start, uint now, uint fastAckLimit, ref int nextDue)
     {
-        // Walk the ring as at most two contiguous runs: span loops without masking or bounds checks per slot.
-        int min = nextDue;
-        int index = start;
+        // The ring is at most two contiguous runs of physical slots.
+        int index = Math.Max(start, 0);
         while (index < _count)
         {
-            int physical = (_head + index) & (_slots.Length - 1);
-            var run = _slots.AsSpan(physical, Math.Min(_count - index, _slots.Length - physical));
-            for (int i = 0; i < run.Length; i++)
+            int physical = Physical(index);
+            int length = Math.Min(_count - index, _segments.Length - physical);
+            int found = ScanRun(physical, physical + length, now, fastAckLimit, ref nextDue);
+            if (found >= 0)
             {
-                ref KcpSendSlot slot = ref run[i];
-                if (slot.Acked)
-                {
-                    continue;
-                }
-
-                int due = KcpTime.Diff(slot.ResendAt, now);
-
-                // Non-short-circuit ors: one well-predicted branch for the common "nothing to do" slot.
-                if ((slot.Transmissions == 0) | (slot.FastAck >= fastAckLimit) | (due <= 0))
-                {
-                    nextDue = min;
-                    return index + i;
-                }
-
-                min = Math.Min(min, due);
+                return index + (found - physical);
             }
 
-            index += run.Length;
+            index += length;
         }
 
-        nextDue = min;
         return _count;
     }
 
@@ -126,29 +135,126 @@ internal sealed class KcpSendBuffer
         int end = Math.Min(count, _count);
         while (index < end)
         {
-            int physical = (_head + index) & (_slots.Length - 1);
-            var run = _slots.AsSpan(physical, Math.Min(end - index, _slots.Length - physical));
-            for (int i = 0; i < run.Length; i++)
+            int physical = Physical(index);
+            int length = Math.Min(end - index, _segments.Length - physical);
+            AddFastAckRun(physical, physical + length, ts);
+            index += length;
+        }
+    }
+
+    private int Physical(int index) => (_head + index) & (_segments.Length - 1);
+
+    // Scans physical slots [start, end); returns the physical index of the first slot to send, or -1.
+    private int ScanRun(int start, int end, uint now, uint fastAckLimit, ref int nextDue)
+    {
+        int i = start;
+        int min = nextDue;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref uint resendAt = ref MemoryMarshal.GetArrayDataReference(_resendAt);
+            ref uint fastAck = ref MemoryMarshal.GetArrayDataReference(_fastAck);
+            ref uint transmissions = ref MemoryMarshal.GetArrayDataReference(_transmissions);
+            ref uint acked = ref MemoryMarshal.GetArrayDataReference(_acked);
+            var nowV = Vector256.Create(now);
+            var limitV = Vector256.Create(fastAckLimit);
+            var minV = Vector256.Create(min);
+            var never = Vector256.Create(int.MaxValue);
+
+            // All arrays share one length and end <= length, so every load below is in bounds.
+            for (; i <= end - Vector256<uint>.Count; i += Vector256<uint>.Count)
             {
-                ref KcpSendSlot slot = ref run[i];
-                if (KcpTime.Diff(slot.Timestamp, ts) <= 0)
+                var due = (Vector256.LoadUnsafe(ref resendAt, (nuint)i) - nowV).AsInt32();
+                var pending = Vector256.Equals(Vector256.LoadUnsafe(ref acked, (nuint)i), Vector256<uint>.Zero).AsInt32();
+                var send = Vector256.Equals(Vector256.LoadUnsafe(ref transmissions, (nuint)i), Vector256<uint>.Zero).AsInt32()
+                    | Vector256.GreaterThanOrEqual(Vector256.LoadUnsafe(ref fastAck, (nuint)i), limitV).AsInt32()
+                    | Vector256.LessThanOrEqual(due, Vector256<int>.Zero);
+                if ((send & pending) != Vector256<int>.Zero)
                 {
-                    slot.FastAck++;
+                    // Some slot in this block must be sent: the scalar loop below finds which.
+                    break;
                 }
+
+                minV = Vector256.Min(minV, Vector256.ConditionalSelect(pending, due, never));
             }
 
-            index += run.Length;
+            for (int lane = 0; lane < Vector256<int>.Count; lane++)
+            {
+                min = Math.Min(min, minV.GetElement(lane));
+            }
+        }
+
+        var resendAtRun = _resendAt.AsSpan(i, end - i);
+        var fastAckRun = _fastAck.AsSpan(i, resendAtRun.Length);
+        var transmissionsRun = _transmissions.AsSpan(i, resendAtRun.Length);
+        var ackedRun = _acked.AsSpan(i, resendAtRun.Length);
+        for (int k = 0; k < resendAtRun.Length; k++)
+        {
+            if (ackedRun[k] != 0)
+            {
+                continue;
+            }
+
+            int due = KcpTime.Diff(resendAtRun[k], now);
+            if ((transmissionsRun[k] == 0) | (fastAckRun[k] >= fastAckLimit) | (due <= 0))
+            {
+                nextDue = min;
+                return i + k;
+            }
+
+            min = Math.Min(min, due);
+        }
+
+        nextDue = min;
+        return -1;
+    }
+
+    // Physical slots [start, end): one more fast ACK for each sent at or before ts.
+    private void AddFastAckRun(int start, int end, uint ts)
+    {
+        int i = start;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref uint timestamp = ref MemoryMarshal.GetArrayDataReference(_timestamp);
+            ref uint fastAck = ref MemoryMarshal.GetArrayDataReference(_fastAck);
+            var tsV = Vector256.Create(ts);
+            for (; i <= end - Vector256<uint>.Count; i += Vector256<uint>.Count)
+            {
+                // A true lane is all ones (-1): subtracting the mask adds 1 where the slot was sent no later than ts.
+                var sentBefore = Vector256.LessThanOrEqual((Vector256.LoadUnsafe(ref timestamp, (nuint)i) - tsV).AsInt32(), Vector256<int>.Zero);
+                (Vector256.LoadUnsafe(ref fastAck, (nuint)i) - sentBefore.AsUInt32()).StoreUnsafe(ref fastAck, (nuint)i);
+            }
+        }
+
+        for (; i < end; i++)
+        {
+            if (KcpTime.Diff(_timestamp[i], ts) <= 0)
+            {
+                _fastAck[i]++;
+            }
         }
     }
 
     private void Grow()
     {
-        var larger = new KcpSendSlot[_slots.Length * 2];
-        int firstRun = Math.Min(_count, _slots.Length - _head);
-        _slots.AsSpan(_head, firstRun).CopyTo(larger);
-        _slots.AsSpan(0, _count - firstRun).CopyTo(larger.AsSpan(firstRun));
-        _slots = larger;
+        int capacity = _segments.Length * 2;
+        _segments = Unwrap(_segments, capacity);
+        _resendAt = Unwrap(_resendAt, capacity);
+        _fastAck = Unwrap(_fastAck, capacity);
+        _timestamp = Unwrap(_timestamp, capacity);
+        _rto = Unwrap(_rto, capacity);
+        _transmissions = Unwrap(_transmissions, capacity);
+        _acked = Unwrap(_acked, capacity);
         _head = 0;
+    }
+
+    // A copy of the ring's live slots, in order from index 0, in a new array of the given capacity.
+    private T[] Unwrap<T>(T[] ring, int capacity)
+    {
+        var larger = new T[capacity];
+        int firstRun = Math.Min(_count, ring.Length - _head);
+        ring.AsSpan(_head, firstRun).CopyTo(larger);
+        ring.AsSpan(0, _count - firstRun).CopyTo(larger.AsSpan(firstRun));
+        return larger;
     }
 
     private static void ThrowIndex() => throw new ArgumentOutOfRangeException("index");
