@@ -1,8 +1,8 @@
 namespace Kcp.Transport.Protocol;
 
 /// <summary>
-/// One KCP segment's data held by the engine: its fragment number, its sequence number (receive side) and its bytes
-/// in a rented buffer. A segment in flight keeps its retransmission state in its <see cref="KcpSendSlot"/>.
+/// One KCP segment held by the engine: its fragment number, its sequence number and its data in a rented buffer.
+/// While in flight, its retransmission state lives in its <see cref="KcpSendBuffer"/> slot, not here.
 /// Instances are recycled through <see cref="KcpSegmentPool"/>.
 /// </summary>
 internal sealed class KcpSegment
@@ -10,7 +10,7 @@ internal sealed class KcpSegment
     /// <summary>Fragment countdown (message mode), 0 in stream mode.</summary>
     public byte Fragment;
 
-    /// <summary>Sequence number.</summary>
+    /// <summary>Sequence number: assigned when the segment enters snd_buf, or the peer's for a received one.</summary>
     public uint SequenceNumber;
 
     /// <summary>Rented storage; the first <see cref="Length"/> bytes are the data.</summary>
