@@ -1,13 +1,13 @@
+using System.Numerics;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace Kcp.Transport.Protocol;
 
 /// <summary>
 /// snd_buf: the segments in flight, consecutive sequence numbers from <see cref="FrontSequenceNumber"/>, in a growable
 /// power-of-two ring. Each field of the retransmission state has its own array (structure of arrays), so the per-flush
-/// scan reads four contiguous streams of 32-bit values, several slots per vector instruction, and never touches a
-/// segment's data unless it sends it. Removal happens at the front (una), appends at the back (new segments); a
+/// scan reads four contiguous streams of 32-bit values, one hardware vector of slots per step (8 with AVX2, 4 with
+/// SSE or NEON), and never touches a segment's data unless it sends it. Removal happens at the front (una), appends at the back (new segments); a
 /// selective ACK only marks its slot. The arrays only grow, so steady-state use allocates nothing.
 /// </summary>
 internal sealed class KcpSendBuffer
@@ -149,37 +149,37 @@ internal sealed class KcpSendBuffer
     {
         int i = start;
         int min = nextDue;
-        if (Vector256.IsHardwareAccelerated)
+        if (Vector.IsHardwareAccelerated)
         {
             ref uint resendAt = ref MemoryMarshal.GetArrayDataReference(_resendAt);
             ref uint fastAck = ref MemoryMarshal.GetArrayDataReference(_fastAck);
             ref uint transmissions = ref MemoryMarshal.GetArrayDataReference(_transmissions);
             ref uint acked = ref MemoryMarshal.GetArrayDataReference(_acked);
-            var nowV = Vector256.Create(now);
-            var limitV = Vector256.Create(fastAckLimit);
-            var minV = Vector256.Create(min);
-            var never = Vector256.Create(int.MaxValue);
+            var nowV = new Vector<uint>(now);
+            var limitV = new Vector<uint>(fastAckLimit);
+            var minV = new Vector<int>(min);
+            var never = new Vector<int>(int.MaxValue);
 
             // All arrays share one length and end <= length, so every load below is in bounds.
-            for (; i <= end - Vector256<uint>.Count; i += Vector256<uint>.Count)
+            for (; i <= end - Vector<uint>.Count; i += Vector<uint>.Count)
             {
-                var due = (Vector256.LoadUnsafe(ref resendAt, (nuint)i) - nowV).AsInt32();
-                var pending = Vector256.Equals(Vector256.LoadUnsafe(ref acked, (nuint)i), Vector256<uint>.Zero).AsInt32();
-                var send = Vector256.Equals(Vector256.LoadUnsafe(ref transmissions, (nuint)i), Vector256<uint>.Zero).AsInt32()
-                    | Vector256.GreaterThanOrEqual(Vector256.LoadUnsafe(ref fastAck, (nuint)i), limitV).AsInt32()
-                    | Vector256.LessThanOrEqual(due, Vector256<int>.Zero);
-                if ((send & pending) != Vector256<int>.Zero)
+                var due = Vector.AsVectorInt32(Vector.LoadUnsafe(ref resendAt, (nuint)i) - nowV);
+                var pending = Vector.AsVectorInt32(Vector.Equals(Vector.LoadUnsafe(ref acked, (nuint)i), Vector<uint>.Zero));
+                var send = Vector.AsVectorInt32(Vector.Equals(Vector.LoadUnsafe(ref transmissions, (nuint)i), Vector<uint>.Zero))
+                    | Vector.AsVectorInt32(Vector.GreaterThanOrEqual(Vector.LoadUnsafe(ref fastAck, (nuint)i), limitV))
+                    | Vector.LessThanOrEqual(due, Vector<int>.Zero);
+                if ((send & pending) != Vector<int>.Zero)
                 {
                     // Some slot in this block must be sent: the scalar loop below finds which.
                     break;
                 }
 
-                minV = Vector256.Min(minV, Vector256.ConditionalSelect(pending, due, never));
+                minV = Vector.Min(minV, Vector.ConditionalSelect(pending, due, never));
             }
 
-            for (int lane = 0; lane < Vector256<int>.Count; lane++)
+            for (int lane = 0; lane < Vector<int>.Count; lane++)
             {
-                min = Math.Min(min, minV.GetElement(lane));
+                min = Math.Min(min, minV[lane]);
             }
         }
 
@@ -212,16 +212,16 @@ internal sealed class KcpSendBuffer
     private void AddFastAckRun(int start, int end, uint ts)
     {
         int i = start;
-        if (Vector256.IsHardwareAccelerated)
+        if (Vector.IsHardwareAccelerated)
         {
             ref uint timestamp = ref MemoryMarshal.GetArrayDataReference(_timestamp);
             ref uint fastAck = ref MemoryMarshal.GetArrayDataReference(_fastAck);
-            var tsV = Vector256.Create(ts);
-            for (; i <= end - Vector256<uint>.Count; i += Vector256<uint>.Count)
+            var tsV = new Vector<uint>(ts);
+            for (; i <= end - Vector<uint>.Count; i += Vector<uint>.Count)
             {
                 // A true lane is all ones (-1): subtracting the mask adds 1 where the slot was sent no later than ts.
-                var sentBefore = Vector256.LessThanOrEqual((Vector256.LoadUnsafe(ref timestamp, (nuint)i) - tsV).AsInt32(), Vector256<int>.Zero);
-                (Vector256.LoadUnsafe(ref fastAck, (nuint)i) - sentBefore.AsUInt32()).StoreUnsafe(ref fastAck, (nuint)i);
+                var sentBefore = Vector.LessThanOrEqual(Vector.AsVectorInt32(Vector.LoadUnsafe(ref timestamp, (nuint)i) - tsV), Vector<int>.Zero);
+                (Vector.LoadUnsafe(ref fastAck, (nuint)i) - Vector.AsVectorUInt32(sentBefore)).StoreUnsafe(ref fastAck, (nuint)i);
             }
         }
 
