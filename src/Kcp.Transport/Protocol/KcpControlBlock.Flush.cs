@@ -68,68 +68,75 @@ internal sealed partial class KcpControlBlock
         {
             var segment = _sendQueue.PopFront();
             segment.SequenceNumber = _sendNext;
-            _sendBuffer.PushBack(segment);
+            _sendBuffer.PushBack(_sendNext, segment);
             _sendNext++;
             newSegments++;
         }
 
         // resend = 0 disables fast retransmit: no fastack count can reach uint.MaxValue.
         uint resent = _fastResend > 0 ? (uint)_fastResend : uint.MaxValue;
+
+        // Any fast ACK triggers a send when early retransmit applies (nothing new is going out), else resent of them.
+        uint fastAckLimit = newSegments == 0 ? 1 : resent;
         long change = 0;
         long lost = 0;
         long fast = 0;
         long early = 0;
         int nextDue = (int)_interval;
 
-        for (int i = 0; i < _sendBuffer.Count; i++)
+        // The send buffer skips the slots with nothing to send (usually almost all) in one tight scan that also folds
+        // their resend times into nextDue; only the slots it stops at take the kcp-go decision chain below.
+        for (int i = _sendBuffer.NextToSend(0, now, fastAckLimit, ref nextDue);
+            i < _sendBuffer.Count;
+            i = _sendBuffer.NextToSend(i + 1, now, fastAckLimit, ref nextDue))
         {
-            var segment = _sendBuffer[i];
-            if (segment.Acked)
-            {
-                continue;
-            }
+            var slot = _sendBuffer[i];
 
             // kcp-go order: initial, fast, early, timeout (kcp-wire.md §2.6.2).
             bool send = false;
-            if (segment.Transmissions == 0)
+            if (slot.Transmissions == 0)
             {
                 send = true;
-                segment.Rto = _rtt.Rto;
-                segment.ResendAt = unchecked(now + segment.Rto);
+                slot.Rto = _rtt.Rto;
+                slot.ResendAt = unchecked(now + slot.Rto);
             }
-            else if (segment.FastAck >= resent)
+            else if (slot.FastAck >= resent)
             {
                 send = true;
-                segment.FastAck = 0;
-                segment.Rto = _rtt.Rto;
-                segment.ResendAt = unchecked(now + segment.Rto);
+                slot.FastAck = 0;
+                slot.Rto = _rtt.Rto;
+                slot.ResendAt = unchecked(now + slot.Rto);
                 change++;
                 fast++;
             }
-            else if (segment.FastAck > 0 && newSegments == 0)
+            else if (slot.FastAck > 0 && newSegments == 0)
             {
                 // Early retransmit: nothing new is going out, so a skipped segment need not wait for its RTO.
                 send = true;
-                segment.FastAck = 0;
-                segment.Rto = _rtt.Rto;
-                segment.ResendAt = unchecked(now + segment.Rto);
+                slot.FastAck = 0;
+                slot.Rto = _rtt.Rto;
+                slot.ResendAt = unchecked(now + slot.Rto);
                 change++;
                 early++;
             }
-            else if (KcpTime.Diff(now, segment.ResendAt) >= 0)
+            else if (KcpTime.Diff(now, slot.ResendAt) >= 0)
             {
                 // Linear, uncapped back-off (kcp-go), unlike ikcp.c's doubling.
                 send = true;
-                segment.Rto = unchecked(segment.Rto + (_noDelay == 0 ? _rtt.Rto : _rtt.Rto / 2));
-                segment.FastAck = 0;
-                segment.ResendAt = unchecked(now + segment.Rto);
+                slot.Rto = unchecked(slot.Rto + (_noDelay == 0 ? _rtt.Rto : _rtt.Rto / 2));
+                slot.FastAck = 0;
+                slot.ResendAt = unchecked(now + slot.Rto);
                 lost++;
             }
 
+            // Read everything needed from the slot before MakeSpace: the output sink runs there, and the ref must not
+            // be relied on after foreign code ran.
+            int due = KcpTime.Diff(slot.ResendAt, now);
             if (send)
             {
-                segment.Transmissions++;
-                segment.Timestamp = now;
+                slot.Timestamp = now;
+                uint transmissions = ++slot.Transmissions;
+                var segment = slot.Segment;
                 position = MakeSpace(position, Overhead + segment.Length);
                 KcpSegmentHeader.Write(
                     _buffer.AsSpan(position), Conv, KcpCommand.Push, segment.Fragment, window, now,
@@ -138,13 +145,12 @@ internal sealed partial class KcpControlBlock
                 position += Overhead + segment.Length;
                 _counters.OutSegs++;
 
-                if (segment.Transmissions >= DeadLink)
+                if (transmissions >= DeadLink)
                 {
                     _deadLink = true;
                 }
             }
 
-            int due = KcpTime.Diff(segment.ResendAt, now);
             if (due > 0 && due < nextDue)
             {
                 nextDue = due;

@@ -142,19 +142,19 @@ internal sealed partial class KcpControlBlock
             return false;
         }
 
-        int index = (int)unchecked(sn - _sendBuffer.Front.SequenceNumber);
+        int index = (int)unchecked(sn - _sendBuffer.FrontSequenceNumber);
         if ((uint)index >= (uint)_sendBuffer.Count)
         {
             return false;
         }
 
-        var segment = _sendBuffer[index];
-        if (segment.SequenceNumber != sn || segment.Timestamp != ts || segment.Transmissions == 0)
+        var slot = _sendBuffer[index];
+        if (slot.Timestamp != ts || slot.Transmissions == 0)
         {
             return false;
         }
 
-        unacked = !segment.Acked;
+        unacked = !slot.Acked;
         return true;
     }
 
@@ -168,13 +168,13 @@ internal sealed partial class KcpControlBlock
     private bool ParseUna(uint una)
     {
         bool dropped = false;
-        while (_sendBuffer.Count > 0 && KcpTime.Diff(una, _sendBuffer.Front.SequenceNumber) > 0)
+        while (_sendBuffer.Count > 0 && KcpTime.Diff(una, _sendBuffer.FrontSequenceNumber) > 0)
         {
             _pool.Return(_sendBuffer.PopFront());
             dropped = true;
         }
 
-        _sendUna = _sendBuffer.Count > 0 ? _sendBuffer.Front.SequenceNumber : _sendNext;
+        _sendUna = _sendBuffer.Count > 0 ? _sendBuffer.FrontSequenceNumber : _sendNext;
         return dropped;
     }
 
@@ -186,39 +186,28 @@ internal sealed partial class KcpControlBlock
         }
 
         // snd_buf holds consecutive sequence numbers from snd_una, so the entry is found by offset, not by a scan.
-        int index = (int)unchecked(sn - _sendBuffer.Front.SequenceNumber);
+        // Marked, not removed: removing from the middle would shift the window; una removes it later, with its data.
+        int index = (int)unchecked(sn - _sendBuffer.FrontSequenceNumber);
         if ((uint)index < (uint)_sendBuffer.Count)
         {
-            var segment = _sendBuffer[index];
-            if (segment.SequenceNumber == sn && !segment.Acked)
-            {
-                // Marked, not removed: removing from the middle would shift the window; una removes it later.
-                // The data stays with the segment so its buffer is recycled with it.
-                segment.Acked = true;
-            }
+            var slot = _sendBuffer[index];
+            slot.Acked = true;
         }
     }
 
     private void ParseFastAck(uint sn, uint ts)
     {
-        if (KcpTime.Diff(sn, _sendUna) < 0 || KcpTime.Diff(sn, _sendNext) >= 0)
+        if (KcpTime.Diff(sn, _sendUna) < 0 || KcpTime.Diff(sn, _sendNext) >= 0 || _sendBuffer.Count == 0)
         {
             return;
         }
 
-        for (int i = 0; i < _sendBuffer.Count; i++)
+        // The segments before sn's slot were skipped over by this ACK; sn's own slot and later ones were not.
+        // Only segments sent no later than the acknowledged one count.
+        int skipped = KcpTime.Diff(sn, _sendBuffer.FrontSequenceNumber);
+        if (skipped > 0)
         {
-            var segment = _sendBuffer[i];
-            if (KcpTime.Diff(sn, segment.SequenceNumber) < 0)
-            {
-                break;
-            }
-
-            // Only segments sent no later than the acknowledged one were really skipped over.
-            if (sn != segment.SequenceNumber && KcpTime.Diff(segment.Timestamp, ts) <= 0)
-            {
-                segment.FastAck++;
-            }
+            _sendBuffer.AddFastAck(skipped, ts);
         }
     }
 

@@ -13,7 +13,7 @@ internal sealed partial class KcpControlBlock : IDisposable
     private readonly IKcpOutputSink _output;
     private readonly KcpSegmentPool _pool = new();
     private readonly KcpSegmentQueue _sendQueue = new();
-    private readonly KcpSegmentQueue _sendBuffer = new();
+    private readonly KcpSendBuffer _sendBuffer = new();
     private readonly KcpSegmentQueue _receiveQueue = new();
     private readonly KcpSegmentQueue _receiveBuffer = new();
     private readonly KcpAckList _ackList = new();
@@ -208,7 +208,11 @@ internal sealed partial class KcpControlBlock : IDisposable
 
         _disposed = true;
         ReleaseAll(_sendQueue);
-        ReleaseAll(_sendBuffer);
+        while (_sendBuffer.Count > 0)
+        {
+            _pool.Return(_sendBuffer.PopFront());
+        }
+
         ReleaseAll(_receiveQueue);
         ReleaseAll(_receiveBuffer);
         _ackList.Clear();

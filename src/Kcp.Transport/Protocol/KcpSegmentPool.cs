@@ -44,12 +44,6 @@ internal sealed class KcpSegmentPool
     {
         segment.Fragment = 0;
         segment.SequenceNumber = 0;
-        segment.Timestamp = 0;
-        segment.Rto = 0;
-        segment.Transmissions = 0;
-        segment.ResendAt = 0;
-        segment.FastAck = 0;
-        segment.Acked = false;
         segment.Length = 0;
 
         if (_count == _free.Length)

@@ -1,9 +1,10 @@
 namespace Kcp.Transport.Protocol;
 
 /// <summary>
-/// A growable ring of segment references used for snd_queue, snd_buf, rcv_buf and rcv_queue. Removal happens at the
-/// front (una, delivery), appends at the back; <see cref="Insert"/> supports the sn-ordered rcv_buf. The backing array
-/// only grows, so steady-state use allocates nothing.
+/// A growable ring of segment references used for snd_queue, rcv_buf and rcv_queue (snd_buf is a
+/// <see cref="KcpSendBuffer"/>). Removal happens at the front (una, delivery), appends at the back;
+/// <see cref="Insert"/> supports the sn-ordered rcv_buf. The backing array only grows, so steady-state use allocates
+/// nothing.
 /// </summary>
 internal sealed class KcpSegmentQueue
 {
