@@ -13,6 +13,7 @@ internal sealed unsafe partial class KcpUdpSocket
     private const int GroBufferSize = 65536;
     private const int GroSlots = 8;
     private const int PlainSlots = 32;
+    private const int CompactSlots = 8; // a dialed session's socket: 16 KiB of buffers
 
     // Poll timeouts bound how long a loop takes to see Dispose; Dispose's shutdown usually wakes it at once.
     private const int ReceivePollMs = 250;
@@ -26,12 +27,12 @@ internal sealed unsafe partial class KcpUdpSocket
     {
         try
         {
-            var receiver = new BatchReceiver(_socket.AddressFamily, _gro, PlainSlots);
+            var receiver = new BatchReceiver(this, PlainSlots);
             using var waiter = new ExclusiveReadWaiter((int)_socket.SafeHandle.DangerousGetHandle());
             int received;
             while ((received = ReceiveBatch(receiver.Messages, receiver.Slots, waiter)) > 0)
             {
-                receiver.DeliverAll(this, handler, received);
+                receiver.DeliverAll(handler, received);
             }
         }
         catch (Exception e)
@@ -44,28 +45,16 @@ internal sealed unsafe partial class KcpUdpSocket
         }
     }
 
-    /// <summary>
-    /// Up to <paramref name="maxBatches"/> recvmmsg calls, stopping when the socket is empty (a socket that stays busy
-    /// must not starve the others a shared loop serves): false once the socket is closed.
-    /// </summary>
-    internal bool Drain(BatchReceiver receiver, IDatagramHandler handler, int maxBatches)
+    /// <summary>recvmmsg until the socket is empty: false once it is closed.</summary>
+    private bool Drain(BatchReceiver receiver, IDatagramHandler handler)
     {
-        for (int i = 0; i < maxBatches; i++)
+        int received;
+        while ((received = ReceiveBatch(receiver.Messages, receiver.Slots, waiter: null)) > 0)
         {
-            int received = ReceiveBatch(receiver.Messages, receiver.Slots, waiter: null);
-            if (received <= 0)
-            {
-                return received == 0;
-            }
-
-            receiver.DeliverAll(this, handler, received);
-            if (received < receiver.Slots)
-            {
-                break;   // a short batch: the socket was emptied
-            }
+            receiver.DeliverAll(handler, received);
         }
 
-        return true;
+        return received == 0;
     }
 
     /// <summary>
@@ -123,12 +112,10 @@ internal sealed unsafe partial class KcpUdpSocket
         }
     }
 
-    /// <summary>
-    /// One receive loop's pinned buffers, message headers and addresses for recvmmsg, for sockets of one address family
-    /// (a shared loop keeps one per family and uses it for each socket in turn).
-    /// </summary>
-    internal sealed class BatchReceiver
+    /// <summary>One receive loop's pinned buffers, message headers and addresses for recvmmsg.</summary>
+    private sealed class BatchReceiver
     {
+        private readonly KcpUdpSocket _owner;
         private readonly bool _gro;
         private readonly int _slotSize;
         private readonly byte[] _data;
@@ -138,9 +125,10 @@ internal sealed unsafe partial class KcpUdpSocket
         private readonly LinuxUdp.MMsgHdr[] _messages;
         private readonly SocketAddress[] _addresses;
 
-        public BatchReceiver(AddressFamily family, bool gro, int plainSlots)
+        public BatchReceiver(KcpUdpSocket owner, int plainSlots)
         {
-            _gro = gro;
+            _owner = owner;
+            _gro = owner._gro;
             Slots = _gro ? GroSlots : plainSlots;
             _slotSize = _gro ? GroBufferSize : ReceiveBufferSize;
             _data = GC.AllocateUninitializedArray<byte>(Slots * _slotSize, pinned: true);
@@ -156,7 +144,7 @@ internal sealed unsafe partial class KcpUdpSocket
             LinuxUdp.MMsgHdr* messages = Messages;
             for (int i = 0; i < Slots; i++)
             {
-                _addresses[i] = new SocketAddress(family);
+                _addresses[i] = new SocketAddress(owner._socket.AddressFamily);
                 iovs[i].Base = data + (i * _slotSize);
                 iovs[i].Length = (nuint)_slotSize;
                 messages[i].Header.Iov = iovs + i;
@@ -173,7 +161,7 @@ internal sealed unsafe partial class KcpUdpSocket
         public LinuxUdp.MMsgHdr* Messages => (LinuxUdp.MMsgHdr*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_messages));
 
         /// <summary>Hands the <paramref name="received"/> messages to the handler (GRO runs split into datagrams), then re-arms them.</summary>
-        public void DeliverAll(KcpUdpSocket owner, IDatagramHandler handler, int received)
+        public void DeliverAll(IDatagramHandler handler, int received)
         {
             LinuxUdp.MMsgHdr* messages = Messages;
             for (int i = 0; i < received; i++)
@@ -188,14 +176,14 @@ internal sealed unsafe partial class KcpUdpSocket
                 int segment = _gro ? LinuxUdp.ReadGroSize(message.Header) : 0;
                 if (segment <= 0 || segment >= length)
                 {
-                    owner.Deliver(handler, datagram, address);
+                    _owner.Deliver(handler, datagram, address);
                     continue;
                 }
 
                 // GRO coalesced several datagrams of one sender: equal segments, the last one possibly shorter.
                 for (int offset = 0; offset < length; offset += segment)
                 {
-                    owner.Deliver(handler, datagram.Slice(offset, Math.Min(segment, length - offset)), address);
+                    _owner.Deliver(handler, datagram.Slice(offset, Math.Min(segment, length - offset)), address);
                 }
             }
 

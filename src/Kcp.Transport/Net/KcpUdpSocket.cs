@@ -24,7 +24,6 @@ internal sealed partial class KcpUdpSocket : IDisposable
     private readonly LogRateLimiter _receiveErrorLog = new(5000);
     private readonly CancellationTokenSource _stop = new();
     private Task[] _loops = [];
-    private SharedReceiveLoop.Registration? _shared;
     private int _disposed;
     private long _sendCalls;
 
@@ -122,7 +121,7 @@ internal sealed partial class KcpUdpSocket : IDisposable
     /// <summary>
     /// Starts <paramref name="loops"/> receive loops that hand every datagram to <paramref name="handler"/>. A batching
     /// socket gives each loop a thread of its own unless <paramref name="dedicatedThreads"/> is false (one dialed
-    /// session's socket: a single loop), where one of the process's shared receive threads serves it instead.
+    /// session's socket), where readiness comes from .NET's shared event loop instead.
     /// </summary>
     public void StartReceiving(IDatagramHandler handler, int loops, bool dedicatedThreads = true)
     {
@@ -132,25 +131,14 @@ internal sealed partial class KcpUdpSocket : IDisposable
             _gro = LinuxUdp.EnableGro((int)_socket.SafeHandle.DangerousGetHandle());
         }
 
-        if (!dedicatedThreads && loops != 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(loops), loops, "A socket without dedicated threads has one receive loop.");
-        }
-
         _loops = new Task[loops];
         for (int i = 0; i < loops; i++)
         {
             if (!dedicatedThreads)
             {
-                if (Io == KcpSocketIo.Portable)
-                {
-                    _loops[i] = Task.Run(() => ReceiveLoopAsync(handler));
-                }
-                else
-                {
-                    _shared = SharedReceiveLoop.Register(this, (int)_socket.SafeHandle.DangerousGetHandle(), handler, _logger);
-                    _loops[i] = _shared.Done.Task;
-                }
+                _loops[i] = Io == KcpSocketIo.Portable
+                    ? Task.Run(() => ReceiveLoopAsync(handler))
+                    : Task.Run(() => PeekDrivenReceiveLoopAsync(handler));
             }
             else
             {
@@ -293,6 +281,49 @@ internal sealed partial class KcpUdpSocket : IDisposable
         }
     }
 
+    /// <summary>
+    /// A receive loop without a thread of its own (a dialed session's socket): .NET's event loop reports readiness
+    /// through a one-byte MSG_PEEK receive, then recvmmsg drains the socket.
+    /// </summary>
+    private async Task PeekDrivenReceiveLoopAsync(IDatagramHandler handler)
+    {
+        var receiver = new BatchReceiver(this, CompactSlots);
+        byte[] peek = GC.AllocateUninitializedArray<byte>(1, pinned: true);
+        var peekAddress = new SocketAddress(_socket.AddressFamily);
+        CancellationToken stop = _stop.Token;
+        try
+        {
+            while (true)
+            {
+                if (!Drain(receiver, handler))
+                {
+                    return;
+                }
+
+                try
+                {
+                    await _socket.ReceiveFromAsync(peek, SocketFlags.Peek, peekAddress, stop).ConfigureAwait(false);
+                }
+                catch (SocketException e) when (Volatile.Read(ref _disposed) == 0 && e.SocketErrorCode != SocketError.OperationAborted)
+                {
+                    // ICMP errors for earlier sends surface here: not fatal for UDP.
+                    if (_receiveErrorLog.TryAcquire())
+                    {
+                        KcpTransportLog.ReceiveError(_logger, LocalEndPoint, e.SocketErrorCode);
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException or SocketException)
+        {
+            // Disposed.
+        }
+        catch (Exception e)
+        {
+            KcpTransportLog.ReceiveLoopFault(_logger, LocalEndPoint, e);
+        }
+    }
+
     private void Deliver(IDatagramHandler handler, Span<byte> datagram, SocketAddress address)
     {
         _counters.OnReceived(datagram.Length);
@@ -315,7 +346,6 @@ internal sealed partial class KcpUdpSocket : IDisposable
         }
 
         _stop.Cancel();
-        _shared?.Dispose();   // before the descriptor closes: the shared loop must not see it reused
         _socket.Dispose();
     }
 }
