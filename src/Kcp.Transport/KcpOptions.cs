@@ -38,7 +38,10 @@ public sealed class KcpOptions
     /// <summary>Stream mode: small writes are merged into full segments (kcptun always enables it).</summary>
     public bool StreamMode { get; set; } = true;
 
-    /// <summary>Send ACKs as soon as a packet arrives instead of with the next flush.</summary>
+    /// <summary>
+    /// Send ACKs as soon as a packet arrives instead of with the next flush. Without it ACKs still leave early once a
+    /// full datagram of them is pending.
+    /// </summary>
     public bool AckNoDelay { get; set; }
 
     /// <summary>DSCP value for outgoing datagrams (0 to 63).</summary>
