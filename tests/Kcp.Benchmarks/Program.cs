@@ -1,11 +1,12 @@
 using BenchmarkDotNet.Running;
 using Kcp.Benchmarks.Tools;
 
-// `ceiling` and `load` are the measurement tools compare.sh drives; anything else goes to BenchmarkDotNet.
+// `ceiling`, `load` and `flood` are the measurement tools compare.sh drives; anything else goes to BenchmarkDotNet.
 return args.FirstOrDefault() switch
 {
     "ceiling" => UdpCeiling.Run(args[1..]),
     "load" => await EchoLoad.RunAsync(args[1..]),
+    "flood" => await FloodRetention.RunAsync(args[1..]),
     _ => RunBenchmarks(args),
 };
 

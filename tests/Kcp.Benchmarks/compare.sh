@@ -8,9 +8,11 @@
 #   4. the loopback ceiling: raw UDP datagrams/s (one call per datagram, and batched), and our transfer as a
 #      fraction of it;
 #   5. scale: K concurrent sessions against one echo listener (ours, kcp-go's), 64 bytes each once a second:
-#      listener CPU %, resident memory per session, echo latency p50/p99.
+#      listener CPU %, resident memory per session, echo latency p50/p99;
+#   6. flood: one established session's echo rate before, during and after a flood of data segments from 1,000
+#      source ports (4,000 made-up conversations, 20,000 datagrams/s) against each echo listener: retention %.
 #
-# usage: tests/Kcp.Benchmarks/compare.sh [--quick] [--skip micro,transfer,ceiling,scale] [--sessions "1000 5000 10000"]
+# usage: tests/Kcp.Benchmarks/compare.sh [--quick] [--skip micro,transfer,ceiling,scale,flood] [--sessions "1000 5000 10000"]
 #        [--bytes N] [--seconds S]
 # --quick: BenchmarkDotNet short runs, 64 MB transfers, 1,000 sessions. Needs Go and golang-github-xtaci-kcp-dev.
 # The machine's other load shows in every figure: run it on a quiet machine and compare within one run.
@@ -161,6 +163,29 @@ if ! skipped scale; then
       kill "$lpid" 2>/dev/null || true
       wait "$lpid" 2>/dev/null || true
     done
+  done
+fi
+
+# ---- 6: flood ------------------------------------------------------------------------------------------------
+if ! skipped flood; then
+  : >"$results/flood.txt"
+  for impl in ours kcpgo; do
+    echo "flood: $impl listener..." >&2
+    if [ "$impl" = ours ]; then cmd=("${kcpcat[@]}"); else cmd=("${gopeer[@]}"); fi
+    out="$work/flood-$impl.listen"
+    "${cmd[@]}" listen 127.0.0.1:0 --mode echo "${tuning[@]}" --timeout 600 >"$out" 2>&1 &
+    lpid=$!
+    pids+=("$lpid")
+    addr=""
+    for _ in $(seq 1 200); do
+      addr=$(sed -n 's/.*"event":"listening","addr":"\([^"]*\)".*/\1/p' "$out" | head -n1)
+      [ -n "$addr" ] && break
+      sleep 0.1
+    done
+    line=$(timeout 300 "${bench[@]}" flood "$addr" --sources 1000 --convs 4 --pps 20000 "${tuning[@]}" 2>/dev/null | tail -n1 || true)
+    echo "$impl ${line:-{\}}" >>"$results/flood.txt"
+    kill "$lpid" 2>/dev/null || true
+    wait "$lpid" 2>/dev/null || true
   done
 fi
 

@@ -123,6 +123,29 @@ for k in sorted({k for _, k in scale}):
     rows.append(("scale: echo 64 B/s per session", f"{k:,} sessions", cell(scale.get(("ours", k))),
                  cell(scale.get(("kcpgo", k))), "–", ""))
 
+# --- flood ---
+path = os.path.join(results, "flood.txt")
+flood = {}
+if os.path.exists(path):
+    for line in open(path):
+        impl, payload = line.split(" ", 1)
+        try:
+            flood[impl] = json.loads(payload)
+        except json.JSONDecodeError:
+            flood[impl] = {}
+if flood:
+    def flood_cell(r):
+        if not r or "retention_pct" not in r:
+            return "–"
+        return (f"{r['retention_pct']} % retained: {r['flooded_mbps']} MB/s flooded, "
+                f"{r['before_mbps']} before, {r['after_mbps']} after")
+    any_run = next((r for r in flood.values() if r and "flood_pps" in r), {})
+    rows.append(("flood: one session's echo under a spoofed-source flood",
+                 f"{any_run.get('bytes', 0) >> 20} MB echoes; {any_run.get('sources', '?')} ports, "
+                 f"{any_run.get('conversations', '?')} conversations, {any_run.get('flood_pps', '?')} dgram/s",
+                 flood_cell(flood.get("ours")), flood_cell(flood.get("kcpgo")), "–",
+                 "retention = flooded ÷ median without flood"))
+
 print("| section | benchmark | ours | kcp-go 5.6.1 | kcp-go time ÷ ours (or ours ÷ kcp-go MB/s) | note |")
 print("|---|---|---|---|---|---|")
 for r in rows:

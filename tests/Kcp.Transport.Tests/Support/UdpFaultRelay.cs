@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
@@ -49,35 +51,55 @@ internal sealed record RelayFaults
 /// `kcpcat relay` exposes it on the command line. Clients send to <see cref="EndPoint"/>; each client gets its own upstream socket so the
 /// server sees one address per client.
 /// </summary>
+/// <remarks>
+/// The relay must not lose what the seed did not decide to lose: its sockets get 4 MB buffers (the 208 KB default
+/// overflowed under a 512-segment burst and silently added tens of percent of loss), each socket is read by its own
+/// thread (no thread-pool hop per datagram, no starvation when many tests run at once), and delayed datagrams wait in
+/// one due-time queue drained by one delivery thread instead of one timer per datagram.
+/// </remarks>
 internal sealed class UdpFaultRelay : IAsyncDisposable
 {
+    private const int SocketBufferSize = 4 * 1024 * 1024;
+    private const int MaxDatagram = 65536;
+    private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(10);
+
     private readonly Socket _front;
-    private readonly IPEndPoint _target;
+    private readonly SocketAddress _targetAddress;
+    private readonly IPAddress _targetIp;
+    private readonly AddressFamily _family;
     private readonly RelayFaults _faults;
     private readonly Random _random;
     private readonly Lock _lock = new();
-    private readonly Dictionary<EndPoint, Socket> _upstreams = [];
-    private readonly CancellationTokenSource _stop = new();
-    private readonly List<Task> _loops = [];
+    private readonly Dictionary<SocketAddress, Upstream> _upstreams = [];
+    private readonly List<Thread> _threads = [];
+    private readonly DelayQueue? _delays;
+    private volatile bool _stopped;
     private bool _bad;
     private long _forwarded;
     private long _dropped;
     private long _duplicated;
     private long _corrupted;
     private long _truncated;
-    private long _linkFreeAtTicks;
+    private long _linkFreeAt;
     private long _toServer;
     private long _toClient;
 
     public UdpFaultRelay(IPEndPoint target, RelayFaults faults, int seed, IPEndPoint? listen = null)
     {
-        _target = target;
+        _family = target.AddressFamily;
+        _targetAddress = target.Serialize();
+        _targetIp = target.Address;
         _faults = faults;
         _random = new Random(seed);
-        _front = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        _front.Bind(listen ?? new IPEndPoint(target.Address, 0));
+        _front = NewSocket(listen ?? new IPEndPoint(target.Address, 0));
         EndPoint = (IPEndPoint)_front.LocalEndPoint!;
-        _loops.Add(Task.Run(FrontLoopAsync));
+        if (faults.DelayMs > 0 || faults.JitterMs > 0 || faults.BandwidthBytesPerSecond > 0)
+        {
+            _delays = new DelayQueue(Send);
+            StartThread(_delays.Run, "relay delivery");
+        }
+
+        StartThread(() => ReceiveLoop(_front, upstream: null), "relay front");
     }
 
     public IPEndPoint EndPoint { get; }
@@ -92,19 +114,43 @@ internal sealed class UdpFaultRelay : IAsyncDisposable
 
     public long Truncated => Interlocked.Read(ref _truncated);
 
-    private async Task FrontLoopAsync()
+    private Socket NewSocket(IPEndPoint bind)
     {
-        var buffer = new byte[65536];
-        while (!_stop.IsCancellationRequested)
+        var socket = new Socket(_family, SocketType.Dgram, ProtocolType.Udp)
         {
-            SocketReceiveFromResult received;
+            ReceiveBufferSize = SocketBufferSize,
+            SendBufferSize = SocketBufferSize,
+        };
+        socket.Bind(bind);
+        return socket;
+    }
+
+    private void StartThread(ThreadStart loop, string name)
+    {
+        var thread = new Thread(loop) { IsBackground = true, Name = name };
+        lock (_lock)
+        {
+            _threads.Add(thread);
+        }
+
+        thread.Start();
+    }
+
+    /// <summary>Reads one socket: the front (from clients, <paramref name="upstream"/> null) or a client's upstream (from the server).</summary>
+    private void ReceiveLoop(Socket socket, Upstream? upstream)
+    {
+        byte[] buffer = new byte[MaxDatagram];
+        var from = new SocketAddress(_family);
+        while (!_stopped)
+        {
+            int n;
             try
             {
-                received = await _front.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(_target.Address, 0), _stop.Token);
+                n = socket.ReceiveFrom(buffer, SocketFlags.None, from);
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
-                if (_stop.IsCancellationRequested)
+                if (_stopped)
                 {
                     return;
                 }
@@ -112,60 +158,54 @@ internal sealed class UdpFaultRelay : IAsyncDisposable
                 continue;
             }
 
-            Socket upstream = GetUpstream(received.RemoteEndPoint);
-            Forward(upstream, buffer.AsSpan(0, received.ReceivedBytes).ToArray(), _target);
+            if (upstream is null)
+            {
+                Upstream? client = GetUpstream(from);
+                if (client is not null)
+                {
+                    Forward(toServer: true, client.Socket, _targetAddress, buffer.AsSpan(0, n));
+                }
+            }
+            else
+            {
+                Forward(toServer: false, _front, upstream.Client, buffer.AsSpan(0, n));
+            }
         }
     }
 
-    private Socket GetUpstream(EndPoint client)
+    private Upstream? GetUpstream(SocketAddress client)
     {
         lock (_lock)
         {
-            if (!_upstreams.TryGetValue(client, out Socket? upstream))
+            if (_stopped)
             {
-                upstream = new Socket(_target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-                upstream.Bind(new IPEndPoint(_target.Address, 0));
-                _upstreams[client] = upstream;
-                _loops.Add(Task.Run(() => UpstreamLoopAsync(upstream, client)));
+                return null;
+            }
+
+            if (!_upstreams.TryGetValue(client, out Upstream? upstream))
+            {
+                // The receive loop reuses its address object: the key must be a copy.
+                var key = new SocketAddress(client.Family, client.Size);
+                client.Buffer.Span[..client.Size].CopyTo(key.Buffer.Span);
+                upstream = new Upstream(NewSocket(new IPEndPoint(_targetIp, 0)), key);
+                _upstreams[key] = upstream;
+                StartThread(() => ReceiveLoop(upstream.Socket, upstream), "relay upstream");
             }
 
             return upstream;
         }
     }
 
-    private async Task UpstreamLoopAsync(Socket upstream, EndPoint client)
-    {
-        var buffer = new byte[65536];
-        while (!_stop.IsCancellationRequested)
-        {
-            int n;
-            try
-            {
-                n = await upstream.ReceiveAsync(buffer, SocketFlags.None, _stop.Token);
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
-            {
-                if (_stop.IsCancellationRequested)
-                {
-                    return;
-                }
-
-                continue;
-            }
-
-            Forward(_front, buffer.AsSpan(0, n).ToArray(), client);
-        }
-    }
-
-    private void Forward(Socket socket, byte[] datagram, EndPoint destination)
+    private void Forward(bool toServer, Socket socket, SocketAddress destination, ReadOnlySpan<byte> received)
     {
         int copies;
-        int delay;
+        long due;
+        byte[] datagram;
+        int length = received.Length;
         lock (_lock)
         {
-            bool toServer = !ReferenceEquals(socket, _front);
             if (_faults.DropWhen?.Invoke(toServer, toServer ? _toServer++ : _toClient++) == true
-                || _faults.DropDatagram?.Invoke(toServer, datagram) == true)
+                || _faults.DropDatagram?.Invoke(toServer, received.ToArray()) == true)
             {
                 Interlocked.Increment(ref _dropped);
                 return;
@@ -183,34 +223,39 @@ internal sealed class UdpFaultRelay : IAsyncDisposable
                 return;
             }
 
+            // A pooled copy: the receive buffer is reused at once and a delayed datagram outlives it.
+            datagram = ArrayPool<byte>.Shared.Rent(length);
+            received.CopyTo(datagram);
             if (_random.NextDouble() < _faults.Corrupt)
             {
-                int bit = _random.Next(datagram.Length * 8);
+                int bit = _random.Next(length * 8);
                 datagram[bit / 8] ^= (byte)(1 << (bit % 8));
                 Interlocked.Increment(ref _corrupted);
             }
 
-            if (datagram.Length > 1 && _random.NextDouble() < _faults.Truncate)
+            if (length > 1 && _random.NextDouble() < _faults.Truncate)
             {
-                Array.Resize(ref datagram, _random.Next(1, datagram.Length));
+                length = _random.Next(1, length);
                 Interlocked.Increment(ref _truncated);
             }
 
             copies = _random.NextDouble() < _faults.Duplicate ? 2 : 1;
-            delay = _faults.DelayMs + (_faults.JitterMs > 0 ? _random.Next(_faults.JitterMs) : 0);
+            int delayMs = _faults.DelayMs + (_faults.JitterMs > 0 ? _random.Next(_faults.JitterMs) : 0);
+            long now = Stopwatch.GetTimestamp();
+            due = now + (delayMs * Stopwatch.Frequency / 1000);
             if (_faults.BandwidthBytesPerSecond > 0)
             {
                 // A single queue drained at the link rate: wait for it, or drop when it is 200 ms deep.
-                long now = Environment.TickCount64 * TimeSpan.TicksPerMillisecond;
-                long start = Math.Max(now, _linkFreeAtTicks);
-                if (start - now > 200 * TimeSpan.TicksPerMillisecond)
+                long start = Math.Max(now, _linkFreeAt);
+                if (start - now > Stopwatch.Frequency / 5)
                 {
+                    ArrayPool<byte>.Shared.Return(datagram);
                     Interlocked.Increment(ref _dropped);
                     return;
                 }
 
-                _linkFreeAtTicks = start + (datagram.Length * TimeSpan.TicksPerSecond / _faults.BandwidthBytesPerSecond);
-                delay += (int)((_linkFreeAtTicks - now) / TimeSpan.TicksPerMillisecond);
+                _linkFreeAt = start + (length * Stopwatch.Frequency / _faults.BandwidthBytesPerSecond);
+                due += _linkFreeAt - now;
             }
         }
 
@@ -219,52 +264,136 @@ internal sealed class UdpFaultRelay : IAsyncDisposable
             Interlocked.Increment(ref _duplicated);
         }
 
-        for (int i = 0; i < copies; i++)
+        var pending = new Datagram(socket, destination, datagram, length, copies);
+        if (_delays is null)
         {
-            if (delay == 0)
-            {
-                Send(socket, datagram, destination);
-            }
-            else
-            {
-                _ = Task.Delay(delay, _stop.Token).ContinueWith(
-                    _ => Send(socket, datagram, destination), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-            }
+            Send(pending);
+        }
+        else
+        {
+            _delays.Add(pending, due);
         }
     }
 
-    private void Send(Socket socket, byte[] datagram, EndPoint destination)
+    private void Send(Datagram pending)
     {
-        try
+        for (int i = 0; i < pending.Copies; i++)
         {
-            socket.SendTo(datagram, destination);
-            Interlocked.Increment(ref _forwarded);
+            try
+            {
+                pending.Socket.SendTo(pending.Buffer.AsSpan(0, pending.Length), SocketFlags.None, pending.Destination);
+                Interlocked.Increment(ref _forwarded);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+            }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-        }
+
+        ArrayPool<byte>.Shared.Return(pending.Buffer);
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        _stop.Cancel();
-        _front.Dispose();
+        Thread[] threads;
         lock (_lock)
         {
-            foreach (Socket upstream in _upstreams.Values)
+            _stopped = true;
+            _front.Dispose();
+            foreach (Upstream upstream in _upstreams.Values)
             {
-                upstream.Dispose();
+                upstream.Socket.Dispose();
+            }
+
+            threads = [.. _threads];
+        }
+
+        _delays?.Stop();
+        foreach (Thread thread in threads)
+        {
+            // Closing a socket wakes its blocked reader; the bound only guards against a platform that would not.
+            thread.Join(JoinTimeout);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private sealed record Upstream(Socket Socket, SocketAddress Client);
+
+    /// <summary>A datagram on its way: sent <see cref="Copies"/> times, then its pooled buffer goes back.</summary>
+    private sealed record Datagram(Socket Socket, SocketAddress Destination, byte[] Buffer, int Length, int Copies);
+
+    /// <summary>
+    /// Delayed datagrams ordered by due time (then arrival, so equal delays keep their order), sent by one thread that
+    /// sleeps until the earliest is due and is woken only when a new datagram becomes the earliest.
+    /// </summary>
+    private sealed class DelayQueue(Action<Datagram> send)
+    {
+        private readonly object _gate = new(); // Monitor.Wait/Pulse need an object, not a Lock
+        private readonly PriorityQueue<Datagram, (long Due, long Order)> _queue = new();
+        private long _order;
+        private bool _stopped;
+
+        public void Add(Datagram datagram, long due)
+        {
+            lock (_gate)
+            {
+                bool earliest = !_queue.TryPeek(out _, out (long Due, long Order) head) || due < head.Due;
+                _queue.Enqueue(datagram, (due, _order++));
+                if (earliest)
+                {
+                    Monitor.Pulse(_gate);
+                }
             }
         }
 
-        try
+        public void Stop()
         {
-            await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(10));
-        }
-        catch (Exception e) when (e is OperationCanceledException or TimeoutException)
-        {
+            lock (_gate)
+            {
+                _stopped = true;
+                Monitor.Pulse(_gate);
+            }
         }
 
-        _stop.Dispose();
+        public void Run()
+        {
+            var ready = new List<Datagram>();
+            while (true)
+            {
+                lock (_gate)
+                {
+                    while (ready.Count == 0)
+                    {
+                        if (_stopped)
+                        {
+                            return;
+                        }
+
+                        long now = Stopwatch.GetTimestamp();
+                        while (_queue.TryPeek(out Datagram? next, out (long Due, long Order) at) && at.Due <= now)
+                        {
+                            ready.Add(next);
+                            _queue.Dequeue();
+                        }
+
+                        if (ready.Count == 0)
+                        {
+                            // Round the wait up to whole milliseconds: early wake-ups would only spin.
+                            int wait = _queue.TryPeek(out _, out (long Due, long Order) first)
+                                ? (int)Math.Max(1, ((first.Due - now) * 1000 + Stopwatch.Frequency - 1) / Stopwatch.Frequency)
+                                : Timeout.Infinite;
+                            Monitor.Wait(_gate, wait);
+                        }
+                    }
+                }
+
+                foreach (Datagram datagram in ready)
+                {
+                    send(datagram);
+                }
+
+                ready.Clear();
+            }
+        }
     }
 }
