@@ -87,6 +87,17 @@ cpu_of() { # utime + stime of a live process, in seconds
 }
 
 # transfer NAME IMPL ENV FLAGS...: one sink transfer of $bytes; writes "NAME mbps cpu_s_per_gb ok" to transfers.txt
+# The address a kcpcat / kcp-go-peer listener printed in its "listening" event (empty after 20 s without one).
+listening_addr() {
+  local addr=""
+  for _ in $(seq 1 200); do
+    addr=$(sed -n 's/.*"event":"listening","addr":"\([^"]*\)".*/\1/p' "$1" | head -n1)
+    [ -n "$addr" ] && break
+    sleep 0.1
+  done
+  echo "$addr"
+}
+
 transfer() {
   local name="$1" impl="$2" envset="$3"; shift 3
   local cmd
@@ -95,12 +106,7 @@ transfer() {
   env $envset "${cmd[@]}" listen 127.0.0.1:0 --mode sink --bytes "$bytes" --timeout 600 "$@" >"$out" 2>&1 &
   local lpid=$!
   pids+=("$lpid")
-  local addr=""
-  for _ in $(seq 1 200); do
-    addr=$(sed -n 's/.*"event":"listening","addr":"\([^"]*\)".*/\1/p' "$out" | head -n1)
-    [ -n "$addr" ] && break
-    sleep 0.1
-  done
+  local addr; addr=$(listening_addr "$out")
   [ -n "$addr" ] || { echo "$name: listener did not start" >&2; cat "$out" >&2; return 0; }
   local dial_out="$work/$name.dial"
   /usr/bin/time -f '%U %S' -o "$work/$name.time" env $envset "${cmd[@]}" dial "$addr" --mode sink --bytes "$bytes" --timeout 600 "$@" \
@@ -151,12 +157,7 @@ if ! skipped scale; then
       "${cmd[@]}" listen 127.0.0.1:0 --mode echo --mode-preset fast --timeout 900 >"$out" 2>&1 &
       lpid=$!
       pids+=("$lpid")
-      addr=""
-      for _ in $(seq 1 200); do
-        addr=$(sed -n 's/.*"event":"listening","addr":"\([^"]*\)".*/\1/p' "$out" | head -n1)
-        [ -n "$addr" ] && break
-        sleep 0.1
-      done
+      addr=$(listening_addr "$out")
       sleep 1
       line=$(timeout 600 "${bench[@]}" load "$addr" --sessions "$k" --seconds "$seconds" --mode-preset fast --server-pid "$lpid" 2>/dev/null | tail -n1 || true)
       echo "$impl $k ${line:-{\}}" >>"$results/scale.txt"
@@ -176,12 +177,7 @@ if ! skipped flood; then
     "${cmd[@]}" listen 127.0.0.1:0 --mode echo "${tuning[@]}" --timeout 600 >"$out" 2>&1 &
     lpid=$!
     pids+=("$lpid")
-    addr=""
-    for _ in $(seq 1 200); do
-      addr=$(sed -n 's/.*"event":"listening","addr":"\([^"]*\)".*/\1/p' "$out" | head -n1)
-      [ -n "$addr" ] && break
-      sleep 0.1
-    done
+    addr=$(listening_addr "$out")
     line=$(timeout 300 "${bench[@]}" flood "$addr" --sources 1000 --convs 4 --pps 20000 "${tuning[@]}" 2>/dev/null | tail -n1 || true)
     echo "$impl ${line:-{\}}" >>"$results/flood.txt"
     kill "$lpid" 2>/dev/null || true
