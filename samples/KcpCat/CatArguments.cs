@@ -39,6 +39,8 @@ internal sealed class CatArguments
           --mode-preset normal|fast|fast2|fast3
           --nodelay N --interval MS --resend N --nc 0|1
           --sndwnd N --rcvwnd N --mtu N --streammode true|false --acknodelay true|false --dscp N
+          listen admission: --session-rate N (new sessions/s per address prefix, 0 = unlimited)
+                            --session-burst N --max-unvalidated N (over all addresses and per prefix)
         """;
 
     public static CatArguments Parse(string[] args)
@@ -82,6 +84,12 @@ internal sealed class CatArguments
                 case "--streammode": o.StreamMode = bool.Parse(value); break;
                 case "--acknodelay": o.AckNoDelay = bool.Parse(value); break;
                 case "--dscp": o.Dscp = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--session-rate": o.Security.NewSessionsPerSecondPerPrefix = double.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--session-burst": o.Security.NewSessionBurstPerPrefix = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--max-unvalidated":
+                    o.Security.MaxUnvalidatedSessions = int.Parse(value, CultureInfo.InvariantCulture);
+                    o.Security.MaxUnvalidatedSessionsPerPrefix = o.Security.MaxUnvalidatedSessions;
+                    break;
                 case "--loss": result.Faults = result.Faults with { Loss = Probability(flag, value) }; break;
                 case "--burst-enter": result.Faults = result.Faults with { BurstEnter = Probability(flag, value) }; break;
                 case "--burst-exit": result.Faults = result.Faults with { BurstExit = Probability(flag, value) }; break;
