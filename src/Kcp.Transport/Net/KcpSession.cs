@@ -19,8 +19,8 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
     private readonly Lock _gate = new();
     private readonly KcpControlBlock _engine;
 
-    // A full datagram of ACKs leaves at once instead of waiting for the interval: it keeps a fast sender's window
-    // open at no cost in datagrams when most of them would fill it anyway.
+    // ACKs for this many received segments (one datagram's worth) leave at once instead of waiting for the interval:
+    // a fast sender's window keeps moving, for one small ACK datagram per that many segments at most.
     private readonly int _acksPerDatagram;
     private readonly KcpOptions _options;
     private readonly IKcpSessionOwner _owner;
