@@ -16,15 +16,8 @@ namespace Kcp.Interop.Tests;
 /// </summary>
 public sealed class IntegrityCSharpToGoTests(ITestOutputHelper output)
 {
-    public static TheoryData<IntegrityLink, int, bool, IntegrityProfile> Cases()
-    {
-        TheoryData<IntegrityLink, int, bool, IntegrityProfile> data = IntegritySettings.Matrix();
-        data.Add(IntegrityLink.Lossy, 0, false, IntegrityProfile.Defaults);
-        return data;
-    }
-
     [Theory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(IntegritySettings.InteropCases), MemberType = typeof(IntegritySettings))]
     public async Task CSharpDial_RelayToGoListen_ArrivesByteExact(IntegrityLink link, int lossPercent, bool fec, IntegrityProfile profile)
     {
         // Arrange

@@ -32,6 +32,14 @@ internal static class IntegritySettings
         return data;
     }
 
+    /// <summary>The interop cases, each direction: the loss-tuned matrix plus both libraries' defaults on a loss-free link.</summary>
+    public static TheoryData<IntegrityLink, int, bool, IntegrityProfile> InteropCases()
+    {
+        TheoryData<IntegrityLink, int, bool, IntegrityProfile> data = Matrix();
+        data.Add(IntegrityLink.Lossy, 0, false, IntegrityProfile.Defaults);
+        return data;
+    }
+
     public static RelayFaults Faults(IntegrityLink link, int lossPercent) => link switch
     {
         IntegrityLink.Lossy => new RelayFaults { Loss = lossPercent / 100.0, DelayMs = 1, JitterMs = 4, Duplicate = 0.01 },
