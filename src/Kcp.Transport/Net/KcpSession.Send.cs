@@ -12,10 +12,13 @@ public sealed partial class KcpSession
     private bool _outputReadPending;  // a ReadAsync on the output pipe is registered
     private bool _outputBlocked;      // KCP's send queue is full; resumed by AfterInput when ACKs free it
     private bool _outputCompleted;    // the application completed Output and all of it is in KCP
-    private long _lastOverBudgetSendMs = KcpClock.NowMs64;
+    private long _nextProbeMs = KcpClock.NowMs64 + FirstAmplificationProbeMs;
+    private long _probeIntervalMs = FirstAmplificationProbeMs;
 
-    // How often an unvalidated session may send one datagram beyond its amplification budget.
-    internal const long AmplificationProbeIntervalMs = 1000;
+    // When an unvalidated session may send one datagram beyond its amplification budget: 200 ms after it opened (the
+    // engine's first retransmission of an unmeasured path), then at doubling intervals up to 2 s.
+    internal const long FirstAmplificationProbeMs = 200;
+    internal const long MaxAmplificationProbeIntervalMs = 2000;
 
     /// <summary>
     /// Moves application bytes from the output pipe into KCP while the send queue is below the send window (as
@@ -153,8 +156,27 @@ public sealed partial class KcpSession
             return 0;
         }
 
+        // The pending ACKs leave in the same datagram, ahead of the segment: without counting them the first answer
+        // overshot the budget and waited for the first probe.
         long left = (_amplificationFactor * _wireReceived) - _wireSent;
-        return Math.Min(left - _engine.Reserved - Protocol.KcpControlBlock.Overhead - PacketLayout.CryptTrailer(_options.Crypt), _engine.Mss);
+        long headers = _engine.Reserved + ((_engine.PendingAcks + 1L) * Protocol.KcpControlBlock.Overhead) + PacketLayout.CryptTrailer(_options.Crypt);
+        return Math.Min(left - headers, _engine.Mss);
+    }
+
+    /// <summary>The most probe datagrams an unvalidated session sends beyond its budget within <paramref name="elapsedMs"/> of opening.</summary>
+    internal static long MaxAmplificationProbes(long elapsedMs)
+    {
+        long probes = 0;
+        long at = FirstAmplificationProbeMs;
+        long interval = FirstAmplificationProbeMs;
+        while (at <= elapsedMs)
+        {
+            probes++;
+            at += interval;
+            interval = Math.Min(interval * 2, MaxAmplificationProbeIntervalMs);
+        }
+
+        return probes;
     }
 
     private void Transmit(Span<byte> datagram)
@@ -164,17 +186,20 @@ public sealed partial class KcpSession
         {
             // Anti-amplification (QUIC §8): until the peer proved it receives here, send at most N x what it sent.
             // A real peer whose request was acknowledged sends nothing more until our answer arrives, so if that answer
-            // is lost the budget would never refill: one probe datagram per second still goes out (QUIC's client probes
-            // play this part; a KCP client has none). A spoofed address gets at most one per second until its
-            // unvalidated session is reaped (KcpSecurityOptions.UnvalidatedIdleTimeout after its last datagram).
+            // is lost the budget would never refill: probe datagrams still go out with backoff (QUIC's client probes
+            // play this part; a KCP client has none). Starting at a retransmission timeout instead of a fixed second
+            // keeps one lost answer from costing a request over a lossy link a second; doubling keeps a spoofed
+            // address to fewer probes (see MaxAmplificationProbes) until its unvalidated session is reaped
+            // (KcpSecurityOptions.UnvalidatedIdleTimeout after its last datagram).
             long nowMs = KcpClock.NowMs64;
-            if (nowMs - _lastOverBudgetSendMs < AmplificationProbeIntervalMs)
+            if (nowMs < _nextProbeMs)
             {
                 _owner.Counters.OnDropped(PacketDropReason.AmplificationLimit);
                 return;
             }
 
-            _lastOverBudgetSendMs = nowMs;
+            _nextProbeMs = nowMs + _probeIntervalMs;
+            _probeIntervalMs = Math.Min(_probeIntervalMs * 2, MaxAmplificationProbeIntervalMs);
         }
 
         if (_aeadSend is { } nonce)
