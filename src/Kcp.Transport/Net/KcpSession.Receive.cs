@@ -12,6 +12,7 @@ public sealed partial class KcpSession
     private bool _receivePaused;    // the application's input pipe is full: leave data in KCP so its window closes
     private bool _inputCompleted;   // the application stopped reading: discard what arrives
     private bool _remoteClosed;     // a close notice arrived
+    private bool _inputFlushDeferred;   // data waits in the input pipe for the end of the receive batch
 
     /// <summary>
     /// Feeds one decrypted packet (raw KCP or an FEC shard) to the engine, then moves what became readable to the
@@ -28,9 +29,8 @@ public sealed partial class KcpSession
         long now64 = KcpClock.NowMs64;
         uint now = EngineTime(now64);
         bool newlyValidated = false;
-        lock (_gate)
+        using (Locked())
         {
-            using var sends = SendBatchScope.Enter();
             if (_closeReason != KcpCloseReason.None)
             {
                 return;
@@ -202,12 +202,43 @@ public sealed partial class KcpSession
             }
         }
 
-        if (!wrote)
+        if (!wrote && !_inputFlushDeferred)
         {
             return;
         }
 
-        ValueTask<FlushResult> flush = writer.FlushAsync();
+        // A close notice is acted on right after this: the application must have everything first.
+        if (!_remoteClosed && DeferredInputFlushes.Current is { } deferred)
+        {
+            if (!_inputFlushDeferred)
+            {
+                _inputFlushDeferred = true;
+                deferred.Add(this);
+            }
+
+            return;
+        }
+
+        _inputFlushDeferred = false;
+        FlushInput();
+    }
+
+    /// <summary>The end of a receive batch: flushes what <see cref="PumpReceive"/> left in the input pipe.</summary>
+    internal void FlushDeferredInput()
+    {
+        lock (_gate)
+        {
+            _inputFlushDeferred = false;
+            if (_closeReason == KcpCloseReason.None && !_receivePaused && !_inputCompleted)
+            {
+                FlushInput();
+            }
+        }
+    }
+
+    private void FlushInput()
+    {
+        ValueTask<FlushResult> flush = _inputPipe.Writer.FlushAsync();
         if (flush.IsCompleted)
         {
             _inputCompleted |= flush.Result.IsCompleted;

@@ -100,9 +100,8 @@ public sealed partial class KcpSession
 
     private void OnOutputReadable()
     {
-        lock (_gate)
+        using (Locked())
         {
-            using var sends = SendBatchScope.Enter();
             _outputReadPending = false;
             ReadResult result = _pendingOutputRead.GetAwaiter().GetResult();
             _pendingOutputRead = default;

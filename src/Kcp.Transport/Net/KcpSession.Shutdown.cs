@@ -26,12 +26,11 @@ public sealed partial class KcpSession
         }
 
         await _outputPipe.Writer.CompleteAsync().ConfigureAwait(false);
-        lock (_gate)
+        using (Locked())
         {
             // Completing the writer wakes a pending read; if none was pending, look at the pipe now.
             if (_closeReason == KcpCloseReason.None)
             {
-                using var sends = SendBatchScope.Enter();
                 PumpOutput(EngineNow);
             }
         }
@@ -94,14 +93,13 @@ public sealed partial class KcpSession
     internal void Close(KcpCloseReason reason, Exception? error)
     {
         Debug.Assert(!_gate.IsHeldByCurrentThread, "Close calls the owner and must not run under the session lock.");
-        lock (_gate)
+        using (Locked())
         {
             if (_closeReason != KcpCloseReason.None)
             {
                 return;
             }
 
-            using var sends = SendBatchScope.Enter();
             _closeReason = reason;
             if (reason == KcpCloseReason.LocalClose)
             {

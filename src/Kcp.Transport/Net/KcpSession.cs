@@ -17,6 +17,7 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
 {
     // Guards the engine, the FEC state and the pump flags. Never held while calling the owner or application code.
     private readonly Lock _gate = new();
+    private readonly Lock _sendOrder = new();   // see SessionLockScope
     private readonly KcpControlBlock _engine;
 
     // ACKs for this many received segments (one datagram's worth) leave at once instead of waiting for the interval:
@@ -144,6 +145,9 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
         }
     }
 
+    /// <summary>Takes the session lock for work that may send; the datagrams leave after it is released, in order.</summary>
+    private SessionLockScope Locked() => new(_gate, _sendOrder);
+
     /// <summary>The engine's clock: this process's milliseconds plus the session's random offset.</summary>
     private uint EngineNow => unchecked(KcpClock.NowMs + _clockOffset);
 
@@ -219,7 +223,7 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
     internal void Start()
     {
         long now64 = KcpClock.NowMs64;
-        lock (_gate)
+        using (Locked())
         {
             // Another receive loop may already have closed it (a takeover, the listener's disposal).
             if (_closeReason != KcpCloseReason.None)
@@ -227,7 +231,6 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
                 return;
             }
 
-            using var sends = SendBatchScope.Enter();
             _lastReceiveMs = now64;
             uint wait = _engine.Flush(EngineTime(now64), ackOnly: false);
             PumpOutput(EngineTime(now64));
@@ -257,9 +260,8 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
         KcpCloseReason expired = KcpCloseReason.None;
         try
         {
-            lock (_gate)
+            using (Locked())
             {
-                using var sends = SendBatchScope.Enter();
                 if (_closeReason != KcpCloseReason.None)
                 {
                     return -1;

@@ -163,6 +163,21 @@ internal sealed unsafe partial class KcpUdpSocket
         /// <summary>Hands the <paramref name="received"/> messages to the handler (GRO runs split into datagrams), then re-arms them.</summary>
         public void DeliverAll(IDatagramHandler handler, int received)
         {
+            DeferredInputFlushes flushes = DeferredInputFlushes.Enter();
+            try
+            {
+                DeliverEach(handler, received);
+            }
+            finally
+            {
+                flushes.Exit();
+            }
+
+            Reset(received);
+        }
+
+        private void DeliverEach(IDatagramHandler handler, int received)
+        {
             LinuxUdp.MMsgHdr* messages = Messages;
             for (int i = 0; i < received; i++)
             {
@@ -186,8 +201,6 @@ internal sealed unsafe partial class KcpUdpSocket
                     _owner.Deliver(handler, datagram.Slice(offset, Math.Min(segment, length - offset)), address);
                 }
             }
-
-            Reset(received);
         }
 
         private void Reset(int count)
@@ -318,6 +331,9 @@ internal sealed unsafe class SendBatch
 
     /// <summary>Open scopes on this thread.</summary>
     public int Depth;
+
+    /// <summary>True when no datagram waits in the batch.</summary>
+    public bool IsEmpty => _count == 0;
 
     /// <summary>The batch of this thread's open scope, if any.</summary>
     public static SendBatch? Current => t_current;
@@ -502,7 +518,7 @@ internal sealed unsafe class SendBatch
 
 /// <summary>
 /// Collects the datagrams sent on this thread until disposed, then sends them in as few system calls as the socket
-/// allows. Scopes nest (the outermost sends). Open one inside a session's lock so that datagrams leave in order.
+/// allows. Scopes nest (the outermost sends). Sessions use <see cref="SessionLockScope"/>, which sends after their lock, in order.
 /// </summary>
 internal readonly ref struct SendBatchScope
 {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
@@ -260,6 +261,40 @@ public sealed class KcpSessionTests
         Assert.Equal(1, listener.Counters.Dropped(PacketDropReason.UnknownConversation));
         byte[] got = await PipeTransfer.ReadExactlyAsync(second.Input, 6).DefaultTimeout();
         Assert.Equal("second"u8.ToArray(), got);
+    }
+
+    [Fact]
+    public async Task ReceiveBatch_DataOfSeveralDatagrams_ReachesTheReaderInOneFlush()
+    {
+        await using var listener = KcpListener.Bind(Loopback, Fast());
+        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        peer.Bind(Loopback);
+        peer.SendTo(Push(conv: 21, sn: 0, "a"u8), listener.LocalEndPoint);
+        KcpSession session = (await listener.AcceptAsync().DefaultTimeout())!;
+        Assert.Equal("a"u8.ToArray(), await PipeTransfer.ReadExactlyAsync(session.Input, 1).DefaultTimeout());
+
+        // What a receive loop does around the datagrams of one recvmmsg call.
+        DeferredInputFlushes batch = DeferredInputFlushes.Enter();
+        try
+        {
+            session.OnPacket(Push(conv: 21, sn: 1, "bb"u8));
+            session.OnPacket(Push(conv: 21, sn: 2, "ccc"u8));
+            Assert.False(session.Input.TryRead(out _));
+        }
+        finally
+        {
+            batch.Exit();
+        }
+
+        Assert.True(session.Input.TryRead(out ReadResult result));
+        Assert.Equal("bbccc"u8.ToArray(), result.Buffer.ToArray());
+        session.Input.AdvanceTo(result.Buffer.End);
+
+        // Outside a batch a datagram's data is readable at once.
+        session.OnPacket(Push(conv: 21, sn: 3, "d"u8));
+        Assert.True(session.Input.TryRead(out result));
+        Assert.Equal("d"u8.ToArray(), result.Buffer.ToArray());
+        session.Input.AdvanceTo(result.Buffer.End);
     }
 
     private static byte[] Push(uint conv, uint sn, ReadOnlySpan<byte> data)
