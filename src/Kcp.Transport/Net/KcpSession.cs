@@ -145,6 +145,9 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
         }
     }
 
+    /// <summary>The socket this session sends on (its own when dialed, the listener's when accepted).</summary>
+    internal KcpUdpSocket Socket => _owner.Socket;
+
     /// <summary>Takes the session lock for work that may send; the datagrams leave after it is released, in order.</summary>
     private SessionLockScope Locked() => new(_gate, _sendOrder);
 

@@ -45,16 +45,31 @@ internal sealed unsafe partial class KcpUdpSocket
         }
     }
 
-    /// <summary>recvmmsg until the socket is empty: false once it is closed.</summary>
-    private bool Drain(BatchReceiver receiver, IDatagramHandler handler)
+    /// <summary>recvmmsg until the socket is empty or <paramref name="maxBatches"/> calls are made: false once it is closed.</summary>
+    private bool Drain(BatchReceiver receiver, IDatagramHandler handler, int maxBatches = int.MaxValue)
     {
-        int received;
-        while ((received = ReceiveBatch(receiver.Messages, receiver.Slots, waiter: null)) > 0)
+        int received = 0;
+        for (int batch = 0; batch < maxBatches && (received = ReceiveBatch(receiver.Messages, receiver.Slots, waiter: null)) > 0; batch++)
         {
             receiver.DeliverAll(handler, received);
         }
 
-        return received == 0;
+        return received >= 0;
+    }
+
+    /// <summary>One turn of the shared <see cref="DialedSocketPoller"/> on this socket: false once it is closed.</summary>
+    private bool DrainTurn(BatchReceiver receiver, IDatagramHandler handler, int maxBatches)
+    {
+        try
+        {
+            return Drain(receiver, handler, maxBatches);
+        }
+        catch (Exception e)
+        {
+            // A bug in packet handling must not stop the thread that serves every dialed socket.
+            KcpTransportLog.ReceiveLoopFault(_logger, LocalEndPoint, e);
+            return Volatile.Read(ref _disposed) == 0;
+        }
     }
 
     /// <summary>
@@ -170,10 +185,9 @@ internal sealed unsafe partial class KcpUdpSocket
             }
             finally
             {
+                Reset(received);
                 flushes.Exit();
             }
-
-            Reset(received);
         }
 
         private void DeliverEach(IDatagramHandler handler, int received)

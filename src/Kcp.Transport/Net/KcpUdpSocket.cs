@@ -24,6 +24,10 @@ internal sealed partial class KcpUdpSocket : IDisposable
     private readonly LogRateLimiter _receiveErrorLog = new(5000);
     private readonly CancellationTokenSource _stop = new();
     private Task[] _loops = [];
+    private DialedSocketPoller.Registration? _pollerRegistration;
+
+    /// <summary>True when the shared <see cref="DialedSocketPoller"/> drains this socket.</summary>
+    internal bool IsPolled => _pollerRegistration is not null;
     private int _disposed;
     private long _sendCalls;
 
@@ -121,7 +125,7 @@ internal sealed partial class KcpUdpSocket : IDisposable
     /// <summary>
     /// Starts <paramref name="loops"/> receive loops that hand every datagram to <paramref name="handler"/>. A batching
     /// socket gives each loop a thread of its own unless <paramref name="dedicatedThreads"/> is false (one dialed
-    /// session's socket), where readiness comes from .NET's shared event loop instead.
+    /// session's socket), which the shared <see cref="DialedSocketPoller"/> drains instead.
     /// </summary>
     public void StartReceiving(IDatagramHandler handler, int loops, bool dedicatedThreads = true)
     {
@@ -138,7 +142,7 @@ internal sealed partial class KcpUdpSocket : IDisposable
             {
                 _loops[i] = Io == KcpSocketIo.Portable
                     ? Task.Run(() => ReceiveLoopAsync(handler))
-                    : Task.Run(() => PeekDrivenReceiveLoopAsync(handler));
+                    : RegisterWithPoller(handler) ?? Task.Run(() => PeekDrivenReceiveLoopAsync(handler));
             }
             else
             {
@@ -281,9 +285,22 @@ internal sealed partial class KcpUdpSocket : IDisposable
         }
     }
 
+    /// <summary>Hands a dialed socket to the shared <see cref="DialedSocketPoller"/>; null where there is none.</summary>
+    private Task? RegisterWithPoller(IDatagramHandler handler)
+    {
+        if (DialedSocketPoller.Shared is not { } poller)
+        {
+            return null;
+        }
+
+        var receiver = new BatchReceiver(this, CompactSlots);
+        _pollerRegistration = poller.Register((int)_socket.SafeHandle.DangerousGetHandle(), max => DrainTurn(receiver, handler, max));
+        return _pollerRegistration?.Completion;
+    }
+
     /// <summary>
-    /// A receive loop without a thread of its own (a dialed session's socket): .NET's event loop reports readiness
-    /// through a one-byte MSG_PEEK receive, then recvmmsg drains the socket.
+    /// A dialed session's receive loop where the <see cref="DialedSocketPoller"/> is unavailable: .NET's event loop
+    /// reports readiness through a one-byte MSG_PEEK receive, then recvmmsg drains the socket.
     /// </summary>
     private async Task PeekDrivenReceiveLoopAsync(IDatagramHandler handler)
     {
@@ -346,6 +363,7 @@ internal sealed partial class KcpUdpSocket : IDisposable
         }
 
         _stop.Cancel();
+        _pollerRegistration?.Close();
         _socket.Dispose();
     }
 }

@@ -9,8 +9,9 @@ namespace Kcp.Transport.Tests.Net;
 /// Sockets whose receive buffers are pinned and handed to the kernel must never let it write into memory the GC has
 /// reused: a listener and a dialed session are opened, the client writes and closes while the server has not read, a
 /// full collection runs, then the listener closes with its session, back to back. A buffer that can be freed while a
-/// receive still reaches it corrupts the heap within a few hundred cycles here and crashes the run (a shared receive
-/// thread for dialed sockets did, and was taken out).
+/// receive still reaches it corrupts the heap within a few hundred cycles here and crashes the run (a first shared
+/// receive thread for dialed sockets did; <see cref="DialedSocketPoller"/> keeps a socket's buffers reachable while it
+/// drains it and leaves epoll before the descriptor closes).
 /// </summary>
 public sealed class SocketChurnTests(ITestOutputHelper output)
 {

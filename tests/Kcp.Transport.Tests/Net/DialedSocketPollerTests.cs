@@ -1,0 +1,61 @@
+using System.Net;
+using Kcp.Transport.Tests.Support;
+
+namespace Kcp.Transport.Tests.Net;
+
+/// <summary>
+/// Dialed sessions' sockets are drained by one shared epoll thread (<see cref="DialedSocketPoller"/>); sockets come and
+/// go under it, and descriptor numbers are reused.
+/// </summary>
+public sealed class DialedSocketPollerTests
+{
+    private static readonly IPEndPoint Loopback = new(IPAddress.Loopback, 0);
+
+    private static KcpOptions Options(KcpSocketIo io = KcpSocketIo.Auto) =>
+        new KcpOptions { SocketIo = io, IdleTimeout = TimeSpan.FromSeconds(30) }.ApplyPreset(KcpPreset.Fast3);
+
+    [Fact]
+    public async Task ManyDialedSessions_AreAllDrainedByThePoller()
+    {
+        Assert.True(OperatingSystem.IsLinux() && DialedSocketPoller.Shared is not null, "epoll is expected on Linux");
+        await using var listener = KcpListener.Bind(Loopback, Options());
+        _ = Security.SecurityTestSupport.EchoAllAsync(listener);
+        var clients = new List<KcpSession>();
+        try
+        {
+            for (int i = 0; i < 64; i++)
+            {
+                clients.Add(await KcpClient.ConnectAsync(listener.LocalEndPoint, Options()));
+            }
+
+            Assert.All(clients, c => Assert.True(c.Socket.IsPolled));
+            await Task.WhenAll(clients.Select((c, i) => Security.SecurityTestSupport.EchoTransferAsync(c, 8 * 1024, seed: i)));
+        }
+        finally
+        {
+            foreach (KcpSession client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("Offload")]
+    [InlineData("Batch")]
+    public async Task DialEchoCloseInTurn_EverySocketIsDrained_ClosedOnesLeaveThePoller(string io)
+    {
+        // Each closed socket's descriptor number is likely the next socket's: a removal that ran after the close would
+        // take the new socket out of epoll, and its echo would never come back.
+        await using var listener = KcpListener.Bind(Loopback, Options());
+        _ = Security.SecurityTestSupport.EchoAllAsync(listener);
+        for (int i = 0; i < 200; i++)
+        {
+            KcpSession client = await KcpClient.ConnectAsync(listener.LocalEndPoint, Options(Enum.Parse<KcpSocketIo>(io)));
+            Assert.True(client.Socket.IsPolled);
+            await Security.SecurityTestSupport.EchoTransferAsync(client, 1024, seed: i);
+            await client.DisposeAsync();
+            await client.Socket.Completion.DefaultTimeout();
+        }
+    }
+}
