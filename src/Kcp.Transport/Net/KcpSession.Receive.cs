@@ -207,8 +207,10 @@ public sealed partial class KcpSession
             return;
         }
 
-        // A close notice is acted on right after this: the application must have everything first.
-        if (!_remoteClosed && DeferredInputFlushes.Current is { } deferred)
+        // A close notice is acted on right after this: the application must have everything first. Past a quarter of
+        // the read buffer unflushed, flush now: the pipe pauses only at a flush, and a reader that does not read must
+        // stop us within about the read buffer, batch or not.
+        if (!_remoteClosed && writer.UnflushedBytes < _options.MaxReadBufferSize / 4 && DeferredInputFlushes.Current is { } deferred)
         {
             if (!_inputFlushDeferred)
             {

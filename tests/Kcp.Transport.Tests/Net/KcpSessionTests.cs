@@ -78,8 +78,7 @@ public sealed class KcpSessionTests
         byte[] data = PipeTransfer.RandomBytes(256 * 1024, seed: 7);
         Task write = PipeTransfer.WriteAllAsync(client.Output, data);
 
-        using var attacker = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        attacker.Bind(Loopback);
+        using Socket attacker = NewPeer();
         var random = new Random(3);
         var garbage = new byte[2000];
         for (int i = 0; i < 500; i++)
@@ -145,8 +144,7 @@ public sealed class KcpSessionTests
     [Fact]
     public async Task SilentPeer_IdleTimeout_ClosesWithReason()
     {
-        using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        silent.Bind(Loopback);
+        using Socket silent = NewPeer();
         var options = Fast();
         options.IdleTimeout = TimeSpan.FromSeconds(1);
         KcpSession client = await KcpClient.ConnectAsync((IPEndPoint)silent.LocalEndPoint!, options);
@@ -162,8 +160,7 @@ public sealed class KcpSessionTests
     [Fact]
     public async Task SilentPeer_DeadLink_ClosesBeforeIdleTimeout()
     {
-        using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        silent.Bind(Loopback);
+        using Socket silent = NewPeer();
         var options = Fast();
         options.IdleTimeout = Timeout.InfiniteTimeSpan;
         options.DeadLink = 3;
@@ -246,8 +243,7 @@ public sealed class KcpSessionTests
     public async Task Listener_NewConvWithSnZeroFromKnownAddress_ReplacesSession()
     {
         await using var listener = KcpListener.Bind(Loopback, Fast());
-        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        peer.Bind(Loopback);
+        using Socket peer = NewPeer();
 
         peer.SendTo(Push(conv: 11, sn: 0, "first"u8), listener.LocalEndPoint);
         KcpSession first = (await listener.AcceptAsync().DefaultTimeout())!;
@@ -267,8 +263,7 @@ public sealed class KcpSessionTests
     public async Task ReceiveBatch_DataOfSeveralDatagrams_ReachesTheReaderInOneFlush()
     {
         await using var listener = KcpListener.Bind(Loopback, Fast());
-        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        peer.Bind(Loopback);
+        using Socket peer = NewPeer();
         peer.SendTo(Push(conv: 21, sn: 0, "a"u8), listener.LocalEndPoint);
         KcpSession session = (await listener.AcceptAsync().DefaultTimeout())!;
         Assert.Equal("a"u8.ToArray(), await PipeTransfer.ReadExactlyAsync(session.Input, 1).DefaultTimeout());
@@ -295,6 +290,14 @@ public sealed class KcpSessionTests
         Assert.True(session.Input.TryRead(out result));
         Assert.Equal("d"u8.ToArray(), result.Buffer.ToArray());
         session.Input.AdvanceTo(result.Buffer.End);
+    }
+
+    /// <summary>A raw UDP socket on loopback that speaks KCP by hand.</summary>
+    private static Socket NewPeer()
+    {
+        var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        peer.Bind(Loopback);
+        return peer;
     }
 
     private static byte[] Push(uint conv, uint sn, ReadOnlySpan<byte> data)
