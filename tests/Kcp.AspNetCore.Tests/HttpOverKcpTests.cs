@@ -3,6 +3,8 @@ using System.Net;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Xunit.Abstractions;
 
 namespace Kcp.AspNetCore.Tests;
 
@@ -18,19 +20,26 @@ public class HttpOverKcpTests : IAsyncLifetime
     private int _concurrentArrivals;
     private int _concurrentTarget = int.MaxValue;
     private readonly KcpTestLink _link;
+    private readonly TestOutputLoggerProvider _serverLog;
+    private readonly ILoggerFactory _clientLog;
     private KcpTestHost _host = null!;
     private KcpLinkPath _path = null!;
 
-    public HttpOverKcpTests()
-        : this(KcpTestLink.Direct)
+    public HttpOverKcpTests(ITestOutputHelper output)
+        : this(KcpTestLink.Direct, output)
     {
     }
 
-    protected HttpOverKcpTests(KcpTestLink link) => _link = link;
+    protected HttpOverKcpTests(KcpTestLink link, ITestOutputHelper output)
+    {
+        _link = link;
+        _serverLog = new TestOutputLoggerProvider(output, "server");
+        _clientLog = new TestOutputLoggerProvider(output, "client").CreateFactory();
+    }
 
     public async Task InitializeAsync()
     {
-        _host = await KcpTestHost.StartAsync(configureKcp: _link.ServerOptions(), mapApp: app =>
+        _host = await KcpTestHost.StartAsync(configureKcp: _link.ServerOptions(), configureBuilder: builder => builder.Logging.AddProvider(_serverLog).SetMinimumLevel(LogLevel.Debug), mapApp: app =>
         {
             app.MapGet("/hello", (HttpContext context) =>
             {
@@ -87,6 +96,7 @@ public class HttpOverKcpTests : IAsyncLifetime
     {
         await _path.DisposeAsync();
         await _host.DisposeAsync();
+        _clientLog.Dispose();
     }
 
     /// <summary>The path clients dial (through the relay for a lossy link).</summary>
@@ -94,7 +104,7 @@ public class HttpOverKcpTests : IAsyncLifetime
 
     protected HttpClient CreateKcpClient(int maxConnections = 1)
     {
-        var handler = KcpHttpHandler.Create(_path.Target, _link.ClientOptions());
+        var handler = KcpHttpHandler.Create(_path.Target, _link.ClientOptions(), _clientLog);
         handler.MaxConnectionsPerServer = maxConnections;
         return new HttpClient(handler) { BaseAddress = new Uri("http://kcp.test/"), Timeout = TestTimeouts.Default };
     }
@@ -195,7 +205,7 @@ public class HttpOverKcpTests : IAsyncLifetime
     [Fact]
     public async Task Get_HandlerWithoutFixedEndPoint_DialsTheHostAndPortOfTheUri()
     {
-        using var client = new HttpClient(KcpHttpHandler.Create(_link.ClientOptions())) { Timeout = TestTimeouts.Default };
+        using var client = new HttpClient(KcpHttpHandler.Create(_link.ClientOptions(), _clientLog)) { Timeout = TestTimeouts.Default };
 
         string body = await client.GetStringAsync($"http://127.0.0.1:{_path.Target.Port}/hello").DefaultTimeout();
 

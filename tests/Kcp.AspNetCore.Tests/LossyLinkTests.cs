@@ -1,7 +1,9 @@
+using Xunit.Abstractions;
+
 namespace Kcp.AspNetCore.Tests;
 
 /// <summary>Every <see cref="HttpOverKcpTests"/> test with AES + FEC 10/3 through a relay with 10 % loss, jitter and duplicates.</summary>
-public sealed class HttpOverLossyKcpTests() : HttpOverKcpTests(KcpTestLink.LossyAesFec)
+public sealed class HttpOverLossyKcpTests(ITestOutputHelper output) : HttpOverKcpTests(KcpTestLink.LossyAesFec, output)
 {
     [Fact]
     public async Task Get_OneMegabyteThroughTheRelay_ArrivesWhileTheRelayDropsDatagrams()
