@@ -20,6 +20,7 @@ public class HttpOverKcpTests : IAsyncLifetime
     private int _concurrentArrivals;
     private int _concurrentTarget = int.MaxValue;
     private readonly KcpTestLink _link;
+    private readonly ITestOutputHelper _output;
     private readonly TestOutputLoggerProvider _serverLog;
     private readonly ILoggerFactory _clientLog;
     private KcpTestHost _host = null!;
@@ -33,6 +34,7 @@ public class HttpOverKcpTests : IAsyncLifetime
     protected HttpOverKcpTests(KcpTestLink link, ITestOutputHelper output)
     {
         _link = link;
+        _output = output;
         _serverLog = new TestOutputLoggerProvider(output, "server");
         _clientLog = new TestOutputLoggerProvider(output, "client").CreateFactory();
     }
@@ -94,6 +96,11 @@ public class HttpOverKcpTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        if (_path.Summary is { } relay)
+        {
+            _output.WriteLine(relay);
+        }
+
         await _path.DisposeAsync();
         await _host.DisposeAsync();
         _clientLog.Dispose();

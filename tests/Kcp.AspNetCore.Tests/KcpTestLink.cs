@@ -81,5 +81,10 @@ public sealed class KcpLinkPath : IAsyncDisposable
     /// <summary>Datagrams the relay dropped so far (0 without a relay).</summary>
     public long Dropped => _relay?.Dropped ?? 0;
 
+    /// <summary>The relay's counters in one line (both directions), or null without a relay.</summary>
+    public string? Summary => _relay is { } relay
+        ? $"relay: {relay.Forwarded} forwarded, {relay.Dropped} dropped, {relay.Duplicated} duplicated"
+        : null;
+
     public ValueTask DisposeAsync() => _relay?.DisposeAsync() ?? ValueTask.CompletedTask;
 }
