@@ -25,9 +25,6 @@ internal sealed partial class KcpUdpSocket : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task[] _loops = [];
     private DialedSocketPoller.Registration? _pollerRegistration;
-
-    /// <summary>True when the shared <see cref="DialedSocketPoller"/> drains this socket.</summary>
-    internal bool IsPolled => _pollerRegistration is not null;
     private int _disposed;
     private long _sendCalls;
 
@@ -51,6 +48,9 @@ internal sealed partial class KcpUdpSocket : IDisposable
 
     /// <summary>The I/O strategy in use (never <see cref="KcpSocketIo.Auto"/>).</summary>
     public KcpSocketIo Io { get; }
+
+    /// <summary>True when the shared <see cref="DialedSocketPoller"/> drains this socket.</summary>
+    internal bool IsPolled => _pollerRegistration is not null;
 
     /// <summary>Sends go out through UDP GSO (UDP_SEGMENT) when they can.</summary>
     public bool GsoEnabled => _gso;
