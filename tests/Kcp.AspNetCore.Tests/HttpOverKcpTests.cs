@@ -21,7 +21,10 @@ public class HttpOverKcpTests : IAsyncLifetime
     private int _concurrentTarget = int.MaxValue;
     private readonly KcpTestLink _link;
     private readonly ITestOutputHelper _output;
+    private const int TracedDatagrams = 200;   // the relay's first datagrams of each test (a 10 MB body is ~8,000)
     private readonly TestOutputLoggerProvider _serverLog;
+    private readonly TestOutputLoggerProvider _relayLog;
+    private int _traced;
     private readonly ILoggerFactory _clientLog;
     private KcpTestHost _host = null!;
     private KcpLinkPath _path = null!;
@@ -36,6 +39,7 @@ public class HttpOverKcpTests : IAsyncLifetime
         _link = link;
         _output = output;
         _serverLog = new TestOutputLoggerProvider(output, "server");
+        _relayLog = new TestOutputLoggerProvider(output, "relay");
         _clientLog = new TestOutputLoggerProvider(output, "client").CreateFactory();
     }
 
@@ -91,7 +95,13 @@ public class HttpOverKcpTests : IAsyncLifetime
                 return context.Connection.Id;
             });
         });
-        _path = _link.Open(_host.KcpEndPoint);
+        _path = _link.Open(_host.KcpEndPoint, trace: (toServer, length, fate) =>
+        {
+            if (++_traced <= TracedDatagrams)
+            {
+                _relayLog.Write($"{(toServer ? "to server" : "to client")} {length} B {fate}");
+            }
+        });
     }
 
     public async Task DisposeAsync()

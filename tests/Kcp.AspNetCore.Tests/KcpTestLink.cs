@@ -58,9 +58,14 @@ public sealed class KcpTestLink
             more?.Invoke(options);
         };
 
-    /// <summary>Opens the path to <paramref name="server"/>: the relay in front of it, or nothing.</summary>
-    public KcpLinkPath Open(IPEndPoint server, int seed = 1)
-        => Faults is null ? new KcpLinkPath(server, null) : new KcpLinkPath(server, new UdpFaultRelay(server, Faults, seed));
+    /// <summary>
+    /// Opens the path to <paramref name="server"/>: the relay in front of it, or nothing. <paramref name="trace"/> is
+    /// told of each datagram's fate (see <see cref="RelayFaults.Trace"/>).
+    /// </summary>
+    internal KcpLinkPath Open(IPEndPoint server, int seed = 1, Action<bool, int, string>? trace = null)
+        => Faults is null
+            ? new KcpLinkPath(server, null)
+            : new KcpLinkPath(server, new UdpFaultRelay(server, Faults with { Trace = trace }, seed));
 
     public override string ToString() => Name;
 }

@@ -22,7 +22,8 @@ internal sealed class TestOutputLoggerProvider(ITestOutputHelper output, string 
     {
     }
 
-    private void Write(string line)
+    /// <summary>Writes one line with this provider's clock and side.</summary>
+    public void Write(string line)
     {
         try
         {

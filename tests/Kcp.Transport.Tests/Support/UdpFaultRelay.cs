@@ -43,6 +43,9 @@ internal sealed record RelayFaults
 
     /// <summary>Deterministic loss by content: (toServer, datagram as received) returns true to drop it.</summary>
     public Func<bool, byte[], bool>? DropDatagram { get; init; }
+
+    /// <summary>Told of every datagram's fate: (toServer, length, what the relay did with it). Called under the relay's lock.</summary>
+    public Action<bool, int, string>? Trace { get; init; }
 }
 
 /// <summary>
@@ -208,6 +211,7 @@ internal sealed class UdpFaultRelay : IAsyncDisposable
                 || _faults.DropDatagram?.Invoke(toServer, received.ToArray()) == true)
             {
                 Interlocked.Increment(ref _dropped);
+                _faults.Trace?.Invoke(toServer, length, "dropped by rule");
                 return;
             }
 
@@ -220,6 +224,7 @@ internal sealed class UdpFaultRelay : IAsyncDisposable
             if (_random.NextDouble() < loss)
             {
                 Interlocked.Increment(ref _dropped);
+                _faults.Trace?.Invoke(toServer, length, "lost");
                 return;
             }
 
@@ -251,12 +256,15 @@ internal sealed class UdpFaultRelay : IAsyncDisposable
                 {
                     ArrayPool<byte>.Shared.Return(datagram);
                     Interlocked.Increment(ref _dropped);
+                    _faults.Trace?.Invoke(toServer, length, "over the link rate");
                     return;
                 }
 
                 _linkFreeAt = start + (length * Stopwatch.Frequency / _faults.BandwidthBytesPerSecond);
                 due += _linkFreeAt - now;
             }
+
+            _faults.Trace?.Invoke(toServer, length, copies == 2 ? $"forwarded twice, {delayMs} ms" : $"forwarded, {delayMs} ms");
         }
 
         if (copies == 2)
