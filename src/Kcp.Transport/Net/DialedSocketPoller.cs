@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Kcp.Transport;
 
 /// <summary>
@@ -14,20 +12,12 @@ namespace Kcp.Transport;
 /// </remarks>
 internal sealed unsafe class DialedSocketPoller
 {
-    private const int EpollCloexec = 0x80000;
-    private const int EpollCtlAdd = 1;
-    private const int EpollCtlDel = 2;
-    private const uint EpollIn = 0x1;
     private const int MaxEvents = 64;
 
     // A busy socket yields after this many recvmmsg calls; level-triggered epoll reports it again.
     private const int BatchesPerTurn = 8;
 
     private static readonly Lazy<DialedSocketPoller?> s_shared = new(Create);
-
-    // struct epoll_event: { uint32 events; uint64 data; }, packed (12 bytes) on x86-64, 16 bytes elsewhere.
-    private static readonly int s_eventSize = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
-    private static readonly int s_dataOffset = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 4 : 8;
 
     private readonly int _epoll;
     private readonly Dictionary<long, Registration> _registrations = [];
@@ -44,7 +34,7 @@ internal sealed unsafe class DialedSocketPoller
 
     private static DialedSocketPoller? Create()
     {
-        int epoll = LinuxUdp.IsSupported ? LinuxUdp.EpollCreate(EpollCloexec) : -1;
+        int epoll = LinuxUdp.IsSupported ? LinuxUdp.EpollCreate(LinuxUdp.EpollCloexec) : -1;
         return epoll < 0 ? null : new DialedSocketPoller(epoll);
     }
 
@@ -61,11 +51,11 @@ internal sealed unsafe class DialedSocketPoller
             _registrations.Add(registration.Id, registration);
         }
 
-        byte* ev = stackalloc byte[16];
-        new Span<byte>(ev, 16).Clear();
-        *(uint*)ev = EpollIn;
-        *(long*)(ev + s_dataOffset) = registration.Id;
-        if (LinuxUdp.EpollCtl(_epoll, EpollCtlAdd, fd, ev) == 0)
+        byte* ev = stackalloc byte[LinuxUdp.MaxEpollEventSize];
+        new Span<byte>(ev, LinuxUdp.MaxEpollEventSize).Clear();
+        *(uint*)ev = LinuxUdp.EpollIn;
+        *(long*)(ev + LinuxUdp.EpollDataOffset) = registration.Id;
+        if (LinuxUdp.EpollCtl(_epoll, LinuxUdp.EpollCtlAdd, fd, ev) == 0)
         {
             return registration;
         }
@@ -80,13 +70,13 @@ internal sealed unsafe class DialedSocketPoller
 
     private void Run()
     {
-        byte* events = stackalloc byte[MaxEvents * 16];
+        byte* events = stackalloc byte[MaxEvents * LinuxUdp.MaxEpollEventSize];
         while (true)
         {
             int n = LinuxUdp.EpollWait(_epoll, events, MaxEvents, -1);
             for (int i = 0; i < n; i++)
             {
-                long id = *(long*)(events + (i * s_eventSize) + s_dataOffset);
+                long id = *(long*)(events + (i * LinuxUdp.EpollEventSize) + LinuxUdp.EpollDataOffset);
                 Registration? registration;
                 lock (_registrations)
                 {
@@ -106,8 +96,8 @@ internal sealed unsafe class DialedSocketPoller
         }
 
         // Before the descriptor closes: afterwards its number may belong to another socket.
-        byte* ev = stackalloc byte[16];
-        LinuxUdp.EpollCtl(_epoll, EpollCtlDel, registration.Fd, ev);
+        byte* ev = stackalloc byte[LinuxUdp.MaxEpollEventSize];
+        LinuxUdp.EpollCtl(_epoll, LinuxUdp.EpollCtlDel, registration.Fd, ev);
     }
 
     /// <summary>One socket's place in the poller.</summary>

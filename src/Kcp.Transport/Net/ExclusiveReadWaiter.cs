@@ -8,30 +8,22 @@ namespace Kcp.Transport;
 /// </summary>
 internal sealed unsafe class ExclusiveReadWaiter : IDisposable
 {
-    private const int EpollCloexec = 0x80000;
-    private const int EpollCtlAdd = 1;
-    private const uint EpollIn = 0x1;
-    private const uint EpollExclusive = 1u << 28;
-
-    // struct epoll_event is 12 bytes (packed) on x86-64 and 16 on arm64; events come first in both.
-    private const int EventSize = 16;
-
     private readonly int _fd;
     private readonly int _epoll;
 
     public ExclusiveReadWaiter(int fd)
     {
         _fd = fd;
-        _epoll = LinuxUdp.EpollCreate(EpollCloexec);
+        _epoll = LinuxUdp.EpollCreate(LinuxUdp.EpollCloexec);
         if (_epoll < 0)
         {
             return;
         }
 
-        byte* registration = stackalloc byte[EventSize];
-        new Span<byte>(registration, EventSize).Clear();
-        *(uint*)registration = EpollIn | EpollExclusive;
-        if (LinuxUdp.EpollCtl(_epoll, EpollCtlAdd, fd, registration) != 0)
+        byte* registration = stackalloc byte[LinuxUdp.MaxEpollEventSize];
+        new Span<byte>(registration, LinuxUdp.MaxEpollEventSize).Clear();
+        *(uint*)registration = LinuxUdp.EpollIn | LinuxUdp.EpollExclusive;
+        if (LinuxUdp.EpollCtl(_epoll, LinuxUdp.EpollCtlAdd, fd, registration) != 0)
         {
             LinuxUdp.Close(_epoll);
             _epoll = -1;
@@ -50,7 +42,7 @@ internal sealed unsafe class ExclusiveReadWaiter : IDisposable
             return;
         }
 
-        byte* ready = stackalloc byte[EventSize];
+        byte* ready = stackalloc byte[LinuxUdp.MaxEpollEventSize];
         LinuxUdp.EpollWait(_epoll, ready, 1, timeoutMs);
     }
 

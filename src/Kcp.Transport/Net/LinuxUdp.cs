@@ -31,6 +31,19 @@ internal static unsafe partial class LinuxUdp
     /// <summary>Linux's UDP_MAX_SEGMENTS: the most datagrams one GSO send may carry.</summary>
     public const int MaxGsoSegments = 64;
 
+    public const int EpollCloexec = 0x80000;
+    public const int EpollCtlAdd = 1;
+    public const int EpollCtlDel = 2;
+    public const uint EpollIn = 0x1;
+    public const uint EpollExclusive = 1u << 28;
+
+    // struct epoll_event { uint32 events; uint64 data; } is packed (12 bytes) on x86-64 and 16 bytes on arm64.
+    public static readonly int EpollEventSize = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
+    public static readonly int EpollDataOffset = EpollEventSize - 8;
+
+    /// <summary>Room for one epoll_event on every architecture.</summary>
+    public const int MaxEpollEventSize = 16;
+
     private static readonly Lazy<bool> s_supported = new(Probe);
 
     /// <summary>True on 64-bit Linux where recvmmsg and sendmmsg can be called.</summary>
