@@ -24,7 +24,10 @@ public sealed class KcpSecurityOptions
     /// <summary>Token bucket depth: new sessions a prefix may open at once.</summary>
     public int NewSessionBurstPerPrefix { get; set; } = 100;
 
-    /// <summary>An unvalidated session that receives nothing for this long is closed (validated ones use <see cref="KcpOptions.IdleTimeout"/>).</summary>
+    /// <summary>
+    /// An unvalidated session that receives nothing for this long, or for <see cref="KcpOptions.IdleTimeout"/> if that
+    /// is shorter, is closed (validated ones use <see cref="KcpOptions.IdleTimeout"/>).
+    /// </summary>
     public TimeSpan UnvalidatedIdleTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Until its address is validated, a session sends at most this many times the bytes it received (QUIC: 3); 0 disables the limit.</summary>

@@ -74,7 +74,12 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
         KcpSecurityOptions security = options.Security;
         _addressValidated = !passive;   // we dialed the address ourselves
         _amplificationFactor = security.AmplificationFactor;
+        // A session that proved nothing never outlives one that did.
         _unvalidatedIdleMs = (long)security.UnvalidatedIdleTimeout.TotalMilliseconds;
+        if (_idleTimeoutMs > 0)
+        {
+            _unvalidatedIdleMs = Math.Min(_unvalidatedIdleMs, _idleTimeoutMs);
+        }
         if (cipher is AesGcmPacketCipher gcm)
         {
             _aeadSend = gcm.CreateSendNonce();
@@ -291,9 +296,11 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
                     }
                     else
                     {
-                        // Nothing to do until something arrives or is written: those call ArmTimer.
+                        // Nothing to do until something arrives or is written: those call ArmTimer. Wake for the
+                        // timeout that applies now: an unvalidated session's may be longer than IdleTimeout, and waking
+                        // for the shorter one would ask for a deadline already past on every turn from then on.
                         long sleep = nowMs + IdleWakeMs;
-                        return _idleTimeoutMs > 0 ? Math.Min(sleep, _lastReceiveMs + _idleTimeoutMs + 1) : sleep;
+                        return idleTimeoutMs > 0 ? Math.Min(sleep, _lastReceiveMs + idleTimeoutMs + 1) : sleep;
                     }
                 }
             }

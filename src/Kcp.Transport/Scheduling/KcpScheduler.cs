@@ -123,7 +123,9 @@ internal sealed class KcpScheduler
         long next = target.OnTimer(nowMs);
         if (next >= 0)
         {
-            Reschedule(target, next);
+            // A deadline at or before this turn would put the target back at the head of the heap at once, ahead of
+            // every other due entry, and the thread would serve it alone: the next turn is the earliest it gets.
+            Reschedule(target, Math.Max(next, nowMs + 1));
         }
     }
 

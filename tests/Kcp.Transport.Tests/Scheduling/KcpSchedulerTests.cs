@@ -79,6 +79,22 @@ public sealed class KcpSchedulerTests
     }
 
     [Fact]
+    public void RunDue_TargetAskingForAPastDeadline_RunsOncePerTurnAndOthersStillRun()
+    {
+        var scheduler = new KcpScheduler();
+        var stuck = new FakeSession(busy: false) { Deadline = 0 };   // always asks for a time long gone
+        var other = new FakeSession(busy: false) { Forget = true };
+        scheduler.Schedule(stuck, 100);
+        scheduler.Schedule(other, 100);
+
+        Assert.Equal(2, scheduler.RunDue(100));
+        Assert.Equal(1, stuck.Runs);
+        Assert.Equal(1, other.Runs);
+        Assert.Equal(1, scheduler.RunDue(101));
+        Assert.Equal(2, stuck.Runs);
+    }
+
+    [Fact]
     public async Task Shared_RescheduledTarget_FiresOnTheSchedulerThread()
     {
         var target = new FakeSession(busy: false) { Forget = true };
@@ -129,6 +145,9 @@ public sealed class KcpSchedulerTests
 
         public Action? DuringRun { get; set; }
 
+        /// <summary>A fixed deadline to ask for (stops after 1,000 runs, so a scheduler that loops on it ends).</summary>
+        public long? Deadline { get; init; }
+
         public int Runs { get; private set; }
 
         public ref long TimerDue => ref _due;
@@ -137,6 +156,11 @@ public sealed class KcpSchedulerTests
         {
             Runs++;
             DuringRun?.Invoke();
+            if (Deadline is { } deadline)
+            {
+                return Runs < 1000 ? deadline : -1;
+            }
+
             return Forget ? -1 : nowMs + (Busy ? 10 : 5000);
         }
     }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Kcp.Transport.Diagnostics;
 using Kcp.Transport.Protocol;
+using Kcp.Transport.Scheduling;
 using Kcp.Transport.Tests.Protocol;
 using static Kcp.Transport.Tests.Security.SecurityTestSupport;
 
@@ -102,6 +103,32 @@ public sealed class AdmissionTests
         Assert.Equal(KcpCloseReason.None, legit.CloseReason);
         Assert.Equal(0, listener.UnvalidatedSessionCount);
         await EchoTransferAsync(client, 16 * 1024, seed: 6);
+    }
+
+    [Fact]
+    public async Task UnvalidatedSession_IdleTimeoutShorterThanTheUnvalidatedOne_ClosesAtIdleTimeoutAndWakesForIt()
+    {
+        // IdleTimeout below UnvalidatedIdleTimeout: an idle unvalidated session used to live for the longer one and ask
+        // to be woken at the shorter one, a deadline already past on every turn from then on, so the scheduler served
+        // it alone until the longer timeout reaped it (9 s in the test host; no other session of the process
+        // retransmitted meanwhile). A session that proved nothing must not outlive one that did.
+        KcpOptions options = Options();
+        options.IdleTimeout = TimeSpan.FromSeconds(1);
+        options.Security.UnvalidatedIdleTimeout = TimeSpan.FromSeconds(30);
+        await using var listener = KcpListener.Bind(Loopback, options);
+        using Socket silent = NewSocket();
+        long sentAt = KcpClock.NowMs64;
+        await SendAsync(listener, silent, Push(9, 0));
+        KcpSession session = (await listener.AcceptAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60)))!;
+        Assert.False(session.IsAddressValidated);
+        var timer = (IKcpTimerTarget)session;
+
+        long halfway = sentAt + 500;
+        long next = timer.OnTimer(halfway);
+        Assert.InRange(next, halfway + 1, KcpClock.NowMs64 + 1001);
+
+        Assert.Equal(-1, timer.OnTimer(KcpClock.NowMs64 + 2000));
+        Assert.Equal(KcpCloseReason.IdleTimeout, session.CloseReason);
     }
 
     [Fact]
