@@ -119,7 +119,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
 
         var listener = new KcpListener(options, socket, counters, cipher, logger);
         counters.Attach(KcpInstruments.For(meterFactory), socket.LocalEndPoint, listener.CopySessions);
-        int loops = options.ReceiveLoops > 0 ? options.ReceiveLoops : Math.Min(Environment.ProcessorCount, 4);
+        int loops = Math.Max(options.ReceiveLoops, 1);
         socket.StartReceiving(listener, loops);
         KcpTransportLog.ListenerBound(logger, socket.LocalEndPoint);
         return listener;
