@@ -6,7 +6,7 @@
 #   3. process-level loopback transfers: kcpcat vs our kcp-go peer, same flags, sink mode: MB/s and CPU s/GB
 #      (both processes, from /proc), no crypto and aes + FEC 10/3;
 #   4. the loopback ceiling: raw UDP datagrams/s (one call per datagram, and batched), and our transfer as a
-#      fraction of it;
+#      fraction of it; and the raw UDP round trip between two blocking threads, the floor under an echo;
 #   5. scale: K concurrent sessions against one echo listener (ours, kcp-go's), 64 bytes each once a second:
 #      listener CPU %, resident memory per session, echo latency p50/p99;
 #   6. flood: one established session's echo rate before, during and after a flood of data segments from 1,000

@@ -10,8 +10,9 @@ namespace Kcp.Benchmarks.Tools;
 
 /// <summary>
 /// The loopback ceiling: how many raw UDP datagrams per second one sender thread gets to one receiver thread, with
-/// one system call per datagram (sendto/recvfrom) and batched (sendmmsg/recvmmsg, 64 per call). Prints one JSON line
-/// per mode. Usage: ceiling [--seconds S] [--size BYTES]
+/// one system call per datagram (sendto/recvfrom) and batched (sendmmsg/recvmmsg, 64 per call); and the floor of a
+/// round trip: one datagram bounced between two threads that block in recv, the two wake-ups any echo pays at least.
+/// Prints one JSON line per mode. Usage: ceiling [--seconds S] [--size BYTES]
 /// </summary>
 internal static unsafe class UdpCeiling
 {
@@ -37,7 +38,60 @@ internal static unsafe class UdpCeiling
             Measure("batched", seconds, size, batched: true);
         }
 
+        MeasureRoundTrip(seconds, size);
         return 0;
+    }
+
+    private static void MeasureRoundTrip(double seconds, int size)
+    {
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        using var echo = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        client.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        echo.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        client.Connect(echo.LocalEndPoint!);
+        echo.Connect(client.LocalEndPoint!);
+        client.ReceiveTimeout = 1000;   // a lost datagram ends the run instead of hanging it
+        echo.ReceiveTimeout = 200;
+        using var stop = new CancellationTokenSource();
+        var bounce = new Thread(() =>
+        {
+            byte[] buffer = new byte[size + 64];
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    int n = echo.Receive(buffer);
+                    echo.Send(buffer.AsSpan(0, n));
+                }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
+                {
+                }
+            }
+        });
+        bounce.Start();
+        byte[] datagram = new byte[size];
+        byte[] reply = new byte[size + 64];
+        long roundTrips = 0;
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            while (clock.Elapsed.TotalSeconds < seconds)
+            {
+                client.Send(datagram);
+                client.Receive(reply);
+                roundTrips++;
+            }
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
+        {
+            Console.Error.WriteLine("round trip: a datagram was lost; the figure covers the round trips before it");
+        }
+
+        double elapsed = clock.Elapsed.TotalSeconds;
+        stop.Cancel();
+        bounce.Join();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $$"""{"mode":"round-trip","size":{{size}},"round_trips_per_s":{{roundTrips / elapsed:F0}},"round_trip_us":{{elapsed * 1e6 / Math.Max(1, roundTrips):F1}}}"""));
     }
 
     private static void Measure(string mode, double seconds, int size, bool batched)
