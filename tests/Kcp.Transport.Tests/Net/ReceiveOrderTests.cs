@@ -32,7 +32,7 @@ public sealed class ReceiveOrderTests
         const int Size = 512 * 1024;
         const int Echoes = 16;
         await using var listener = KcpListener.Bind(new IPEndPoint(IPAddress.Loopback, 0), Options(4096));
-        Task server = Task.Run(async () =>
+        _ = Task.Run(async () =>
         {
             KcpSession session = (await listener.AcceptAsync())!;
             await session.Input.CopyToAsync(session.Output);
