@@ -79,13 +79,13 @@ func sessionDone(s *kcp.UDPSession, v *verifier, bytes int64, sum string, err er
 }
 
 // receive reads from s into v until --bytes have arrived, or, without --bytes, until the
-// session has been idle for idleEnd. onData sees every chunk (echo writes it back).
+// session has been idle for --idle-end. onData sees every chunk (echo writes it back).
 func receive(s *kcp.UDPSession, o *options, v *verifier, onData func([]byte) error) error {
 	buf := make([]byte, chunkSize)
 	var idleDeadline time.Time
 	for !o.bytesSet || v.count < o.bytes {
 		if !o.bytesSet {
-			idleDeadline = time.Now().Add(idleEnd)
+			idleDeadline = time.Now().Add(o.idleEnd)
 			_ = s.SetReadDeadline(idleDeadline)
 		}
 		want := buf

@@ -12,7 +12,7 @@ const usage = `usage: kcp-go-peer listen|dial HOST:PORT [--mode echo|sink|source
        [--crypt NAME] [--key KEY] [--datashard N] [--parityshard N]
        [--mode-preset normal|fast|fast2|fast3] [--nodelay N] [--interval MS] [--resend N] [--nc N]
        [--sndwnd N] [--rcvwnd N] [--mtu N] [--streammode[=BOOL]] [--acknodelay[=BOOL]]
-       [--dscp N] [--sockbuf BYTES] [--timeout SECONDS] [--sessions K]`
+       [--dscp N] [--sockbuf BYTES] [--timeout SECONDS] [--idle-end SECONDS] [--sessions K]`
 
 func main() {
 	o, err := parseArgs(os.Args[1:])

@@ -14,7 +14,7 @@ import (
 
 // Without --mode the peer is a netcat: stdin goes to the session, the session goes to
 // stdout, and the JSON events go to stderr. It ends once stdin hit EOF, everything sent
-// was acknowledged and nothing arrived for idleEnd, or at --timeout.
+// was acknowledged and nothing arrived for --idle-end, or at --timeout.
 
 // lastActivity is the time (UnixNano) of the last received byte or of the drain; the
 // idle rule counts from it.
@@ -42,7 +42,7 @@ func copyToStdout(s *kcp.UDPSession) {
 
 // pumpStdin copies stdin into s, waits for the acknowledgements, then for idleEnd of
 // silence, and returns the byte count and SHA-256 of what was sent.
-func pumpStdin(s *kcp.UDPSession, deadline time.Time) (int64, string, error) {
+func pumpStdin(s *kcp.UDPSession, deadline time.Time, idleEnd time.Duration) (int64, string, error) {
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(s, h), os.Stdin)
 	if err != nil {
@@ -71,7 +71,7 @@ func runNetcatDial(o *options) int {
 		return 1
 	}
 	go copyToStdout(s)
-	n, sum, err := pumpStdin(s, deadline)
+	n, sum, err := pumpStdin(s, deadline, o.idleEnd)
 	seconds := time.Since(start).Seconds()
 	res := dialResult{Bytes: n, Sessions: 1, Seconds: round3(seconds), SHA256: sum, OK: err == nil}
 	if seconds > 0 {
@@ -104,7 +104,7 @@ func (l *netcatListener) add(s *kcp.UDPSession) {
 	go copyToStdout(s)
 	l.first.Do(func() {
 		go func() {
-			n, sum, err := pumpStdin(s, l.deadline)
+			n, sum, err := pumpStdin(s, l.deadline, l.o.idleEnd)
 			ev := sessionEvent{Event: "session", Conv: s.GetConv(), Remote: s.RemoteAddr().String(), Bytes: n, SHA256: sum, OK: err == nil}
 			if err != nil {
 				ev.Error = err.Error()

@@ -31,6 +31,7 @@ type options struct {
 	dscp        int
 	sockBuf     int
 	timeout     time.Duration
+	idleEnd     time.Duration
 	bytes       int64
 	bytesSet    bool
 	sessions    int
@@ -102,6 +103,14 @@ var flagDefs = map[string]flagDef{
 		o.timeout = time.Duration(n) * time.Second
 		return nil
 	}},
+	"idle-end": {kindInt, func(o *options, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return err
+		}
+		o.idleEnd = time.Duration(n) * time.Second
+		return nil
+	}},
 	"bytes": {kindInt, func(o *options, v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -135,6 +144,7 @@ func parseArgs(args []string) (*options, error) {
 		streamMode: true,
 		sockBuf:    4 << 20, // kcptun's default --sockbuf
 		timeout:    60 * time.Second,
+		idleEnd:    defaultIdleEnd,
 		sessions:   1,
 	}
 	if len(args) == 0 {
@@ -213,8 +223,8 @@ func parseArgs(args []string) (*options, error) {
 	if o.role == "listen" && o.mode == "source" && !o.bytesSet {
 		return nil, fmt.Errorf("listen --mode source needs --bytes N")
 	}
-	if o.bytes < 0 || o.sessions < 1 || o.timeout <= 0 || o.dataShard < 0 || o.parityShard < 0 {
-		return nil, fmt.Errorf("--bytes, --sessions, --timeout, --datashard and --parityshard must be positive")
+	if o.bytes < 0 || o.sessions < 1 || o.timeout <= 0 || o.idleEnd <= 0 || o.dataShard < 0 || o.parityShard < 0 {
+		return nil, fmt.Errorf("--bytes, --sessions, --timeout, --idle-end, --datashard and --parityshard must be positive")
 	}
 	return o, nil
 }

@@ -12,9 +12,10 @@ import (
 
 const (
 	chunkSize = 64 << 10
-	// idleEnd is how long a listener session (or a netcat run) may receive nothing before it
-	// counts as finished when no --bytes says how much to expect. KCP 5.6.1 has no FIN.
-	idleEnd = 2 * time.Second
+	// defaultIdleEnd is how long a listener session (or a netcat run) may receive nothing before
+	// it counts as finished when no --bytes says how much to expect (--idle-end). KCP 5.6.1 has
+	// no FIN.
+	defaultIdleEnd = 2 * time.Second
 	// linger keeps a finished listener session open a little, so that a retransmission
 	// caused by a lost final ACK is answered by this session instead of creating a new one.
 	linger = 2 * time.Second
