@@ -61,6 +61,17 @@ func intFlag(dst func(o *options) *int) flagDef {
 	}}
 }
 
+func secondsFlag(dst func(o *options) *time.Duration) flagDef {
+	return flagDef{kindInt, func(o *options, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return err
+		}
+		*dst(o) = time.Duration(n) * time.Second
+		return nil
+	}}
+}
+
 func boolFlag(dst func(o *options) *bool) flagDef {
 	return flagDef{kindBool, func(o *options, v string) error {
 		b, err := strconv.ParseBool(v)
@@ -95,22 +106,8 @@ var flagDefs = map[string]flagDef{
 	"dscp":        intFlag(func(o *options) *int { return &o.dscp }),
 	"sockbuf":     intFlag(func(o *options) *int { return &o.sockBuf }),
 	"sessions":    intFlag(func(o *options) *int { return &o.sessions }),
-	"timeout": {kindInt, func(o *options, v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return err
-		}
-		o.timeout = time.Duration(n) * time.Second
-		return nil
-	}},
-	"idle-end": {kindInt, func(o *options, v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return err
-		}
-		o.idleEnd = time.Duration(n) * time.Second
-		return nil
-	}},
+	"timeout":     secondsFlag(func(o *options) *time.Duration { return &o.timeout }),
+	"idle-end":    secondsFlag(func(o *options) *time.Duration { return &o.idleEnd }),
 	"bytes": {kindInt, func(o *options, v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
