@@ -109,7 +109,7 @@ if c:
     o, g = ours.get("EchoSpeed4K"), go.get("EchoSpeed4K")
     rows.append(("loopback ceiling (1400 B datagrams)", "raw UDP round trip, two blocking threads",
                  f"{c['round_trip_us']} µs", "–", "–",
-                 f"the floor under an echo; EchoSpeed4K (3 datagrams each way): ours {fmt(o[0] / 1000 if o else None)} µs, "
+                 f"the floor under an echo; EchoSpeed4K (4 data datagrams each way): ours {fmt(o[0] / 1000 if o else None)} µs, "
                  f"kcp-go {fmt(g[0] / 1000 if g else None)} µs"))
 
 # --- scale ---

@@ -78,8 +78,9 @@ public sealed class GoGoHarnessTests
     public async Task Dial_SinkThreeSessionsWithoutListenerBytes_EachSessionReportedAfterIdle()
     {
         const long size = 200_000;
-        // A session counts as finished after --idle-end of silence. The peer's 2 s default once ended a session at
-        // 44,032 of 200,000 bytes in CI, with the machine loaded by the other test assemblies: allow 10 s.
+        // A session counts as finished after --idle-end of silence. The peer's 2 s default once ended a session in CI
+        // at 44,032 of 200,000 bytes, 32 full segments: likely kcp-go's 32-segment receive window before configure
+        // widens it, then a zero-window wait for kcp's 7 s window probe. Allow 10 s.
         await using var listener = await GoPeer.ListenAsync(["--mode", "sink", "--mode-preset", "fast3", "--streammode", "false", "--idle-end", "10", "--timeout", PeerTimeout]);
 
         var (dialer, result) = await DialAsync(listener, ["--mode", "sink", "--mode-preset", "fast3", "--streammode", "false", "--bytes", Bytes(size), "--sessions", "3"]);
