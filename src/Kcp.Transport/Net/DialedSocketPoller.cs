@@ -51,11 +51,7 @@ internal sealed unsafe class DialedSocketPoller
             _registrations.Add(registration.Id, registration);
         }
 
-        byte* ev = stackalloc byte[LinuxUdp.MaxEpollEventSize];
-        new Span<byte>(ev, LinuxUdp.MaxEpollEventSize).Clear();
-        *(uint*)ev = LinuxUdp.EpollIn;
-        *(long*)(ev + LinuxUdp.EpollDataOffset) = registration.Id;
-        if (LinuxUdp.EpollCtl(_epoll, LinuxUdp.EpollCtlAdd, fd, ev) == 0)
+        if (LinuxUdp.EpollAdd(_epoll, fd, LinuxUdp.EpollIn, registration.Id))
         {
             return registration;
         }

@@ -20,10 +20,7 @@ internal sealed unsafe class ExclusiveReadWaiter : IDisposable
             return;
         }
 
-        byte* registration = stackalloc byte[LinuxUdp.MaxEpollEventSize];
-        new Span<byte>(registration, LinuxUdp.MaxEpollEventSize).Clear();
-        *(uint*)registration = LinuxUdp.EpollIn | LinuxUdp.EpollExclusive;
-        if (LinuxUdp.EpollCtl(_epoll, LinuxUdp.EpollCtlAdd, fd, registration) != 0)
+        if (!LinuxUdp.EpollAdd(_epoll, fd, LinuxUdp.EpollIn | LinuxUdp.EpollExclusive, data: 0))
         {
             LinuxUdp.Close(_epoll);
             _epoll = -1;

@@ -106,6 +106,16 @@ internal static unsafe partial class LinuxUdp
     [LibraryImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
     public static partial int EpollCtl(int epfd, int op, int fd, void* eventData);
 
+    /// <summary>Adds <paramref name="fd"/> to <paramref name="epoll"/> for <paramref name="events"/>, tagged with <paramref name="data"/>: true on success.</summary>
+    public static bool EpollAdd(int epoll, int fd, uint events, long data)
+    {
+        byte* registration = stackalloc byte[MaxEpollEventSize];
+        new Span<byte>(registration, MaxEpollEventSize).Clear();
+        *(uint*)registration = events;
+        *(long*)(registration + EpollDataOffset) = data;
+        return EpollCtl(epoll, EpollCtlAdd, fd, registration) == 0;
+    }
+
     [LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
     public static partial int EpollWait(int epfd, void* events, int maxEvents, int timeoutMs);
 
