@@ -4,24 +4,33 @@ namespace Kcp.Transport.Protocol;
 internal sealed partial class KcpControlBlock
 {
     /// <summary>
-    /// Emits pending ACKs and, unless <paramref name="ackOnly"/>, window probes, new and due segments. Datagrams are
-    /// filled greedily up to <see cref="Mtu"/> bytes, head-room included. Returns the ms until the next flush is due:
-    /// the interval, or less when a retransmission is due sooner.
+    /// Emits pending ACKs and, unless <paramref name="ackOnly"/>, window probes and new and due segments: the segments
+    /// first, then the ACKs and probes. Datagrams are filled greedily up to <see cref="Mtu"/> bytes, head-room
+    /// included. Returns the ms until the next flush is due: the interval, or less when a retransmission is due sooner.
     /// </summary>
-    public uint Flush(uint now, bool ackOnly)
+    /// <remarks>
+    /// kcp-go writes ACKs first; we write them after the data so that they ride in the room the last data datagram
+    /// leaves. Written first, a few ACKs made a short datagram of their own ahead of the data: one datagram more per
+    /// flush, a GSO send split in two, and a receiver woken for the ACKs and again for the data. The peer reads a
+    /// datagram's segments in any order (kcp-wire.md §2.4), so nothing changes on its side.
+    /// </remarks>
+    public uint Flush(uint now, bool ackOnly) => Flush(now, ackOnly, withAcks: true);
+
+    /// <summary>As <see cref="Flush(uint, bool)"/>; without <paramref name="withAcks"/> the ACK list waits for the next flush.</summary>
+    private uint Flush(uint now, bool ackOnly, bool withAcks)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ushort window = UnusedWindow();
         uint una = _receiveNext;
         int position = Reserved;
+        int controlBytes = 0;
 
         // ACK, WASK and WINS share one template; WASK/WINS carry whatever sn/ts the last written ACK left (as kcp-go).
         uint templateSn = 0;
         uint templateTs = 0;
-        int ackCount = _ackList.Count;
+        int ackCount = withAcks ? _ackList.Count : 0;
         for (int i = 0; i < ackCount; i++)
         {
-            position = MakeSpace(position, Overhead);
             uint sn = _ackList.SequenceNumberAt(i);
 
             // ACKs below rcv_nxt are already covered by una; keep only the last one so the peer still gets an RTT sample.
@@ -29,15 +38,18 @@ internal sealed partial class KcpControlBlock
             {
                 templateSn = sn;
                 templateTs = _ackList.TimestampAt(i);
-                position = WriteControl(position, KcpCommand.Ack, window, templateTs, templateSn, una);
+                controlBytes = WriteControl(controlBytes, KcpCommand.Ack, window, templateTs, templateSn, una);
             }
         }
 
-        _ackList.Clear();
+        if (withAcks)
+        {
+            _ackList.Clear();
+        }
 
         if (ackOnly)
         {
-            EmitRemaining(position);
+            EmitRemaining(AppendControls(position, controlBytes));
             return _interval;
         }
 
@@ -45,14 +57,12 @@ internal sealed partial class KcpControlBlock
 
         if ((_probe & KcpConstants.AskSend) != 0)
         {
-            position = MakeSpace(position, Overhead);
-            position = WriteControl(position, KcpCommand.WindowAsk, window, templateTs, templateSn, una);
+            controlBytes = WriteControl(controlBytes, KcpCommand.WindowAsk, window, templateTs, templateSn, una);
         }
 
         if ((_probe & KcpConstants.AskTell) != 0)
         {
-            position = MakeSpace(position, Overhead);
-            position = WriteControl(position, KcpCommand.WindowTell, window, templateTs, templateSn, una);
+            controlBytes = WriteControl(controlBytes, KcpCommand.WindowTell, window, templateTs, templateSn, una);
         }
 
         _probe = 0;
@@ -157,7 +167,7 @@ internal sealed partial class KcpControlBlock
             }
         }
 
-        EmitRemaining(position);
+        EmitRemaining(AppendControls(position, controlBytes));
 
         _counters.LostSegs += lost;
         _counters.FastRetransSegs += fast;
@@ -228,11 +238,33 @@ internal sealed partial class KcpControlBlock
         }
     }
 
-    private int WriteControl(int position, byte command, ushort window, uint ts, uint sn, uint una)
+    // Writes a control segment at `offset` of the control buffer, growing it (to the largest ACK list seen) if needed.
+    private int WriteControl(int offset, byte command, ushort window, uint ts, uint sn, uint una)
     {
-        KcpSegmentHeader.Write(_buffer.AsSpan(position), Conv, command, 0, window, ts, sn, una, 0);
+        if (offset + Overhead > _controls.Length)
+        {
+            Array.Resize(ref _controls, Math.Max(_controls.Length * 2, offset + Overhead));
+        }
+
+        KcpSegmentHeader.Write(_controls.AsSpan(offset), Conv, command, 0, window, ts, sn, una, 0);
         _counters.OutSegs++;
-        return position + Overhead;
+        return offset + Overhead;
+    }
+
+    // Copies the control segments after the data: into the room the last datagram leaves, then into new datagrams.
+    private int AppendControls(int position, int controlBytes)
+    {
+        for (int offset = 0; offset < controlBytes;)
+        {
+            position = MakeSpace(position, Overhead);
+            int room = (Mtu - position) / Overhead * Overhead;
+            int bytes = Math.Min(Math.Max(room, Overhead), controlBytes - offset);
+            _controls.AsSpan(offset, bytes).CopyTo(_buffer.AsSpan(position));
+            position += bytes;
+            offset += bytes;
+        }
+
+        return position;
     }
 
     // Emits the datagram under construction if the next `space` bytes would push it past Mtu.

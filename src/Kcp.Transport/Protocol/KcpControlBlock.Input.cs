@@ -117,7 +117,10 @@ internal sealed partial class KcpControlBlock
 
         if (windowSlid)
         {
-            Flush(now, ackOnly: false);
+            // kcp-go's flush here sends the ACK list too. Unless ACKs are wanted at once, they wait for the answer's
+            // data (or the next interval): the first data datagram of a request slides the window (its una covers the
+            // last response), and its ACK would otherwise leave alone, waking the peer twice per answer.
+            Flush(now, ackOnly: false, withAcks: ackNoDelay);
         }
         else if (ackNoDelay && _ackList.Count > 0)
         {

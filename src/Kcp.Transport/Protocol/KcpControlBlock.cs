@@ -21,6 +21,7 @@ internal sealed partial class KcpControlBlock : IDisposable
 
     // Datagram under construction: [0, Reserved) head-room, then segments, at most Mtu bytes in total.
     private byte[] _buffer;
+    private byte[] _controls = new byte[Overhead * 8];   // ACKs and probes of a flush, written after its data
 
     private uint _sendUna;
     private uint _sendNext;

@@ -219,4 +219,38 @@ public sealed class KcpControlBlockInputTests
 
         Assert.Equal([1u], _sink.Drain().Select(s => s.Sn));
     }
+
+    [Fact]
+    public void Input_PushWhoseUnaSlidesWindow_FlushesButLeavesItsAckForTheAnswer()
+    {
+        using var kcp = NewBlock();
+        kcp.Send([1]);
+        kcp.Flush(0, ackOnly: false);
+        _sink.Drain();
+
+        // A request's first datagram: its una covers our last answer (the window slides) and it carries data.
+        kcp.Input(Segments.Build(Segments.Push(Conv, 0, 7, [9], una: 1)), true, false, 50);
+
+        Assert.Empty(_sink.Datagrams);
+        Assert.Equal(1, kcp.PendingAcks);
+
+        kcp.Send([2]);
+        kcp.Flush(51, ackOnly: false);
+        Assert.Equal([KcpCommand.Push, KcpCommand.Ack], _sink.Drain().Select(s => s.Command));
+    }
+
+    [Fact]
+    public void Input_PushWhoseUnaSlidesWindowWithAckNoDelay_SendsItsAckAtOnce()
+    {
+        using var kcp = NewBlock();
+        kcp.Send([1]);
+        kcp.Flush(0, ackOnly: false);
+        _sink.Drain();
+
+        kcp.Input(Segments.Build(Segments.Push(Conv, 0, 7, [9], una: 1)), true, ackNoDelay: true, 50);
+
+        var ack = Assert.Single(_sink.Drain());
+        Assert.Equal(KcpCommand.Ack, ack.Command);
+        Assert.Equal(0, kcp.PendingAcks);
+    }
 }

@@ -183,7 +183,7 @@ public sealed class KcpControlBlockWindowTests
     }
 
     [Fact]
-    public void Flush_AcksAndData_AcksComeFirstInSameDatagram()
+    public void Flush_AcksAndData_AcksRideAfterTheDataInItsDatagram()
     {
         using var kcp = NewBlock();
         kcp.Input(Segments.Build(Segments.Push(Conv, 0, 1, [1])), true, false, 0);
@@ -192,6 +192,34 @@ public sealed class KcpControlBlockWindowTests
         kcp.Flush(5, ackOnly: false);
 
         Assert.Single(_sink.Datagrams);
-        Assert.Equal([KcpCommand.Ack, KcpCommand.Push], _sink.Drain().Select(s => s.Command));
+        Assert.Equal([KcpCommand.Push, KcpCommand.Ack], _sink.Drain().Select(s => s.Command));
+    }
+
+    [Fact]
+    public void Flush_FullDataDatagramsAndAcks_AcksFillTheLastDatagramThenFollowInTheirOwn()
+    {
+        using var kcp = NewBlock();
+        Assert.True(kcp.SetMtu(100));
+        // sn 0 is missing, so every ACK stays above rcv_nxt and is sent (none is folded into una).
+        for (uint sn = 1; sn <= 4; sn++)
+        {
+            kcp.Input(Segments.Build(Segments.Push(Conv, sn, 10 + sn, [1])), true, false, 0);
+        }
+
+        // Two 40-byte segments (24 + 16) per datagram; the second datagram holds the third and 2 ACKs, 2 ACKs follow.
+        for (int i = 0; i < 3; i++)
+        {
+            kcp.Send(new byte[16]);
+        }
+
+        kcp.Flush(5, ackOnly: false);
+
+        Assert.Equal([80, 40 + 48, 48], _sink.Datagrams.Select(d => d.Length));
+        var segments = _sink.Drain();
+        Assert.Equal(
+            [KcpCommand.Push, KcpCommand.Push, KcpCommand.Push, KcpCommand.Ack, KcpCommand.Ack, KcpCommand.Ack, KcpCommand.Ack],
+            segments.Select(s => s.Command));
+        Assert.Equal([1u, 2u, 3u, 4u], segments.Where(s => s.Command == KcpCommand.Ack).Select(s => s.Sn));
+        Assert.Equal([11u, 12u, 13u, 14u], segments.Where(s => s.Command == KcpCommand.Ack).Select(s => s.Header.Timestamp));
     }
 }
