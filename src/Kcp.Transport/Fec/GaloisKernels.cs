@@ -66,32 +66,60 @@ internal static class GaloisKernels
         }
 
         // The vector loops read without bounds checks, so every input is validated here once.
+        bool outputIsInput = false;
         foreach (byte[] input in inputs)
         {
             if (input is null || input.Length < end)
             {
                 throw new ArgumentException("An input is missing or shorter than the range.", nameof(inputs));
             }
+
+            outputIsInput |= ReferenceEquals(input, output);
         }
 
-        int vectorLength = kernel == GaloisKernel.Scalar ? 0 : length & ~(VectorBytes - 1);
+        if (kernel == GaloisKernel.Scalar || length < VectorBytes)
+        {
+            CombineScalar(coefficients, inputs, output, offset, length);
+            return;
+        }
+
+        int vectorLength = length & ~(VectorBytes - 1);
+        CombineVectors(kernel, coefficients, inputs, output, offset, vectorLength);
+        if (vectorLength == length)
+        {
+            return;
+        }
+
+        if (outputIsInput)
+        {
+            CombineScalar(coefficients, inputs, output, offset + vectorLength, length - vectorLength);
+        }
+        else
+        {
+            // The tail is redone as the range's last whole vector: the overlap gets the same bytes again, for one vector
+            // step instead of up to 31 table lookups per input (a third of a 1400-byte shard's encode time).
+            CombineVectors(kernel, coefficients, inputs, output, end - VectorBytes, VectorBytes);
+        }
+    }
+
+    private static void CombineVectors(
+        GaloisKernel kernel,
+        ReadOnlySpan<byte> coefficients,
+        ReadOnlySpan<byte[]> inputs,
+        byte[] output,
+        int offset,
+        int length)
+    {
         switch (kernel)
         {
-            case GaloisKernel.Scalar:
-                break;
             case GaloisKernel.Avx2 when Avx2.IsSupported:
-                CombineAvx2(coefficients, inputs, output, offset, vectorLength);
+                CombineAvx2(coefficients, inputs, output, offset, length);
                 break;
             case GaloisKernel.Gfni when Gfni.V256.IsSupported:
-                CombineGfni(coefficients, inputs, output, offset, vectorLength);
+                CombineGfni(coefficients, inputs, output, offset, length);
                 break;
             default:
                 throw new NotSupportedException($"The {kernel} kernel is not supported on this machine.");
-        }
-
-        if (vectorLength < length)
-        {
-            CombineScalar(coefficients, inputs, output, offset + vectorLength, length - vectorLength);
         }
     }
 
