@@ -14,6 +14,16 @@ public sealed class KcpControlBlockInputTests
         return kcp;
     }
 
+    // sn 0 sent and not yet acknowledged: a datagram whose una is 1 slides the window.
+    private KcpControlBlock NewBlockWithOneSegmentInFlight()
+    {
+        var kcp = NewBlock();
+        kcp.Send([1]);
+        kcp.Flush(0, ackOnly: false);
+        _sink.Drain();
+        return kcp;
+    }
+
     private static void AssertUntouched(KcpControlBlock kcp, CapturingSink sink)
     {
         Assert.Equal(32, kcp.RemoteWindow);
@@ -223,10 +233,7 @@ public sealed class KcpControlBlockInputTests
     [Fact]
     public void Input_PushWhoseUnaSlidesWindow_FlushesButLeavesItsAckForTheAnswer()
     {
-        using var kcp = NewBlock();
-        kcp.Send([1]);
-        kcp.Flush(0, ackOnly: false);
-        _sink.Drain();
+        using var kcp = NewBlockWithOneSegmentInFlight();
 
         // A request's first datagram: its una covers our last answer (the window slides) and it carries data.
         kcp.Input(Segments.Build(Segments.Push(Conv, 0, 7, [9], una: 1)), true, false, 50);
@@ -242,10 +249,7 @@ public sealed class KcpControlBlockInputTests
     [Fact]
     public void Input_PushWhoseUnaSlidesWindowWithAckNoDelay_SendsItsAckAtOnce()
     {
-        using var kcp = NewBlock();
-        kcp.Send([1]);
-        kcp.Flush(0, ackOnly: false);
-        _sink.Drain();
+        using var kcp = NewBlockWithOneSegmentInFlight();
 
         kcp.Input(Segments.Build(Segments.Push(Conv, 0, 7, [9], una: 1)), true, ackNoDelay: true, 50);
 
