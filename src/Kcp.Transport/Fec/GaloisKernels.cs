@@ -79,6 +79,12 @@ internal static class GaloisKernels
 
         if (kernel == GaloisKernel.Scalar || length < VectorBytes)
         {
+            // A short range needs no vectors, but asking for a kernel this machine lacks is still an error.
+            if (!IsSupported(kernel))
+            {
+                ThrowNotSupported(kernel);
+            }
+
             CombineScalar(coefficients, inputs, output, offset, length);
             return;
         }
@@ -102,13 +108,7 @@ internal static class GaloisKernels
         }
     }
 
-    private static void CombineVectors(
-        GaloisKernel kernel,
-        ReadOnlySpan<byte> coefficients,
-        ReadOnlySpan<byte[]> inputs,
-        byte[] output,
-        int offset,
-        int length)
+    private static void CombineVectors(GaloisKernel kernel, ReadOnlySpan<byte> coefficients, ReadOnlySpan<byte[]> inputs, byte[] output, int offset, int length)
     {
         switch (kernel)
         {
@@ -119,9 +119,14 @@ internal static class GaloisKernels
                 CombineGfni(coefficients, inputs, output, offset, length);
                 break;
             default:
-                throw new NotSupportedException($"The {kernel} kernel is not supported on this machine.");
+                ThrowNotSupported(kernel);
+                break;
         }
     }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowNotSupported(GaloisKernel kernel)
+        => throw new NotSupportedException($"The {kernel} kernel is not supported on this machine.");
 
     private static void CombineScalar(ReadOnlySpan<byte> coefficients, ReadOnlySpan<byte[]> inputs, byte[] output, int offset, int length)
     {
