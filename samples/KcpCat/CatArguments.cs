@@ -84,6 +84,7 @@ internal sealed class CatArguments
                 case "--streammode": o.StreamMode = bool.Parse(value); break;
                 case "--acknodelay": o.AckNoDelay = bool.Parse(value); break;
                 case "--dscp": o.Dscp = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--socket-backend": o.SocketBackend = ParseBackend(value); break;
                 case "--session-rate": o.Security.NewSessionsPerSecondPerPrefix = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--session-burst": o.Security.NewSessionBurstPerPrefix = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--max-unvalidated":
@@ -131,6 +132,15 @@ internal sealed class CatArguments
         "fast2" => KcpPreset.Fast2,
         "fast3" => KcpPreset.Fast3,
         _ => throw new FormatException($"--mode-preset must be normal, fast, fast2 or fast3 (was '{value}')."),
+    };
+
+    private static KcpSocketBackend ParseBackend(string value) => value switch
+    {
+        "auto" => KcpSocketBackend.Auto,
+        "portable" => KcpSocketBackend.Portable,
+        "batched" => KcpSocketBackend.Batched,
+        "offload" => KcpSocketBackend.BatchedWithOffload,
+        _ => throw new FormatException($"--socket-backend must be auto, portable, batched or offload (was '{value}')."),
     };
 
     private static IPEndPoint ParseEndPoint(string value)

@@ -63,7 +63,7 @@ public sealed class KcpConnectionFactory : IConnectionFactory, IAsyncDisposable,
             _ => throw new NotSupportedException($"KCP connects only to a {nameof(KcpEndPoint)} or an {nameof(IPEndPoint)}, not {endpoint.GetType().Name} '{endpoint}'."),
         };
 
-        KcpSession session = await KcpClient.ConnectAsync(target, options, _loggerFactory, _meterFactory, cancellationToken).ConfigureAwait(false);
+        KcpSession session = await KcpClient.ConnectAsync(target, options, _loggerFactory, _meterFactory, cancellationToken: cancellationToken).ConfigureAwait(false);
         var connection = new KcpConnectionContext(session, MemoryPool<byte>.Shared, _logger, _onConnectionDisposed);
         _connections.TryAdd(connection, 0);
         KcpAspNetCoreLog.ConnectionOpened(_logger, connection.ConnectionId, session.Conversation, session.RemoteEndPoint);

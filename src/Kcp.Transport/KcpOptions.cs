@@ -97,8 +97,11 @@ public sealed class KcpOptions
     /// <summary>Listener admission limits, address validation, tombstones and the aes-128-gcm replay filter.</summary>
     public KcpSecurityOptions Security { get; set; } = new();
 
-    /// <summary>Socket I/O strategy (batched system calls, GSO/GRO); tests pin it, everything else leaves it on Auto.</summary>
-    internal KcpSocketIo SocketIo { get; set; }
+    /// <summary>
+    /// How the UDP socket talks to the kernel: batched system calls with GSO/GRO on Linux (<see cref="KcpSocketBackend.Auto"/>),
+    /// or one call per datagram (<see cref="KcpSocketBackend.Portable"/>, for comparisons and kernels that misbehave).
+    /// </summary>
+    public KcpSocketBackend SocketBackend { get; set; }
 
     /// <summary>Applies one of kcptun's mode presets to <see cref="NoDelay"/>, <see cref="Interval"/>, <see cref="FastResend"/> and <see cref="NoCongestionWindow"/>.</summary>
     public KcpOptions ApplyPreset(KcpPreset preset)

@@ -134,7 +134,7 @@ if ! skipped transfer; then
   echo "transfers ($bytes bytes each)..." >&2
   : >"$results/transfers.txt"
   transfer ours-null ours "" --crypt null "${tuning[@]}"
-  transfer ours-null-portable ours "KCP_SOCKET_IO=portable" --crypt null "${tuning[@]}"
+  transfer ours-null-portable ours "" --crypt null --socket-backend portable "${tuning[@]}"
   transfer kcpgo-null kcpgo "" --crypt null "${tuning[@]}"
   transfer ours-aes-fec ours "" --crypt aes --datashard 10 --parityshard 3 "${tuning[@]}"
   transfer kcpgo-aes-fec kcpgo "" --crypt aes --datashard 10 --parityshard 3 "${tuning[@]}"

@@ -7,7 +7,7 @@ internal sealed class LogRateLimiter(long intervalMs)
 
     public bool TryAcquire()
     {
-        long now = KcpClock.NowMs64;
+        long now = Environment.TickCount64;
         long next = Volatile.Read(ref _nextAllowedMs);
         return now >= next && Interlocked.CompareExchange(ref _nextAllowedMs, now + intervalMs, next) == next;
     }

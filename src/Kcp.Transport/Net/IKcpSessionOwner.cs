@@ -1,4 +1,5 @@
 using Kcp.Transport.Diagnostics;
+using Kcp.Transport.Io;
 using Microsoft.Extensions.Logging;
 
 namespace Kcp.Transport;
@@ -6,7 +7,10 @@ namespace Kcp.Transport;
 /// <summary>What a session needs from the listener or client that created it.</summary>
 internal interface IKcpSessionOwner
 {
-    KcpUdpSocket Socket { get; }
+    UdpSocket Socket { get; }
+
+    /// <summary>The scheduler, pools and memory the session runs on.</summary>
+    KcpRuntime Runtime { get; }
 
     KcpCounters Counters { get; }
 

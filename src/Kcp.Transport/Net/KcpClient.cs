@@ -3,8 +3,10 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Kcp.Transport.Scheduling;
 using Kcp.Transport.Crypto;
 using Kcp.Transport.Diagnostics;
+using Kcp.Transport.Io;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -22,17 +24,19 @@ public static class KcpClient
         KcpOptions? options = null,
         ILoggerFactory? loggerFactory = null,
         CancellationToken cancellationToken = default)
-        => ConnectAsync(remoteEndPoint, options, loggerFactory, meterFactory: null, cancellationToken);
+        => ConnectAsync(remoteEndPoint, options, loggerFactory, meterFactory: null, runtime: null, cancellationToken);
 
     /// <summary>
     /// Opens a session as <see cref="ConnectAsync(IPEndPoint, KcpOptions?, ILoggerFactory?, CancellationToken)"/> does,
-    /// reporting metrics to a meter from <paramref name="meterFactory"/> (the shared static meter when null).
+    /// reporting metrics to a meter from <paramref name="meterFactory"/> (the shared static meter when null), running on
+    /// <paramref name="runtime"/> (<see cref="KcpRuntime.Shared"/> when null).
     /// </summary>
     public static ValueTask<KcpSession> ConnectAsync(
         IPEndPoint remoteEndPoint,
         KcpOptions? options,
         ILoggerFactory? loggerFactory,
         IMeterFactory? meterFactory,
+        KcpRuntime? runtime = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(remoteEndPoint);
@@ -40,21 +44,22 @@ public static class KcpClient
         options = options?.Clone() ?? new KcpOptions();
         options.Validate();
         ILogger logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(KcpTransportLog.Category);
-        var connection = new KcpClientConnection(remoteEndPoint, options, logger, KcpInstruments.For(meterFactory));
+        var connection = new KcpClientConnection(remoteEndPoint, options, logger, KcpInstruments.For(meterFactory), runtime ?? KcpRuntime.Shared);
         return ValueTask.FromResult(connection.Session);
     }
 
     /// <summary>The socket side of one dialed session: filters replies by source and closes the socket with the session.</summary>
-    private sealed class KcpClientConnection : IDatagramHandler, IKcpSessionOwner
+    private sealed class KcpClientConnection : IDatagramReceiver, IKcpSessionOwner
     {
         private readonly SocketAddress _remote;
         private readonly PacketCipher? _cipher;
         private readonly LogRateLimiter _checksumLog = new(10_000);
         private readonly LogRateLimiter _dropLog = new(1_000);
 
-        public KcpClientConnection(IPEndPoint remoteEndPoint, KcpOptions options, ILogger logger, KcpInstruments instruments)
+        public KcpClientConnection(IPEndPoint remoteEndPoint, KcpOptions options, ILogger logger, KcpInstruments instruments, KcpRuntime runtime)
         {
             Logger = logger;
+            Runtime = runtime;
             var local = new IPEndPoint(
                 remoteEndPoint.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
             _remote = remoteEndPoint.Serialize();
@@ -66,25 +71,27 @@ public static class KcpClient
                 gcm.NonceBudgetWarning = count => KcpTransportLog.NonceBudgetWarning(logger, count);
             }
 
-            Socket = KcpUdpSocket.Bind(local, options, Counters, logger);
+            Socket = UdpSocket.Bind(local, options, Counters, logger, runtime.DialedSocketPoller);
             uint conv = BinaryPrimitives.ReadUInt32LittleEndian(RandomNumberGenerator.GetBytes(4));
             Session = new KcpSession(conv, options, this, _remote, _cipher, passive: false);
             Counters.Attach(instruments, listenerEndPoint: null, sessions => sessions.Add(Session));
             Counters.OnSessionOpened(passive: false);
             KcpTransportLog.SessionOpened(logger, conv, remoteEndPoint, "active");
             Session.Start();
-            Socket.StartReceiving(this, loops: 1, dedicatedThreads: false);
+            Socket.StartReceiving(this, dedicatedLoops: 0);
         }
 
         public KcpSession Session { get; }
 
-        public KcpUdpSocket Socket { get; }
+        public UdpSocket Socket { get; }
+
+        public KcpRuntime Runtime { get; }
 
         public KcpCounters Counters { get; } = new();
 
         public ILogger Logger { get; }
 
-        public void OnDatagram(Span<byte> datagram, SocketAddress remote)
+        public void OnDatagram(Span<byte> datagram, SocketAddress remote, ReceiveTurn turn)
         {
             // Replies are accepted only from the dialed address (upstream kcp-go >= 5.6.59).
             if (!remote.Equals(_remote))
@@ -111,7 +118,7 @@ public static class KcpClient
                 return;
             }
 
-            Session.OnPacket(packet, nonce, datagram.Length);
+            Session.OnPacket(packet, nonce, datagram.Length, turn);
         }
 
         private void Drop(PacketDropReason reason, SocketAddress remote)

@@ -3,6 +3,8 @@ using System.Net;
 using System.Threading.Channels;
 using Kcp.Transport.Crypto;
 using Kcp.Transport.Diagnostics;
+using Kcp.Transport.Io;
+using Kcp.Transport.Scheduling;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -12,10 +14,11 @@ namespace Kcp.Transport;
 /// Serves KCP sessions on one UDP socket. Sessions are keyed by the remote address exactly as kcp-go's listener
 /// keys them (kcp-wire.md §5.2); new sessions wait in a bounded accept backlog for <see cref="AcceptAsync"/>.
 /// </summary>
-public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessionOwner
+public sealed class KcpListener : IAsyncDisposable, IDatagramReceiver, IKcpSessionOwner
 {
     private readonly KcpOptions _options;
-    private readonly KcpUdpSocket _socket;
+    private readonly UdpSocket _socket;
+    private readonly KcpRuntime _runtime;
     private readonly PacketCipher? _cipher;
     private readonly AesGcmPacketCipher? _gcm;
     private readonly KcpAdmission _admission;
@@ -30,11 +33,11 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
     private volatile bool _accepting = true;
     private int _disposed;
 
-    private KcpListener(KcpOptions options, KcpUdpSocket socket, KcpCounters counters, PacketCipher? cipher, ILogger logger)
+    private KcpListener(KcpOptions options, UdpSocket socket, KcpCounters counters, PacketCipher? cipher, ILogger logger, KcpRuntime runtime)
     {
         _counters = counters;   // the socket's counters: one set for datagrams and drops
         _options = options;
-        _counters = counters;
+        _runtime = runtime;
         _socket = socket;
         _cipher = cipher;
         _logger = logger;
@@ -88,7 +91,9 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
         }
     }
 
-    KcpUdpSocket IKcpSessionOwner.Socket => _socket;
+    UdpSocket IKcpSessionOwner.Socket => _socket;
+
+    KcpRuntime IKcpSessionOwner.Runtime => _runtime;
 
     KcpCounters IKcpSessionOwner.Counters => _counters;
 
@@ -97,19 +102,27 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
     /// <summary>
     /// Binds a UDP socket and starts serving. Invalid options throw an <see cref="ArgumentException"/> naming the
     /// setting. Metrics go to a meter from <paramref name="meterFactory"/> when given, else to the shared static meter.
+    /// Sessions run on <paramref name="runtime"/> (<see cref="KcpRuntime.Shared"/> when null).
     /// </summary>
-    public static KcpListener Bind(IPEndPoint endPoint, KcpOptions? options = null, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
+    public static KcpListener Bind(
+        IPEndPoint endPoint,
+        KcpOptions? options = null,
+        ILoggerFactory? loggerFactory = null,
+        IMeterFactory? meterFactory = null,
+        KcpRuntime? runtime = null)
     {
+        runtime ??= KcpRuntime.Shared;
         ArgumentNullException.ThrowIfNull(endPoint);
         options = options?.Clone() ?? new KcpOptions();
         options.Validate();
         ILogger logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(KcpTransportLog.Category);
         PacketCipher? cipher = KcpCrypt.Create(options.Crypt, KcpCrypt.DeriveKey(options.Key ?? string.Empty));
         var counters = new KcpCounters();
-        KcpUdpSocket socket;
+        UdpSocket socket;
         try
         {
-            socket = KcpUdpSocket.Bind(endPoint, options, counters, logger);
+            // A listener's socket has receive threads of its own: it needs no poller.
+            socket = UdpSocket.Bind(endPoint, options, counters, logger, poller: null);
         }
         catch
         {
@@ -117,7 +130,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
             throw;
         }
 
-        var listener = new KcpListener(options, socket, counters, cipher, logger);
+        var listener = new KcpListener(options, socket, counters, cipher, logger, runtime);
         counters.Attach(KcpInstruments.For(meterFactory), socket.LocalEndPoint, listener.CopySessions);
         int loops = Math.Max(options.ReceiveLoops, 1);
         socket.StartReceiving(listener, loops);
@@ -187,7 +200,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
         }
     }
 
-    void IDatagramHandler.OnDatagram(Span<byte> datagram, SocketAddress remote)
+    void IDatagramReceiver.OnDatagram(Span<byte> datagram, SocketAddress remote, ReceiveTurn turn)
     {
         if (!PacketLayout.TryOpen(_cipher, datagram, out Span<byte> packet, out ReadOnlySpan<byte> nonce, out PacketDropReason openFailure))
         {
@@ -286,7 +299,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
         if (!created)
         {
             // Packets without a readable conv (parity shards) and packets of this conv; the session counts malformed ones.
-            session!.OnPacket(packet, nonce, datagram.Length);
+            session!.OnPacket(packet, nonce, datagram.Length, turn);
             return;
         }
 
@@ -298,7 +311,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
         }
 
         session.Start();
-        session.OnPacket(packet, nonce, datagram.Length);
+        session.OnPacket(packet, nonce, datagram.Length, turn);
         if (!_backlog.Writer.TryWrite(session))
         {
             session.Close(KcpCloseReason.TransportClosed, new KcpSessionClosedException(KcpCloseReason.TransportClosed));

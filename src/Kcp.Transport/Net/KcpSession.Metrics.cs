@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Kcp.Transport.Diagnostics;
+using Kcp.Transport.Scheduling;
 using Kcp.Transport.Protocol;
 
 namespace Kcp.Transport;
@@ -10,7 +11,7 @@ public sealed partial class KcpSession
     private const long RttSampleIntervalMs = 1000;
 
     private KcpSessionTotals _finalTotals;   // the counts at close, kept after the engine is released
-    private bool _folded;                    // the owner's totals include this session (guarded by _gate)
+    private bool _folded;                    // the owner's totals include this session (guarded by the session lock)
     private long _nextRttSampleMs;
 
     /// <summary>When the session was created (<see cref="Stopwatch.GetTimestamp"/>), for the duration histogram.</summary>
@@ -19,7 +20,7 @@ public sealed partial class KcpSession
     /// <summary>Adds the final counts to <paramref name="totals"/> once; later snapshots skip this session.</summary>
     internal void FoldTotals(ref KcpSessionTotals totals)
     {
-        lock (_gate)
+        lock (_lock.Gate)
         {
             if (_folded)
             {
@@ -34,7 +35,7 @@ public sealed partial class KcpSession
     /// <summary>Adds this session's counts to <paramref name="totals"/> unless they were already folded into its owner's.</summary>
     internal void AddLiveTotals(ref KcpSessionTotals totals)
     {
-        lock (_gate)
+        lock (_lock.Gate)
         {
             if (_folded)
             {
@@ -53,7 +54,7 @@ public sealed partial class KcpSession
         }
     }
 
-    /// <summary>Reads the session's counters; call under <see cref="_gate"/> while the engine is alive.</summary>
+    /// <summary>Reads the session's counters; call under the session lock while the engine is alive.</summary>
     private KcpSessionTotals CaptureTotals()
     {
         ref readonly KcpEngineCounters c = ref _engine.Counters;
@@ -76,7 +77,7 @@ public sealed partial class KcpSession
         };
     }
 
-    /// <summary>Feeds the RTT histogram about once a second, from the scheduler's flush (under <see cref="_gate"/>).</summary>
+    /// <summary>Feeds the RTT histogram about once a second, from the scheduler's flush (under the session lock).</summary>
     private void SampleRtt(long nowMs)
     {
         if (nowMs < _nextRttSampleMs || !_owner.Counters.Instruments.SessionRtt.Enabled)

@@ -2,6 +2,8 @@ using System.Buffers;
 using System.IO.Pipelines;
 using Kcp.Transport.Crypto;
 using Kcp.Transport.Diagnostics;
+using Kcp.Transport.Io;
+using Kcp.Transport.Scheduling;
 
 namespace Kcp.Transport;
 
@@ -12,19 +14,21 @@ public sealed partial class KcpSession
     private bool _receivePaused;    // the application's input pipe is full: leave data in KCP so its window closes
     private bool _inputCompleted;   // the application stopped reading: discard what arrives
     private bool _remoteClosed;     // a close notice arrived
-    private bool _inputFlushDeferred;   // data waits in the input pipe for the end of the receive batch
+    private bool _inputFlushDeferred;   // data waits in the input pipe for the end of the receive turn
+    private ReceiveTurn? _turn;         // the receive turn whose datagram is being processed, if any
 
     /// <summary>
     /// Feeds one decrypted packet (raw KCP or an FEC shard) to the engine, then moves what became readable to the
     /// application and what became sendable into KCP. Called by a receive loop.
     /// </summary>
-    internal void OnPacket(ReadOnlySpan<byte> packet) => OnPacket(packet, default, packet.Length);
+    internal void OnPacket(ReadOnlySpan<byte> packet) => OnPacket(packet, default, packet.Length, turn: null);
 
     /// <summary>
     /// As <see cref="OnPacket(ReadOnlySpan{byte})"/>, with the datagram's AEAD <paramref name="nonce"/> (empty for the
-    /// classic modes) checked against the replay window, and its size on the wire for the amplification budget.
+    /// classic modes) checked against the replay window, and its size on the wire for the amplification budget. Within a
+    /// receive <paramref name="turn"/>, the input pipe is flushed once at the turn's end.
     /// </summary>
-    internal void OnPacket(ReadOnlySpan<byte> packet, ReadOnlySpan<byte> nonce, int wireBytes)
+    internal void OnPacket(ReadOnlySpan<byte> packet, ReadOnlySpan<byte> nonce, int wireBytes, ReceiveTurn? turn)
     {
         long now64 = KcpClock.NowMs64;
         uint now = EngineTime(now64);
@@ -88,7 +92,16 @@ public sealed partial class KcpSession
                 newlyValidated = true;
             }
 
-            AfterInput(now);
+            _turn = turn;
+            try
+            {
+                AfterInput(now);
+            }
+            finally
+            {
+                _turn = null;
+            }
+
             if (!_remoteClosed)
             {
                 if (newlyValidated)
@@ -132,7 +145,7 @@ public sealed partial class KcpSession
     /// <summary>Counts a datagram of this session that failed decryption.</summary>
     internal void OnChecksumError()
     {
-        lock (_gate)
+        lock (_lock.Gate)
         {
             _checksumErrors++;
         }
@@ -210,12 +223,12 @@ public sealed partial class KcpSession
         // A close notice is acted on right after this: the application must have everything first. Past a quarter of
         // the read buffer unflushed, flush now: the pipe pauses only at a flush, and a reader that does not read must
         // stop us within about the read buffer, batch or not.
-        if (!_remoteClosed && writer.UnflushedBytes < _options.MaxReadBufferSize / 4 && DeferredInputFlushes.Current is { } deferred)
+        if (!_remoteClosed && writer.UnflushedBytes < _options.MaxReadBufferSize / 4 && _turn is { } turn)
         {
             if (!_inputFlushDeferred)
             {
                 _inputFlushDeferred = true;
-                deferred.Add(this);
+                turn.Defer(this);
             }
 
             return;
@@ -225,10 +238,10 @@ public sealed partial class KcpSession
         FlushInput();
     }
 
-    /// <summary>The end of a receive batch: flushes what <see cref="PumpReceive"/> left in the input pipe.</summary>
-    internal void FlushDeferredInput()
+    /// <summary>The end of a receive turn: flushes what <see cref="PumpReceive"/> left in the input pipe.</summary>
+    void IDeferredReceiveWork.RunDeferred()
     {
-        lock (_gate)
+        lock (_lock.Gate)
         {
             _inputFlushDeferred = false;
             if (_closeReason == KcpCloseReason.None && !_receivePaused && !_inputCompleted)
@@ -266,7 +279,7 @@ public sealed partial class KcpSession
 
     private void OnInputDrained()
     {
-        lock (_gate)
+        lock (_lock.Gate)
         {
             _receivePaused = false;
             FlushResult result = _pendingInputFlush.GetAwaiter().GetResult();

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using Kcp.Transport.Crypto;
 using Kcp.Transport.Diagnostics;
+using Kcp.Transport.Scheduling;
 
 namespace Kcp.Transport;
 
@@ -219,6 +220,13 @@ public sealed partial class KcpSession
             _wireSent += datagram.Length;
         }
 
-        _owner.Socket.Send(datagram, _remoteAddress);
+        if (_lock.Batch is { } batch)
+        {
+            batch.Add(_owner.Socket, datagram, _remoteAddress);
+        }
+        else
+        {
+            _owner.Socket.Send(datagram, _remoteAddress);
+        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Kcp.Transport.Crypto;
 using Kcp.Transport.Diagnostics;
+using Kcp.Transport.Scheduling;
 
 namespace Kcp.Transport;
 
@@ -15,7 +16,7 @@ public sealed partial class KcpSession
     public async Task CloseAsync(CancellationToken cancellationToken = default)
     {
         TaskCompletionSource drained;
-        lock (_gate)
+        lock (_lock.Gate)
         {
             if (_closeReason != KcpCloseReason.None)
             {
@@ -92,7 +93,7 @@ public sealed partial class KcpSession
     /// <summary>Ends the session once: final flush, pipes completed, owner told, <see cref="Closed"/> cancelled.</summary>
     internal void Close(KcpCloseReason reason, Exception? error)
     {
-        Debug.Assert(!_gate.IsHeldByCurrentThread, "Close calls the owner and must not run under the session lock.");
+        Debug.Assert(!_lock.Gate.IsHeldByCurrentThread, "Close calls the owner and must not run under the session lock.");
         using (Locked())
         {
             if (_closeReason != KcpCloseReason.None)

@@ -1,8 +1,10 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using Kcp.Transport.Crypto;
 using Kcp.Transport.Diagnostics;
 using Kcp.Transport.Fec;
+using Kcp.Transport.Io;
 using Kcp.Transport.Protocol;
 using Kcp.Transport.Scheduling;
 
@@ -13,11 +15,10 @@ namespace Kcp.Transport;
 /// peer sent, in order; bytes written to <see cref="Output"/> are delivered reliably. The session owns no thread,
 /// timer or task: receive loops and the shared scheduler drive it, and the application's pipe calls push data in.
 /// </summary>
-public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutputSink, IKcpTimerTarget, IFecRecoveredSink
+public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutputSink, IKcpTimerTarget, IFecRecoveredSink, IDeferredReceiveWork
 {
     // Guards the engine, the FEC state and the pump flags. Never held while calling the owner or application code.
-    private readonly Lock _gate = new();
-    private readonly Lock _sendOrder = new();   // see SessionLockScope
+    private readonly SessionLock _lock;
     private readonly KcpControlBlock _engine;
 
     // ACKs for this many received segments (one datagram's worth) leave at once instead of waiting for the interval:
@@ -60,6 +61,7 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
     {
         _options = options;
         _owner = owner;
+        _lock = new SessionLock(owner.Runtime.SendBatches);
         _remoteAddress = remoteAddress;
         _cipher = cipher;
         IsPassive = passive;
@@ -101,21 +103,23 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
             _fecDecoder = new FecDecoder(options.DataShards, options.ParityShards);
         }
 
-        // The application never runs under _gate: its continuations go to the thread pool. Our own continuations
+        // The application never runs under the lock: its continuations go to the thread pool. Our own continuations
         // (output readable, input drained) run inline, so a write reaches the wire on the writer's thread as in kcp-go.
+        MemoryPool<byte> pool = owner.Runtime.MemoryPool;
+        int segmentSize = Math.Min(pool.MaxBufferSize, PipeSegmentSize);
         _inputPipe = new Pipe(new PipeOptions(
             readerScheduler: PipeScheduler.ThreadPool,
             writerScheduler: PipeScheduler.Inline,
-            pool: KcpBlockPool.Instance,
-            minimumSegmentSize: KcpBlockPool.BlockSize,
+            pool: pool,
+            minimumSegmentSize: segmentSize,
             pauseWriterThreshold: options.MaxReadBufferSize,
             resumeWriterThreshold: options.MaxReadBufferSize / 2,
             useSynchronizationContext: false));
         _outputPipe = new Pipe(new PipeOptions(
             readerScheduler: PipeScheduler.Inline,
             writerScheduler: PipeScheduler.ThreadPool,
-            pool: KcpBlockPool.Instance,
-            minimumSegmentSize: KcpBlockPool.BlockSize,
+            pool: pool,
+            minimumSegmentSize: segmentSize,
             pauseWriterThreshold: options.MaxWriteBufferSize,
             resumeWriterThreshold: options.MaxWriteBufferSize / 2,
             useSynchronizationContext: false));
@@ -143,7 +147,7 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
     {
         get
         {
-            lock (_gate)
+            lock (_lock.Gate)
             {
                 return _replayWindow?.PeerSalt;
             }
@@ -151,10 +155,13 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
     }
 
     /// <summary>The socket this session sends on (its own when dialed, the listener's when accepted).</summary>
-    internal KcpUdpSocket Socket => _owner.Socket;
+    internal UdpSocket Socket => _owner.Socket;
 
     /// <summary>Takes the session lock for work that may send; the datagrams leave after it is released, in order.</summary>
-    private SessionLockScope Locked() => new(_gate, _sendOrder);
+    private SessionLock.Scope Locked() => _lock.Enter();
+
+    // Pipe segments of up to 16 KiB: room for many KCP segments, few pipe segments per megabyte buffered.
+    private const int PipeSegmentSize = 16 * 1024;
 
     /// <summary>The engine's clock: this process's milliseconds plus the session's random offset.</summary>
     private uint EngineNow => unchecked(KcpClock.NowMs + _clockOffset);
@@ -178,7 +185,7 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
     {
         get
         {
-            lock (_gate)
+            lock (_lock.Gate)
             {
                 return _closeReason;
             }
@@ -191,7 +198,7 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
     /// <summary>A snapshot of the ARQ state and counters.</summary>
     public KcpSessionStatistics GetStatistics()
     {
-        lock (_gate)
+        lock (_lock.Gate)
         {
             // A closed session keeps the counters it had at close; its ARQ state is gone.
             bool open = _closeReason == KcpCloseReason.None;
@@ -242,7 +249,7 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
             _lastReceiveMs = now64;
             uint wait = _engine.Flush(EngineTime(now64), ackOnly: false);
             PumpOutput(EngineTime(now64));
-            KcpScheduler.Shared.Schedule(this, now64 + wait);
+            _owner.Runtime.Scheduler.Schedule(this, now64 + wait);
         }
     }
 
@@ -259,7 +266,7 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
     {
         if (!_engine.IsIdle)
         {
-            KcpScheduler.Shared.Reschedule(this, nowMs + _options.Interval);
+            _owner.Runtime.Scheduler.Reschedule(this, nowMs + _options.Interval);
         }
     }
 

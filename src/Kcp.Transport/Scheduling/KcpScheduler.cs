@@ -4,12 +4,11 @@ namespace Kcp.Transport.Scheduling;
 /// One thread and one deadline heap drive the periodic flush of every session in the process (kcp-go's
 /// timedsched.go idea): the cost per tick is proportional to the sessions that are due, not to all sessions, and
 /// no session owns a thread, timer or task. Idle sessions ask for a late deadline and are pulled earlier with
-/// <see cref="Reschedule"/> when work arrives, so thousands of quiet sessions cost (almost) nothing.
+/// <see cref="Reschedule"/> when work arrives, so thousands of quiet sessions cost (almost) nothing. A runtime owns
+/// one and stops it when it is disposed.
 /// </summary>
-internal sealed class KcpScheduler
+internal sealed class KcpScheduler : IDisposable
 {
-    private static readonly Lazy<KcpScheduler> s_shared = new(() => new KcpScheduler("KCP scheduler"));
-
     // Entries whose deadline no longer equals the target's TimerDue are stale (the target was pulled earlier) and
     // are dropped when they surface: a heap cannot lower a priority in place.
     private readonly PriorityQueue<IKcpTimerTarget, long> _heap = new();
@@ -17,10 +16,12 @@ internal sealed class KcpScheduler
     private readonly Thread? _thread;
     private long _wakeAt = long.MaxValue;
     private long _fired;
+    private bool _stopped;
 
-    private KcpScheduler(string name)
+    /// <summary>A scheduler with a thread of its own named <paramref name="threadName"/>.</summary>
+    public KcpScheduler(string threadName)
     {
-        _thread = new Thread(Run) { IsBackground = true, Name = name };
+        _thread = new Thread(Run) { IsBackground = true, Name = threadName };
         _thread.Start();
     }
 
@@ -28,8 +29,6 @@ internal sealed class KcpScheduler
     internal KcpScheduler()
     {
     }
-
-    public static KcpScheduler Shared => s_shared.Value;
 
     /// <summary>Heap entries, stale ones included (closed sessions leave at their next deadline).</summary>
     public int Count
@@ -129,9 +128,24 @@ internal sealed class KcpScheduler
         }
     }
 
+    /// <summary>Stops the thread after its current target; targets still scheduled are not run again.</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _stopped = true;
+            Monitor.Pulse(_lock);
+        }
+
+        if (_thread is not null && Thread.CurrentThread != _thread)
+        {
+            _thread.Join();
+        }
+    }
+
     private void Run()
     {
-        while (true)
+        while (!Volatile.Read(ref _stopped))
         {
             long now = KcpClock.NowMs64;
             if (TryTakeDue(now, out IKcpTimerTarget? target))
@@ -156,7 +170,7 @@ internal sealed class KcpScheduler
                     _heap.Dequeue(); // stale
                 }
 
-                if (any && due <= now)
+                if (_stopped || (any && due <= now))
                 {
                     continue;
                 }

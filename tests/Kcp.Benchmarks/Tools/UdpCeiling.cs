@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Kcp.Transport;
+using Kcp.Transport.Io.Linux;
 
 namespace Kcp.Benchmarks.Tools;
 

@@ -269,16 +269,16 @@ public sealed class KcpSessionTests
         Assert.Equal("a"u8.ToArray(), await PipeTransfer.ReadExactlyAsync(session.Input, 1).DefaultTimeout());
 
         // What a receive loop does around the datagrams of one recvmmsg call.
-        DeferredInputFlushes batch = DeferredInputFlushes.Enter();
+        var turn = new Kcp.Transport.Io.ReceiveTurn();
         try
         {
-            session.OnPacket(Push(conv: 21, sn: 1, "bb"u8));
-            session.OnPacket(Push(conv: 21, sn: 2, "ccc"u8));
+            session.OnPacket(Push(conv: 21, sn: 1, "bb"u8), default, 0, turn);
+            session.OnPacket(Push(conv: 21, sn: 2, "ccc"u8), default, 0, turn);
             Assert.False(session.Input.TryRead(out _));
         }
         finally
         {
-            batch.Exit();
+            turn.End();
         }
 
         Assert.True(session.Input.TryRead(out ReadResult result));

@@ -36,14 +36,14 @@ public sealed class LifecycleTests(ITestOutputHelper output)
 
         // Assert: sessions leave the listener at once, the scheduler heap drains at their next deadlines.
         await WaitUntilAsync(() => listener.SessionCount == 0);
-        await WaitUntilAsync(() => KcpScheduler.Shared.Count == 0);
+        await WaitUntilAsync(() => KcpRuntime.Shared.Scheduler.Count == 0);
         long memoryAfter = SettledMemory();
         int threadsAfter = Process.GetCurrentProcess().Threads.Count;
         output.WriteLine(
             $"{Cycles} cycles in {clock.Elapsed.TotalSeconds:F1} s; managed memory {memoryBefore / 1024} KB -> {memoryAfter / 1024} KB; " +
             $"threads {threadsBefore} -> {threadsAfter}");
         Assert.Equal(0, listener.SessionCount);
-        Assert.Equal(0, KcpScheduler.Shared.Count);
+        Assert.Equal(0, KcpRuntime.Shared.Scheduler.Count);
         Assert.True(memoryAfter - memoryBefore < 16 * 1024 * 1024, $"Managed memory grew by {(memoryAfter - memoryBefore) / 1024} KB over {Cycles} cycles.");
         Assert.True(threadsAfter - threadsBefore < 16, $"Threads grew from {threadsBefore} to {threadsAfter}.");
     }

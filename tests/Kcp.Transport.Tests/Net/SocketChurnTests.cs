@@ -10,7 +10,7 @@ namespace Kcp.Transport.Tests.Net;
 /// reused: a listener and a dialed session are opened, the client writes and closes while the server has not read, a
 /// full collection runs, then the listener closes with its session, back to back. A buffer that can be freed while a
 /// receive still reaches it corrupts the heap within a few hundred cycles here and crashes the run (a first shared
-/// receive thread for dialed sockets did; <see cref="DialedSocketPoller"/> keeps a socket's buffers reachable while it
+/// receive thread for dialed sockets did; <see cref="Kcp.Transport.Io.Linux.EpollPoller"/> keeps a socket's buffers reachable while it
 /// drains it and leaves epoll before the descriptor closes).
 /// </summary>
 public sealed class SocketChurnTests(ITestOutputHelper output)
@@ -19,11 +19,11 @@ public sealed class SocketChurnTests(ITestOutputHelper output)
     private static readonly IPEndPoint Loopback = new(IPAddress.Loopback, 0);
 
     [Theory]
-    [InlineData("Offload")]
-    [InlineData("Batch")]
+    [InlineData("BatchedWithOffload")]
+    [InlineData("Batched")]
     public async Task ListenerAndDialerChurn_WithCollections_EveryCycleConnectsAndNothingCorrupts(string io)
     {
-        var options = new KcpOptions { SocketIo = Enum.Parse<KcpSocketIo>(io), LingerTimeout = TimeSpan.FromSeconds(5), AckNoDelay = true }.ApplyPreset(KcpPreset.Fast3);
+        var options = new KcpOptions { SocketBackend = Enum.Parse<KcpSocketBackend>(io), LingerTimeout = TimeSpan.FromSeconds(5), AckNoDelay = true }.ApplyPreset(KcpPreset.Fast3);
         byte[] payload = PipeTransfer.RandomBytes(3000, seed: 7);
         var clock = Stopwatch.StartNew();
         for (int cycle = 0; cycle < Cycles; cycle++)

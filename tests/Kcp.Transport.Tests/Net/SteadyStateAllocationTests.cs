@@ -20,9 +20,9 @@ public sealed class SteadyStateAllocationTests
 
     public static TheoryData<string, int, int, string> Configurations => new()
     {
-        { "null", 0, 0, "Offload" },
-        { "aes", 10, 3, "Offload" },
-        { "salsa20", 10, 3, "Batch" },
+        { "null", 0, 0, "BatchedWithOffload" },
+        { "aes", 10, 3, "BatchedWithOffload" },
+        { "salsa20", 10, 3, "Batched" },
         { "aes", 10, 3, "Portable" },
     };
 
@@ -39,7 +39,7 @@ public sealed class SteadyStateAllocationTests
             SendWindow = 512,
             ReceiveWindow = 512,
             IdleTimeout = TimeSpan.FromSeconds(60),
-            SocketIo = Enum.Parse<KcpSocketIo>(io),
+            SocketBackend = Enum.Parse<KcpSocketBackend>(io),
         }.ApplyPreset(KcpPreset.Fast3);
         await using var listener = KcpListener.Bind(new IPEndPoint(IPAddress.Loopback, 0), options);
         Task server = Task.Run(async () =>

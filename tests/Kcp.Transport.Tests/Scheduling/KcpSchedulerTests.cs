@@ -95,17 +95,31 @@ public sealed class KcpSchedulerTests
     }
 
     [Fact]
-    public async Task Shared_RescheduledTarget_FiresOnTheSchedulerThread()
+    public async Task Threaded_RescheduledTarget_FiresOnTheSchedulerThread()
     {
+        using var scheduler = new KcpScheduler("test scheduler");
         var target = new FakeSession(busy: false) { Forget = true };
-        var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        target.DuringRun = () => fired.TrySetResult();
-        KcpScheduler.Shared.Schedule(target, KcpClock.NowMs64 + 3_600_000);
+        var fired = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        target.DuringRun = () => fired.TrySetResult(Thread.CurrentThread.Name);
+        scheduler.Schedule(target, KcpClock.NowMs64 + 3_600_000);
 
-        KcpScheduler.Shared.Reschedule(target, KcpClock.NowMs64);
+        scheduler.Reschedule(target, KcpClock.NowMs64);
 
-        await fired.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal("test scheduler", await fired.Task.WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.Equal(1, target.Runs);
+    }
+
+    [Fact]
+    public async Task Dispose_WhileTargetsWait_StopsTheThreadAndRunsNothingMore()
+    {
+        var scheduler = new KcpScheduler("test scheduler");
+        var target = new FakeSession(busy: false) { Forget = true };
+        scheduler.Schedule(target, KcpClock.NowMs64 + 200);
+
+        await Task.Run(scheduler.Dispose).WaitAsync(TimeSpan.FromSeconds(60));
+        await Task.Delay(400);
+
+        Assert.Equal(0, target.Runs);
     }
 
     [Fact]

@@ -1,23 +1,24 @@
 using System.Net;
+using Kcp.Transport.Io.Linux;
 using Kcp.Transport.Tests.Support;
 
-namespace Kcp.Transport.Tests.Net;
+namespace Kcp.Transport.Tests.Io;
 
 /// <summary>
-/// Dialed sessions' sockets are drained by one shared epoll thread (<see cref="DialedSocketPoller"/>); sockets come and
+/// Dialed sessions' sockets are drained by their runtime's epoll thread (<see cref="EpollPoller"/>); sockets come and
 /// go under it, and descriptor numbers are reused.
 /// </summary>
-public sealed class DialedSocketPollerTests
+public sealed class EpollPollerTests
 {
     private static readonly IPEndPoint Loopback = new(IPAddress.Loopback, 0);
 
-    private static KcpOptions Options(KcpSocketIo io = KcpSocketIo.Auto) =>
-        new KcpOptions { SocketIo = io, IdleTimeout = TimeSpan.FromSeconds(30) }.ApplyPreset(KcpPreset.Fast3);
+    private static KcpOptions Options(KcpSocketBackend backend = KcpSocketBackend.Auto) =>
+        new KcpOptions { SocketBackend = backend, IdleTimeout = TimeSpan.FromSeconds(30) }.ApplyPreset(KcpPreset.Fast3);
 
     [Fact]
     public async Task ManyDialedSessions_AreAllDrainedByThePoller()
     {
-        Assert.True(OperatingSystem.IsLinux() && DialedSocketPoller.Shared is not null, "epoll is expected on Linux");
+        Assert.True(OperatingSystem.IsLinux() && KcpRuntime.Shared.DialedSocketPoller is not null, "epoll is expected on Linux");
         await using var listener = KcpListener.Bind(Loopback, Options());
         _ = Security.SecurityTestSupport.EchoAllAsync(listener);
         var clients = new List<KcpSession>();
@@ -41,9 +42,9 @@ public sealed class DialedSocketPollerTests
     }
 
     [Theory]
-    [InlineData("Offload")]
-    [InlineData("Batch")]
-    public async Task DialEchoCloseInTurn_EverySocketIsDrained_ClosedOnesLeaveThePoller(string io)
+    [InlineData("BatchedWithOffload")]
+    [InlineData("Batched")]
+    public async Task DialEchoCloseInTurn_EverySocketIsDrained_ClosedOnesLeaveThePoller(string backend)
     {
         // Each closed socket's descriptor number is likely the next socket's: a removal that ran after the close would
         // take the new socket out of epoll, and its echo would never come back.
@@ -51,7 +52,7 @@ public sealed class DialedSocketPollerTests
         _ = Security.SecurityTestSupport.EchoAllAsync(listener);
         for (int i = 0; i < 200; i++)
         {
-            KcpSession client = await KcpClient.ConnectAsync(listener.LocalEndPoint, Options(Enum.Parse<KcpSocketIo>(io)));
+            KcpSession client = await KcpClient.ConnectAsync(listener.LocalEndPoint, Options(Enum.Parse<KcpSocketBackend>(backend)));
             Assert.True(client.Socket.IsPolled);
             await Security.SecurityTestSupport.EchoTransferAsync(client, 1024, seed: i);
             await client.DisposeAsync();

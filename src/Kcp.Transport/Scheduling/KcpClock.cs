@@ -1,4 +1,4 @@
-namespace Kcp.Transport;
+namespace Kcp.Transport.Scheduling;
 
 /// <summary>The millisecond clock every session runs on: monotonic, truncated to 32 bits like kcp-go's.</summary>
 internal static class KcpClock

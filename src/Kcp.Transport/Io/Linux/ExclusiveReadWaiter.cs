@@ -1,4 +1,4 @@
-namespace Kcp.Transport;
+namespace Kcp.Transport.Io.Linux;
 
 /// <summary>
 /// One receive loop's wait for a readable socket that several loops share: an epoll instance of its own with the

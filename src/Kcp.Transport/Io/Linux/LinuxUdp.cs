@@ -1,10 +1,10 @@
 using System.Runtime.InteropServices;
 
-namespace Kcp.Transport;
+namespace Kcp.Transport.Io.Linux;
 
 /// <summary>
-/// The Linux system calls behind batched UDP I/O (recvmmsg, sendmmsg, poll, epoll, UDP_SEGMENT/UDP_GRO), LP64 layouts.
-/// Only <see cref="KcpUdpSocket"/> uses them, and only after <see cref="IsSupported"/> said yes.
+/// The Linux system calls behind batched UDP I/O (recvmmsg, sendmmsg, poll, epoll, eventfd, UDP_SEGMENT/UDP_GRO),
+/// LP64 layouts. Only the Linux backend uses them, and only after <see cref="IsSupported"/> said yes.
 /// </summary>
 internal static unsafe partial class LinuxUdp
 {
@@ -122,6 +122,14 @@ internal static unsafe partial class LinuxUdp
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
 
+    public const int EfdCloexec = 0x80000;
+
+    [LibraryImport("libc", EntryPoint = "eventfd", SetLastError = true)]
+    public static partial int EventFd(uint initialValue, int flags);
+
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    public static partial nint Write(int fd, void* buffer, nuint count);
+
     [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
     public static partial int SetSockOpt(int fd, int level, int name, void* value, uint length);
 
@@ -171,6 +179,19 @@ internal static unsafe partial class LinuxUdp
         cmsg->Type = UdpSegment;
         *(ushort*)(cmsg + 1) = segmentSize;
     }
+
+    /// <summary>The <see cref="System.Net.Sockets.SocketError"/> for a Linux errno of a socket call.</summary>
+    public static System.Net.Sockets.SocketError ToSocketError(int errno) => errno switch
+    {
+        1 or 13 => System.Net.Sockets.SocketError.AccessDenied,
+        11 => System.Net.Sockets.SocketError.WouldBlock,
+        90 => System.Net.Sockets.SocketError.MessageSize,
+        101 => System.Net.Sockets.SocketError.NetworkUnreachable,
+        105 => System.Net.Sockets.SocketError.NoBufferSpaceAvailable,
+        111 => System.Net.Sockets.SocketError.ConnectionRefused,
+        113 => System.Net.Sockets.SocketError.HostUnreachable,
+        _ => System.Net.Sockets.SocketError.SocketError,
+    };
 
     private static bool Probe()
     {

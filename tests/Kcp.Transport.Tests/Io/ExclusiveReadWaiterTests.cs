@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Kcp.Transport.Io.Linux;
 
-namespace Kcp.Transport.Tests.Net;
+namespace Kcp.Transport.Tests.Io;
 
 public sealed class ExclusiveReadWaiterTests
 {

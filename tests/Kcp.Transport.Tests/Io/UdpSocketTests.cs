@@ -2,25 +2,38 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Kcp.Transport.Diagnostics;
+using Kcp.Transport.Io;
+using Kcp.Transport.Io.Linux;
 using Kcp.Transport.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Kcp.Transport.Tests.Net;
+namespace Kcp.Transport.Tests.Io;
 
 /// <summary>
-/// The socket layer on each I/O strategy: portable (one call per datagram), Linux recvmmsg/sendmmsg, and the same
-/// with GSO/GRO. Where batching is impossible (not Linux) the strategy resolves to portable and the tests still hold.
+/// The socket layer on each backend: portable (one call per datagram), Linux recvmmsg/sendmmsg, and the same with
+/// GSO/GRO. Where batching is impossible (not Linux) the backend resolves to portable and the tests still hold.
 /// </summary>
-public sealed class KcpUdpSocketTests
+public sealed class UdpSocketTests
 {
     private static readonly IPEndPoint Loopback = new(IPAddress.Loopback, 0);
 
-    public static TheoryData<string> Strategies => new() { "Portable", "Batch", "Offload" };
+    public static TheoryData<string> Backends => new() { "Portable", "Batched", "BatchedWithOffload" };
 
-    private static KcpSocketIo Parse(string io) => Enum.Parse<KcpSocketIo>(io);
+    private static KcpSocketBackend Parse(string backend) => Enum.Parse<KcpSocketBackend>(backend);
 
-    private static KcpUdpSocket Bind(KcpSocketIo io, IPEndPoint? at = null)
-        => KcpUdpSocket.Bind(at ?? Loopback, new KcpOptions { SocketIo = io }, new KcpCounters(), NullLogger.Instance);
+    private static UdpSocket Bind(KcpSocketBackend backend, IPEndPoint? at = null)
+        => UdpSocket.Bind(at ?? Loopback, new KcpOptions { SocketBackend = backend }, new KcpCounters(), NullLogger.Instance, KcpRuntime.Shared.DialedSocketPoller);
+
+    private static void SendAll(UdpSocket socket, IEnumerable<byte[]> datagrams, SocketAddress to)
+    {
+        var batch = new SendBatch();
+        foreach (byte[] datagram in datagrams)
+        {
+            batch.Add(socket, datagram, to);
+        }
+
+        batch.Flush();
+    }
 
     // 40 full segments, one shorter tail, then small ones: a GSO run, its tail, and datagrams GSO cannot merge.
     private static byte[][] Datagrams()
@@ -41,29 +54,30 @@ public sealed class KcpUdpSocketTests
     }
 
     [Fact]
-    public void ResolveIo_FollowsThePlatform()
+    public void Resolve_FollowsThePlatform()
     {
-        Assert.Equal(KcpSocketIo.Portable, KcpUdpSocket.ResolveIo(KcpSocketIo.Portable));
-        KcpSocketIo expected = OperatingSystem.IsLinux() ? KcpSocketIo.Batch : KcpSocketIo.Portable;
-        Assert.Equal(expected, KcpUdpSocket.ResolveIo(KcpSocketIo.Batch));
+        Assert.Equal(KcpSocketBackend.Portable, UdpSocket.Resolve(KcpSocketBackend.Portable));
+        KcpSocketBackend expected = OperatingSystem.IsLinux() ? KcpSocketBackend.Batched : KcpSocketBackend.Portable;
+        Assert.Equal(expected, UdpSocket.Resolve(KcpSocketBackend.Batched));
+        Assert.Equal(OperatingSystem.IsLinux() ? KcpSocketBackend.BatchedWithOffload : KcpSocketBackend.Portable, UdpSocket.Resolve(KcpSocketBackend.Auto));
         Assert.Equal(OperatingSystem.IsLinux(), LinuxUdp.IsSupported);
     }
 
     [Fact]
     public void Offload_OnLinux_EnablesGsoAndGroOnListenerSocketsOnly()
     {
-        using KcpUdpSocket socket = Bind(KcpSocketIo.Offload);
-        using KcpUdpSocket dialed = Bind(KcpSocketIo.Offload);
-        socket.StartReceiving(new RecordingHandler(), loops: 1);
-        dialed.StartReceiving(new RecordingHandler(), loops: 1, dedicatedThreads: false);
+        using UdpSocket socket = Bind(KcpSocketBackend.BatchedWithOffload);
+        using UdpSocket dialed = Bind(KcpSocketBackend.BatchedWithOffload);
+        socket.StartReceiving(new RecordingHandler(), dedicatedLoops: 1);
+        dialed.StartReceiving(new RecordingHandler(), dedicatedLoops: 0);
         if (!OperatingSystem.IsLinux())
         {
-            Assert.Equal(KcpSocketIo.Portable, socket.Io);
+            Assert.Equal(KcpSocketBackend.Portable, socket.Backend);
             return;
         }
 
         // Linux >= 5.0 has both; this asserts that our probes and setsockopt calls are right.
-        Assert.Equal(KcpSocketIo.Offload, socket.Io);
+        Assert.Equal(KcpSocketBackend.BatchedWithOffload, socket.Backend);
         Assert.True(socket.GsoEnabled);
         Assert.True(socket.GroEnabled);
         Assert.True(dialed.GsoEnabled);
@@ -71,12 +85,12 @@ public sealed class KcpUdpSocketTests
     }
 
     [Theory]
-    [MemberData(nameof(Strategies))]
-    public async Task Receive_DatagramsFromPlainSocket_ArriveWholeWithSourceAddress(string io)
+    [MemberData(nameof(Backends))]
+    public async Task Receive_DatagramsFromPlainSocket_ArriveWholeWithSourceAddress(string backend)
     {
-        using KcpUdpSocket socket = Bind(Parse(io));
+        using UdpSocket socket = Bind(Parse(backend));
         var handler = new RecordingHandler();
-        socket.StartReceiving(handler, loops: 2);
+        socket.StartReceiving(handler, dedicatedLoops: 2);
         using var sender = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         sender.Bind(Loopback);
         byte[][] datagrams = Datagrams();
@@ -92,23 +106,17 @@ public sealed class KcpUdpSocketTests
     }
 
     [Theory]
-    [MemberData(nameof(Strategies))]
-    public async Task SendInScope_ToPlainSocket_EveryDatagramArrivesSeparatelyInOrder(string io)
+    [MemberData(nameof(Backends))]
+    public async Task SendBatch_ToPlainSocket_EveryDatagramArrivesSeparatelyInOrder(string backend)
     {
-        using KcpUdpSocket socket = Bind(Parse(io));
+        using UdpSocket socket = Bind(Parse(backend));
         using var receiver = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         receiver.ReceiveBufferSize = 1 << 20;
         receiver.Bind(Loopback);
         SocketAddress to = receiver.LocalEndPoint!.Serialize();
         byte[][] datagrams = Datagrams();
 
-        using (SendBatchScope.Enter())
-        {
-            foreach (byte[] datagram in datagrams)
-            {
-                socket.Send(datagram, to);
-            }
-        }
+        SendAll(socket, datagrams, to);
 
         byte[] buffer = new byte[2048];
         for (int i = 0; i < datagrams.Length; i++)
@@ -119,7 +127,7 @@ public sealed class KcpUdpSocketTests
         }
 
         long calls = socket.SendSystemCalls;
-        if (socket.Io == KcpSocketIo.Portable)
+        if (socket.Backend == KcpSocketBackend.Portable)
         {
             Assert.Equal(datagrams.Length, calls);
         }
@@ -131,24 +139,26 @@ public sealed class KcpUdpSocketTests
     }
 
     [Theory]
-    [MemberData(nameof(Strategies))]
-    public async Task SendInScope_BetweenTwoKcpSockets_GsoRunsAreSplitBackIntoDatagrams(string io)
+    [MemberData(nameof(Backends))]
+    public async Task SendBatch_BetweenTwoKcpSockets_GsoRunsAreSplitBackIntoDatagrams(string backend)
     {
-        using KcpUdpSocket sender = Bind(Parse(io));
-        using KcpUdpSocket receiver = Bind(Parse(io));
+        using UdpSocket sender = Bind(Parse(backend));
+        using UdpSocket receiver = Bind(Parse(backend));
         var handler = new RecordingHandler();
-        receiver.StartReceiving(handler, loops: 1);
+        receiver.StartReceiving(handler, dedicatedLoops: 1);
         SocketAddress to = receiver.LocalEndPoint.Serialize();
         byte[][] datagrams = Datagrams();
 
-        // Three scopes: the batch survives reuse on one thread.
+        // Three flushes of one batch: it survives reuse.
+        var batch = new SendBatch();
         for (int round = 0; round < 3; round++)
         {
-            using SendBatchScope scope = SendBatchScope.Enter();
             foreach (byte[] datagram in datagrams)
             {
-                sender.Send(datagram, to);
+                batch.Add(sender, datagram, to);
             }
+
+            batch.Flush();
         }
 
         List<(byte[] Data, IPEndPoint From)> received = await handler.WaitForAsync(3 * datagrams.Length);
@@ -159,37 +169,31 @@ public sealed class KcpUdpSocketTests
     }
 
     [Theory]
-    [MemberData(nameof(Strategies))]
-    public async Task Send_MoreThanOneBatch_FlushesWhenFullAndAtScopeEnd(string io)
+    [MemberData(nameof(Backends))]
+    public async Task SendBatch_MoreThanCapacity_FlushesWhenFullAndAtTheEnd(string backend)
     {
-        using KcpUdpSocket socket = Bind(Parse(io));
+        using UdpSocket socket = Bind(Parse(backend));
         var handler = new RecordingHandler();
-        using KcpUdpSocket receiver = Bind(Parse(io));
-        receiver.StartReceiving(handler, loops: 1);
+        using UdpSocket receiver = Bind(Parse(backend));
+        receiver.StartReceiving(handler, dedicatedLoops: 1);
         SocketAddress to = receiver.LocalEndPoint.Serialize();
         int count = SendBatch.Capacity * 2 + 5;
 
-        using (SendBatchScope.Enter())
-        {
-            for (int i = 0; i < count; i++)
-            {
-                socket.Send(BitConverter.GetBytes(i), to);
-            }
-        }
+        SendAll(socket, Enumerable.Range(0, count).Select(BitConverter.GetBytes), to);
 
         List<(byte[] Data, IPEndPoint From)> received = await handler.WaitForAsync(count);
         Assert.Equal(Enumerable.Range(0, count), received.Select(r => BitConverter.ToInt32(r.Data)).Order());
-        Assert.Equal(socket.Io == KcpSocketIo.Portable ? count : 3, socket.SendSystemCalls);
+        Assert.Equal(socket.Backend == KcpSocketBackend.Portable ? count : 3, socket.SendSystemCalls);
     }
 
     [Theory]
-    [MemberData(nameof(Strategies))]
-    public async Task Dispose_StopsEveryReceiveLoop(string io)
+    [MemberData(nameof(Backends))]
+    public async Task Dispose_StopsEveryReceiveLoop(string backend)
     {
-        KcpUdpSocket socket = Bind(Parse(io));
-        socket.StartReceiving(new RecordingHandler(), loops: 3);
-        KcpUdpSocket client = Bind(Parse(io));
-        client.StartReceiving(new RecordingHandler(), loops: 1, dedicatedThreads: false);
+        UdpSocket socket = Bind(Parse(backend));
+        socket.StartReceiving(new RecordingHandler(), dedicatedLoops: 3);
+        UdpSocket client = Bind(Parse(backend));
+        client.StartReceiving(new RecordingHandler(), dedicatedLoops: 0);
 
         socket.Dispose();
         client.Dispose();
@@ -199,10 +203,10 @@ public sealed class KcpUdpSocketTests
     }
 
     [Theory]
-    [MemberData(nameof(Strategies))]
-    public async Task Session_EchoOverEachStrategy_DeliversIntactAndBatchesSends(string io)
+    [MemberData(nameof(Backends))]
+    public async Task Session_EchoOverEachStrategy_DeliversIntactAndBatchesSends(string backend)
     {
-        KcpOptions options = new KcpOptions { IdleTimeout = TimeSpan.FromSeconds(30), SocketIo = Parse(io), SendWindow = 512, ReceiveWindow = 512 }
+        KcpOptions options = new KcpOptions { IdleTimeout = TimeSpan.FromSeconds(30), SocketBackend = Parse(backend), SendWindow = 512, ReceiveWindow = 512 }
             .ApplyPreset(KcpPreset.Fast3);
         options.Crypt = "aes";
         options.Key = "batch";
@@ -224,8 +228,8 @@ public sealed class KcpUdpSocketTests
         Assert.Equal(PipeTransfer.Sha256(data), PipeTransfer.Sha256(echoed));
         KcpCounters counters = listener.Counters;
         Assert.True(counters.OutPackets > data.Length / 1400, $"{counters.OutPackets} datagrams sent");
-        KcpUdpSocket socket = ((IKcpSessionOwner)listener).Socket;
-        if (socket.Io == KcpSocketIo.Portable)
+        UdpSocket socket = ((IKcpSessionOwner)listener).Socket;
+        if (socket.Backend == KcpSocketBackend.Portable)
         {
             Assert.Equal(counters.OutPackets, socket.SendSystemCalls);
         }
@@ -236,12 +240,12 @@ public sealed class KcpUdpSocketTests
         }
     }
 
-    private sealed class RecordingHandler : IDatagramHandler
+    private sealed class RecordingHandler : IDatagramReceiver
     {
         private readonly ConcurrentQueue<(byte[] Data, IPEndPoint From)> _received = new();
         private readonly SemaphoreSlim _signal = new(0);
 
-        public void OnDatagram(Span<byte> datagram, SocketAddress remote)
+        public void OnDatagram(Span<byte> datagram, SocketAddress remote, ReceiveTurn turn)
         {
             _received.Enqueue((datagram.ToArray(), remote.ToIPEndPoint()));
             _signal.Release();

@@ -3,22 +3,20 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Kcp.Transport;
+namespace Kcp.Transport.Io;
 
 /// <summary>
-/// The memory behind every session's pipes: fixed-size pinned blocks kept in one process-wide queue (the idea of
+/// The default memory behind a runtime's session pipes: fixed-size pinned blocks kept in one queue (the idea of
 /// Kestrel's pinned block pool). ArrayPool.Shared keeps a few arrays per core and drops the rest, and a session's
 /// pipes rent on one thread and return on another, so under load it allocates; this pool reuses every block and its
 /// owner object, so a steady transfer allocates nothing. Blocks are only held while data waits in a pipe.
 /// </summary>
-internal sealed class KcpBlockPool : MemoryPool<byte>
+internal sealed class PinnedBlockPool : MemoryPool<byte>
 {
     /// <summary>Block size: room for many KCP segments, few pipe segments per megabyte buffered.</summary>
     public const int BlockSize = 16 * 1024;
 
     private readonly ConcurrentQueue<Block> _blocks = new();
-
-    public static KcpBlockPool Instance { get; } = new();
 
     public override int MaxBufferSize => BlockSize;
 
@@ -37,15 +35,16 @@ internal sealed class KcpBlockPool : MemoryPool<byte>
 
     protected override void Dispose(bool disposing)
     {
-        // Shared for the process lifetime.
+        // Blocks still rented come back later; idle ones are left to the GC with the pool.
+        _blocks.Clear();
     }
 
     private sealed unsafe class Block : MemoryManager<byte>
     {
-        private readonly KcpBlockPool _pool;
+        private readonly PinnedBlockPool _pool;
         private readonly byte[] _array = GC.AllocateUninitializedArray<byte>(BlockSize, pinned: true);
 
-        public Block(KcpBlockPool pool) => _pool = pool;
+        public Block(PinnedBlockPool pool) => _pool = pool;
 
         public override Span<byte> GetSpan() => _array;
 

@@ -1,0 +1,78 @@
+using System.Buffers;
+using Kcp.Transport.Io;
+using Kcp.Transport.Io.Linux;
+using Kcp.Transport.Scheduling;
+
+namespace Kcp.Transport;
+
+/// <summary>
+/// What KCP listeners and clients run on besides their sockets: one scheduler thread that flushes every session when
+/// its deadline comes (kcp-go's timedsched.go), one epoll thread that drains the sockets of dialed sessions (Linux), the
+/// send batches, and the memory behind session pipes. No session owns a thread, timer or task.
+/// <see cref="Shared"/> serves every listener and client that is not given a runtime; a runtime of your own keeps a
+/// listener's threads and memory apart (several hosts in one process, tests) and is stopped by <see cref="Dispose"/>,
+/// after the listeners and clients that use it are disposed.
+/// </summary>
+public sealed class KcpRuntime : IDisposable
+{
+    private static readonly Lazy<KcpRuntime> s_shared = new(() => new KcpRuntime(memoryPool: null, isShared: true));
+
+    private readonly Lazy<EpollPoller?> _dialedSocketPoller;
+    private readonly bool _ownsMemoryPool;
+    private readonly bool _isShared;
+    private int _disposed;
+
+    /// <summary>
+    /// Creates a runtime and starts its scheduler thread. Session pipes take their memory from
+    /// <paramref name="memoryPool"/> (Kestrel's, say; the caller keeps owning it), or from a pool of pinned 16 KiB blocks
+    /// of this runtime's own when null.
+    /// </summary>
+    public KcpRuntime(MemoryPool<byte>? memoryPool = null)
+        : this(memoryPool, isShared: false)
+    {
+    }
+
+    private KcpRuntime(MemoryPool<byte>? memoryPool, bool isShared)
+    {
+        _isShared = isShared;
+        _ownsMemoryPool = memoryPool is null;
+        MemoryPool = memoryPool ?? new PinnedBlockPool();
+        Scheduler = new KcpScheduler("KCP scheduler");
+        _dialedSocketPoller = new(() => EpollPoller.TryCreate("KCP dialed receive"));
+    }
+
+    /// <summary>The process's default runtime, created on first use and never stopped (disposing it does nothing).</summary>
+    public static KcpRuntime Shared => s_shared.Value;
+
+    /// <summary>The memory behind the session pipes of listeners and clients on this runtime.</summary>
+    public MemoryPool<byte> MemoryPool { get; }
+
+    /// <summary>The deadline heap that flushes every session of this runtime.</summary>
+    internal KcpScheduler Scheduler { get; }
+
+    /// <summary>The thread that drains dialed sessions' sockets, started on first use; null where epoll is unavailable.</summary>
+    internal EpollPoller? DialedSocketPoller => _dialedSocketPoller.Value;
+
+    /// <summary>The batches sessions collect their datagrams in while they hold their lock.</summary>
+    internal SendBatchPool SendBatches { get; } = new();
+
+    /// <summary>Stops the runtime's threads and releases its own memory pool. Dispose its listeners and clients first.</summary>
+    public void Dispose()
+    {
+        if (_isShared || Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        Scheduler.Dispose();
+        if (_dialedSocketPoller.IsValueCreated)
+        {
+            _dialedSocketPoller.Value?.Dispose();
+        }
+
+        if (_ownsMemoryPool)
+        {
+            MemoryPool.Dispose();
+        }
+    }
+}
