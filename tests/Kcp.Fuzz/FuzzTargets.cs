@@ -24,7 +24,7 @@ internal static class FuzzTargets
         // What the listener reads to route a datagram.
         if (KcpPacketInspector.TryGetKcpPart(input, out ReadOnlySpan<byte> kcp))
         {
-            KcpPacketInspector.TryValidate(kcp, out _, out _, out _);
+            Kcp.Transport.Protocol.KcpPacketValidator.TryValidate(kcp, out _);
         }
 
         // Decryption and checksum on a copy (TryOpen works in place).

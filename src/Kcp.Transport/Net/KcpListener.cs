@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Kcp.Transport.Crypto;
 using Kcp.Transport.Diagnostics;
 using Kcp.Transport.Io;
+using Kcp.Transport.Protocol;
 using Kcp.Transport.Scheduling;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -225,11 +226,11 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramReceiver, IKcpSessi
 
         uint conv = 0;
         bool valid = KcpPacketInspector.TryGetKcpPart(packet, out ReadOnlySpan<byte> kcp)
-            && KcpPacketInspector.TryValidate(kcp, out conv, out _, out _);
+            && KcpPacketValidator.TryValidate(kcp, out conv);
         bool freshPush = false, pushSn0 = false;
         if (valid)
         {
-            KcpPacketInspector.ScanPushes(kcp, (uint)_options.ReceiveWindow, out freshPush, out pushSn0);
+            KcpPacketValidator.ScanPushes(kcp, (uint)_options.ReceiveWindow, out freshPush, out pushSn0);
         }
 
         KcpSession? session;

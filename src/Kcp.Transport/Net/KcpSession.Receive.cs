@@ -159,7 +159,7 @@ public sealed partial class KcpSession
 
     private void InputKcp(ReadOnlySpan<byte> kcp, bool regular)
     {
-        if (KcpCloseNotice.Is(kcp, Conversation))
+        if (Protocol.KcpCloseNotice.Is(kcp, Conversation))
         {
             _remoteClosed = true;
             return;

@@ -81,11 +81,11 @@ public sealed partial class KcpSession
     private void SendCloseNotice()
     {
         int header = _engine.Reserved;
-        Span<byte> datagram = stackalloc byte[header + KcpCloseNotice.Size];
+        Span<byte> datagram = stackalloc byte[header + Protocol.KcpCloseNotice.Size];
         for (int i = 0; i < 2; i++)
         {
             datagram.Clear();
-            KcpCloseNotice.Write(datagram.Slice(header), Conversation, EngineNow);
+            Protocol.KcpCloseNotice.Write(datagram.Slice(header), Conversation, EngineNow);
             ((Protocol.IKcpOutputSink)this).Output(datagram);
         }
     }

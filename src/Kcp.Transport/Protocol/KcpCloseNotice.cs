@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
-
-namespace Kcp.Transport;
+namespace Kcp.Transport.Protocol;
 
 /// <summary>
 /// The one thing we add to the wire: a single KCP segment with command 0xFE that tells a peer of ours the session
@@ -11,19 +9,13 @@ namespace Kcp.Transport;
 internal static class KcpCloseNotice
 {
     public const byte Command = 0xFE;
-    public const int Size = KcpPacketInspector.KcpHeaderSize;
+    public const int Size = KcpSegmentHeader.Size;
 
     /// <summary>Writes the notice for <paramref name="conv"/> into <paramref name="segment"/> (24 bytes).</summary>
     public static void Write(Span<byte> segment, uint conv, uint ts)
-    {
-        segment.Slice(0, Size).Clear();
-        BinaryPrimitives.WriteUInt32LittleEndian(segment, conv);
-        segment[4] = Command;
-        BinaryPrimitives.WriteUInt32LittleEndian(segment.Slice(8), ts);
-        BinaryPrimitives.WriteUInt32LittleEndian(segment.Slice(12), uint.MaxValue);
-    }
+        => KcpSegmentHeader.Write(segment, conv, Command, frg: 0, wnd: 0, ts, sn: uint.MaxValue, una: 0, length: 0);
 
     /// <summary>True when <paramref name="kcp"/> is exactly one close notice for <paramref name="conv"/>.</summary>
     public static bool Is(ReadOnlySpan<byte> kcp, uint conv)
-        => kcp.Length == Size && kcp[4] == Command && BinaryPrimitives.ReadUInt32LittleEndian(kcp) == conv;
+        => kcp.Length == Size && KcpSegmentHeader.Read(kcp) is { Command: Command } header && header.Conv == conv;
 }
