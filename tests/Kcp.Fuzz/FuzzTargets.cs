@@ -40,7 +40,7 @@ internal static class FuzzTargets
         engine.Input(input, regular: true, ackNoDelay: true, now: 10);
         using var decoder = new FecDecoder(3, 2);
         var sink = new EngineSink(engine);
-        if (input.Length >= 6 && FecPacket.IsFec(input))
+        if (input.Length >= 6 && FecHeader.TryRead(input, out _))
         {
             decoder.Decode(input, 20, ref sink);
         }

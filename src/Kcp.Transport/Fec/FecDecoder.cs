@@ -50,6 +50,23 @@ internal sealed class FecDecoder : IDisposable
     public void Decode<TSink>(ReadOnlySpan<byte> packet, uint nowMs, ref TSink sink)
         where TSink : IFecRecoveredSink, allows ref struct
     {
+        if (!FecHeader.TryRead(packet, out FecHeader header))
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _counters.Malformed++;
+            return;
+        }
+
+        Decode(header, packet, nowMs, ref sink);
+    }
+
+    /// <summary>
+    /// As <see cref="Decode{TSink}(ReadOnlySpan{byte}, uint, ref TSink)"/> for a packet whose <paramref name="header"/>
+    /// was already read where the datagram was classified.
+    /// </summary>
+    public void Decode<TSink>(in FecHeader header, ReadOnlySpan<byte> packet, uint nowMs, ref TSink sink)
+        where TSink : IFecRecoveredSink, allows ref struct
+    {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (packet.Length < FecPacket.HeaderSizePlus2 || packet.Length > FecPacket.MaxDatagramSize)
         {
@@ -57,15 +74,8 @@ internal sealed class FecDecoder : IDisposable
             return;
         }
 
-        uint seqId = FecPacket.ReadSeqId(packet);
-        ushort type = FecPacket.ReadType(packet);
-        bool isData = type == FecPacket.TypeData;
-        if (!isData && type != FecPacket.TypeParity)
-        {
-            _counters.Malformed++;
-            return;
-        }
-
+        uint seqId = header.SeqId;
+        bool isData = header.IsData;
         _autoTune.Sample(isData, seqId);
 
         // A type that disagrees with the position means the peer groups differently: decoding it would corrupt the

@@ -41,21 +41,6 @@ internal static class FecPacket
         BinaryPrimitives.WriteUInt16LittleEndian(header[4..], type);
     }
 
-    /// <summary>Whether a packet (after crypto) is an FEC data or parity shard rather than a raw KCP part.</summary>
-    /// <remarks>
-    /// Unambiguous because byte 4 of a raw KCP part is its cmd (81..84), never 0xF1/0xF2 (kcp-wire.md §1.3).
-    /// </remarks>
-    public static bool IsFec(ReadOnlySpan<byte> packet)
-    {
-        if (packet.Length < HeaderSize)
-        {
-            return false;
-        }
-
-        ushort type = ReadType(packet);
-        return type is TypeData or TypeParity;
-    }
-
     /// <summary>
     /// The seqid bound ("protect against wrapped sequence numbers"): the largest multiple of the shard count not above
     /// 2^32 − 1, so every group occupies ds+ps consecutive seqids even across the wrap.

@@ -243,7 +243,7 @@ public sealed class FecDecoderTests
                 BinaryPrimitives.WriteUInt16LittleEndian(packet.AsSpan(4), random.Next(2) == 0 ? FecPacket.TypeData : FecPacket.TypeParity);
             }
 
-            if (packet.Length < FecPacket.HeaderSizePlus2 || !FecPacket.IsFec(packet)
+            if (packet.Length < FecPacket.HeaderSizePlus2 || !FecHeader.TryRead(packet, out _)
                 || FecPacket.ReadSeqId(packet) >= FecPacket.Paws(13)
                 || (FecPacket.ReadType(packet) == FecPacket.TypeData) != (FecPacket.ReadSeqId(packet) % 13 < 10))
             {
