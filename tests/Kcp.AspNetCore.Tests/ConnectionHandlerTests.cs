@@ -107,8 +107,8 @@ public class ConnectionHandlerTests
         IKcpSessionFeature server = Assert.Single(host.Factory.GetActiveSessions());
         Assert.Equal(clientConv, server.Conversation);
         KcpSessionStatistics stats = server.GetStatistics();
-        Assert.True(stats.BytesReceived >= 4);
-        Assert.True(stats.InSegments > 0);
+        Assert.True(stats.Counters.BytesReceived >= 4);
+        Assert.True(stats.Counters.InSegments > 0);
         Assert.True(server.SendWindow > 0);
     }
 

@@ -39,8 +39,8 @@ public sealed class SecureTransportTests
         byte[] back = await echoed.DefaultTimeout();
         Assert.True(payload.AsSpan().SequenceEqual(back));
         KcpSessionStatistics server = Assert.Single(host.Factory.GetActiveSessions()).GetStatistics();
-        Assert.True(server.FecParityShards > 0, "The server received no FEC parity shard.");
-        Assert.Equal(0, server.ChecksumErrors);
+        Assert.True(server.Counters.FecParityShards > 0, "The server received no FEC parity shard.");
+        Assert.Equal(0, server.Counters.InChecksumErrors);
     }
 
     [Fact]

@@ -23,7 +23,7 @@ public sealed class PeerLossInteropTests
         await using (session)
         {
             Task echo = EchoAsync(session, cts.Token);
-            while (session.GetStatistics().BytesReceived < 1 << 20)
+            while (session.GetStatistics().Counters.BytesReceived < 1 << 20)
             {
                 await Task.Delay(20, cts.Token);
             }

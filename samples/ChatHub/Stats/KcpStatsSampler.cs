@@ -32,7 +32,7 @@ internal sealed class KcpStatsSampler(KcpConnectionRegistry registry, KcpTranspo
             KcpSessionStatistics st = s.Statistics;
             list.Add(new KcpSessionReport(
                 s.ConnectionId, s.Remote, s.Conversation, st.SmoothedRtt, st.RetransmissionTimeout, st.InFlight,
-                st.RetransmittedSegments, st.FecRecovered, st.BytesSent, st.BytesReceived));
+                st.Counters.RetransmittedSegments, st.Counters.FecRecovered, st.Counters.BytesSent, st.Counters.BytesReceived));
         }
 
         lock (_lock)
@@ -63,14 +63,14 @@ internal sealed class KcpStatsSampler(KcpConnectionRegistry registry, KcpTranspo
                 next[session.ConnectionId] = st;
                 rttSum += st.SmoothedRtt;
                 maxRtt = Math.Max(maxRtt, st.SmoothedRtt);
-                retransmitted += st.RetransmittedSegments;
-                fec += st.FecRecovered;
-                dRetransmit += st.RetransmittedSegments - before.RetransmittedSegments;
-                dFec += st.FecRecovered - before.FecRecovered;
-                dBytesIn += st.BytesReceived - before.BytesReceived;
-                dBytesOut += st.BytesSent - before.BytesSent;
-                dSegIn += st.InSegments - before.InSegments;
-                dSegOut += st.OutSegments - before.OutSegments;
+                retransmitted += st.Counters.RetransmittedSegments;
+                fec += st.Counters.FecRecovered;
+                dRetransmit += st.Counters.RetransmittedSegments - before.Counters.RetransmittedSegments;
+                dFec += st.Counters.FecRecovered - before.Counters.FecRecovered;
+                dBytesIn += st.Counters.BytesReceived - before.Counters.BytesReceived;
+                dBytesOut += st.Counters.BytesSent - before.Counters.BytesSent;
+                dSegIn += st.Counters.InSegments - before.Counters.InSegments;
+                dSegOut += st.Counters.OutSegments - before.Counters.OutSegments;
             }
 
             _previous = next;

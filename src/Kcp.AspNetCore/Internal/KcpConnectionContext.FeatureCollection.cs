@@ -44,7 +44,7 @@ internal sealed partial class KcpConnectionContext
 
     int IKcpSessionFeature.InFlight => _session.GetStatistics().InFlight;
 
-    long IKcpSessionFeature.RetransmittedSegments => _session.GetStatistics().RetransmittedSegments;
+    long IKcpSessionFeature.RetransmittedSegments => _session.GetStatistics().Counters.RetransmittedSegments;
 
     KcpSessionStatistics IKcpSessionFeature.GetStatistics() => _session.GetStatistics();
 

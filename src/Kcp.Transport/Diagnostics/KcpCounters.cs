@@ -25,8 +25,8 @@ internal sealed class KcpCounters
 
     // Guards _closedSessions and the sessions' "folded" flags, so a snapshot sees each session exactly once.
     private readonly Lock _foldLock = new();
-    private KcpSessionTotals _closedSessions;
-    private Action<List<KcpSession>>? _liveSessions;
+    private KcpMetricsSnapshot _closedSessions;
+    private Action<List<ISessionCounters>>? _liveSessions;
     private KeyValuePair<string, object?>[] _tags = [];
 
     /// <summary>The instruments this source reports to (the shared meter until <see cref="Attach"/>).</summary>
@@ -70,10 +70,10 @@ internal sealed class KcpCounters
     }
 
     /// <summary>
-    /// Names this source for metrics and registers it, so observable instruments and <see cref="KcpMetrics.GetSnapshot"/>
+    /// Names this source for metrics and registers it, so observable instruments and <see cref="MetricsRegistry.GetSnapshot"/>
     /// see it. <paramref name="liveSessions"/> lists the open sessions (their counts are not here until they close).
     /// </summary>
-    public void Attach(KcpInstruments? instruments, IPEndPoint? listenerEndPoint, Action<List<KcpSession>> liveSessions)
+    public void Attach(KcpInstruments? instruments, IPEndPoint? listenerEndPoint, Action<List<ISessionCounters>> liveSessions)
     {
         Instruments = instruments ?? KcpInstruments.Shared;
         IsListener = listenerEndPoint is not null;
@@ -86,11 +86,11 @@ internal sealed class KcpCounters
                 new("server.address", listenerEndPoint.Address.ToString()),
                 new("server.port", listenerEndPoint.Port),
             ];
-        KcpMetrics.Register(this);
+        MetricsRegistry.Register(this);
     }
 
     /// <summary>Unregisters the source; its final totals stay in the process-wide (and, for clients, the client) totals.</summary>
-    public void Detach() => KcpMetrics.Unregister(this);
+    public void Detach() => MetricsRegistry.Unregister(this);
 
     public void OnReceived(int bytes)
     {
@@ -130,7 +130,7 @@ internal sealed class KcpCounters
         Interlocked.Increment(ref passive ? ref _passiveOpens : ref _activeOpens);
         long current = Interlocked.Increment(ref _currentEstablished);
         RaiseMax(ref _maxEstablished, current);
-        KcpMetrics.OnSessionOpened();
+        MetricsRegistry.OnSessionOpened();
         if (Instruments.ActiveSessions.Enabled)
         {
             AddActiveSessions(1);
@@ -138,15 +138,15 @@ internal sealed class KcpCounters
     }
 
     /// <summary>Adds the closed session's counts to the totals (before the owner forgets it), then records its end.</summary>
-    public void OnSessionClosed(KcpSession session, KcpCloseReason reason)
+    public void OnSessionClosed(ISessionCounters session, KcpCloseReason reason)
     {
         lock (_foldLock)
         {
-            session.FoldTotals(ref _closedSessions);
+            session.FoldInto(ref _closedSessions);
         }
 
         Interlocked.Decrement(ref _currentEstablished);
-        KcpMetrics.OnSessionClosed();
+        MetricsRegistry.OnSessionClosed();
         if (Instruments.ActiveSessions.Enabled)
         {
             AddActiveSessions(-1);
@@ -170,17 +170,17 @@ internal sealed class KcpCounters
     /// <summary>The counters now; with <paramref name="includeSessions"/>, open sessions' counts are added in too.</summary>
     public KcpMetricsSnapshot GetSnapshot(bool includeSessions = true)
     {
-        KcpSessionTotals totals;
+        KcpMetricsSnapshot totals;
         if (includeSessions && _liveSessions is { } listSessions)
         {
-            var sessions = new List<KcpSession>();
+            var sessions = new List<ISessionCounters>();
             listSessions(sessions);
             lock (_foldLock)
             {
                 totals = _closedSessions;
-                foreach (KcpSession session in sessions)
+                foreach (ISessionCounters session in sessions)
                 {
-                    session.AddLiveTotals(ref totals);
+                    session.AddLiveTo(ref totals);
                 }
             }
         }
@@ -192,10 +192,9 @@ internal sealed class KcpCounters
             }
         }
 
-        return new KcpMetricsSnapshot
+        // The session rows come from the sessions; the socket rows are counted here.
+        return totals with
         {
-            BytesSent = totals.BytesSent,
-            BytesReceived = totals.BytesReceived,
             MaxConnections = MaxEstablished,
             ActiveOpens = ActiveOpens,
             PassiveOpens = PassiveOpens,
@@ -205,19 +204,8 @@ internal sealed class KcpCounters
             KcpInErrors = KcpInErrors,
             InPackets = InPackets,
             OutPackets = OutPackets,
-            InSegments = totals.InSegments,
-            OutSegments = totals.OutSegments,
             InBytes = InBytes,
             OutBytes = OutBytes,
-            RetransmittedSegments = totals.RetransmittedSegments,
-            FastRetransmittedSegments = totals.FastRetransmittedSegments,
-            EarlyRetransmittedSegments = totals.EarlyRetransmittedSegments,
-            LostSegments = totals.LostSegments,
-            RepeatSegments = totals.RepeatSegments,
-            FecRecovered = totals.FecRecovered,
-            FecErrors = totals.FecErrors,
-            FecParityShards = totals.FecParityShards,
-            FecShortShards = totals.FecShortShards,
             DroppedDatagrams = DroppedTotal,
             RefusedSessions = Dropped(PacketDropReason.Refused) + Dropped(PacketDropReason.BacklogFull),
         };

@@ -5,7 +5,7 @@ using System.Runtime.CompilerServices;
 namespace Kcp.Transport.Diagnostics;
 
 /// <summary>
-/// The instruments of one <see cref="KcpMetrics.MeterName"/> meter: from an <see cref="IMeterFactory"/> when hosted,
+/// The instruments of one <see cref="MeterName"/> meter: from an <see cref="IMeterFactory"/> when hosted,
 /// else the process's shared static meter. Per-packet and per-segment counts are never pushed: observable instruments
 /// read the sources' counters (and their open sessions) only when a listener collects, so an unobserved meter costs
 /// nothing. Listeners report one series per bound endpoint; dialed sessions are summed into one client series, so the
@@ -13,6 +13,9 @@ namespace Kcp.Transport.Diagnostics;
 /// </summary>
 internal sealed class KcpInstruments
 {
+    /// <summary>The meter's name (<see cref="KcpMetrics.MeterName"/>).</summary>
+    public const string MeterName = "Kcp.Transport";
+
     public const string RoleTag = "kcp.role";
     public const string CloseReasonTag = "kcp.close.reason";
     public const string DropReasonTag = "kcp.drop.reason";
@@ -21,7 +24,7 @@ internal sealed class KcpInstruments
     private static readonly KeyValuePair<string, object?>[] s_clientTags = [new(RoleTag, "client")];
     private static readonly string[] s_closeReasons = BuildCloseReasons();
 
-    // Guarded by KcpMetrics' registry lock.
+    // Guarded by MetricsRegistry's lock.
     private KcpMetricsSnapshot _retiredClients;
     private readonly long[] _retiredClientDrops = new long[PacketDropReasonNames.Count];
     private bool _anyClient;
@@ -64,7 +67,7 @@ internal sealed class KcpInstruments
     }
 
     /// <summary>The process's static meter, for listeners and clients created without an <see cref="IMeterFactory"/>.</summary>
-    public static KcpInstruments Shared { get; } = new(new Meter(KcpMetrics.MeterName, typeof(KcpInstruments).Assembly.GetName().Version?.ToString()));
+    public static KcpInstruments Shared { get; } = new(new Meter(MeterName, typeof(KcpInstruments).Assembly.GetName().Version?.ToString()));
 
     public Meter Meter { get; }
 
@@ -77,7 +80,7 @@ internal sealed class KcpInstruments
     /// <summary>One set of instruments per meter factory (a DI container), shared by its listeners and clients.</summary>
     public static KcpInstruments For(IMeterFactory? meterFactory) => meterFactory is null
         ? Shared
-        : s_byFactory.GetValue(meterFactory, static factory => new KcpInstruments(factory.Create(new MeterOptions(KcpMetrics.MeterName)
+        : s_byFactory.GetValue(meterFactory, static factory => new KcpInstruments(factory.Create(new MeterOptions(MeterName)
         {
             Version = typeof(KcpInstruments).Assembly.GetName().Version?.ToString(),
         })));
@@ -111,7 +114,7 @@ internal sealed class KcpInstruments
     {
         var sources = new List<KcpCounters>();
         Span<long> drops = stackalloc long[PacketDropReasonNames.Count];
-        bool anyClient = KcpMetrics.CollectSources(this, sources, out KcpMetricsSnapshot clients, drops);
+        bool anyClient = MetricsRegistry.CollectSources(this, sources, out KcpMetricsSnapshot clients, drops);
         var measurements = new List<Measurement<long>>(sources.Count + 1);
         foreach (KcpCounters source in sources)
         {
@@ -139,7 +142,7 @@ internal sealed class KcpInstruments
     {
         var sources = new List<KcpCounters>();
         Span<long> clientDrops = stackalloc long[PacketDropReasonNames.Count];
-        bool anyClient = KcpMetrics.CollectSources(this, sources, out _, clientDrops);
+        bool anyClient = MetricsRegistry.CollectSources(this, sources, out _, clientDrops);
 
         var measurements = new List<Measurement<long>>();
         foreach (KcpCounters source in sources)
@@ -179,7 +182,7 @@ internal sealed class KcpInstruments
     {
         var sources = new List<KcpCounters>();
         Span<long> unused = stackalloc long[PacketDropReasonNames.Count];
-        KcpMetrics.CollectSources(this, sources, out _, unused);
+        MetricsRegistry.CollectSources(this, sources, out _, unused);
         var measurements = new List<Measurement<long>>(sources.Count);
         foreach (KcpCounters source in sources)
         {

@@ -193,7 +193,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramReceiver, IKcpSessi
         KcpTransportLog.ListenerClosed(_logger, _socket.LocalEndPoint, _counters.PassiveOpens, _counters.InPackets, _counters.DroppedTotal);
     }
 
-    private void CopySessions(List<KcpSession> target)
+    private void CopySessions(List<ISessionCounters> target)
     {
         lock (_sessionsLock)
         {

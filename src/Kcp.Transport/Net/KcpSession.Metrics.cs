@@ -10,56 +10,46 @@ public sealed partial class KcpSession
     // One RTT histogram sample per session per second at most: the scheduler's flushes are far more frequent.
     private const long RttSampleIntervalMs = 1000;
 
-    private KcpSessionTotals _finalTotals;   // the counts at close, kept after the engine is released
-    private bool _folded;                    // the owner's totals include this session (guarded by the session lock)
+    private KcpMetricsSnapshot _finalTotals;   // the counts at close, kept after the engine is released
+    private bool _folded;                      // the owner's totals include this session (guarded by the session lock)
     private long _nextRttSampleMs;
 
-    /// <summary>When the session was created (<see cref="Stopwatch.GetTimestamp"/>), for the duration histogram.</summary>
-    internal long OpenedTimestamp { get; } = Stopwatch.GetTimestamp();
+    private readonly long _openedTimestamp = Stopwatch.GetTimestamp();
 
-    /// <summary>Adds the final counts to <paramref name="totals"/> once; later snapshots skip this session.</summary>
-    internal void FoldTotals(ref KcpSessionTotals totals)
+    /// <inheritdoc/>
+    long ISessionCounters.OpenedTimestamp => _openedTimestamp;
+
+    /// <inheritdoc/>
+    void ISessionCounters.FoldInto(ref KcpMetricsSnapshot closed)
     {
         lock (_lock.Gate)
         {
-            if (_folded)
+            if (!_folded)
             {
-                return;
+                closed += _finalTotals;
+                _folded = true;
             }
-
-            totals.Add(_finalTotals);
-            _folded = true;
         }
     }
 
-    /// <summary>Adds this session's counts to <paramref name="totals"/> unless they were already folded into its owner's.</summary>
-    internal void AddLiveTotals(ref KcpSessionTotals totals)
+    /// <inheritdoc/>
+    void ISessionCounters.AddLiveTo(ref KcpMetricsSnapshot totals)
     {
         lock (_lock.Gate)
         {
-            if (_folded)
+            if (!_folded)
             {
-                return;
-            }
-
-            if (_closeReason != KcpCloseReason.None)
-            {
-                totals.Add(_finalTotals);
-            }
-            else
-            {
-                KcpSessionTotals live = CaptureTotals();
-                totals.Add(live);
+                totals += _closeReason != KcpCloseReason.None ? _finalTotals : CaptureTotals();
             }
         }
     }
 
     /// <summary>Reads the session's counters; call under the session lock while the engine is alive.</summary>
-    private KcpSessionTotals CaptureTotals()
+    private KcpMetricsSnapshot CaptureTotals()
     {
         ref readonly KcpEngineCounters c = ref _engine.Counters;
         Fec.FecDecoderCounters fec = _fecDecoder?.Counters ?? default;
-        return new KcpSessionTotals
+        return new KcpMetricsSnapshot
         {
             BytesSent = _bytesSent,
             BytesReceived = _bytesReceived,
@@ -74,6 +64,7 @@ public sealed partial class KcpSession
             FecErrors = fec.Errors,
             FecParityShards = _fecParityShards,
             FecShortShards = fec.ShortShards,
+            InChecksumErrors = _checksumErrors,
         };
     }
 

@@ -15,7 +15,7 @@ namespace Kcp.Transport;
 /// peer sent, in order; bytes written to <see cref="Output"/> are delivered reliably. The session owns no thread,
 /// timer or task: receive loops and the shared scheduler drive it, and the application's pipe calls push data in.
 /// </summary>
-public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutputSink, IKcpTimerTarget, IFecRecoveredSink, IDeferredReceiveWork
+public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutputSink, IKcpTimerTarget, IFecRecoveredSink, IDeferredReceiveWork, ISessionCounters
 {
     // Guards the engine, the FEC state and the pump flags. Never held while calling the owner or application code.
     private readonly SessionLock _lock;
@@ -202,24 +202,7 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
         {
             // A closed session keeps the counters it had at close; its ARQ state is gone.
             bool open = _closeReason == KcpCloseReason.None;
-            KcpSessionTotals totals = open ? CaptureTotals() : _finalTotals;
-            var stats = new KcpSessionStatistics
-            {
-                BytesSent = totals.BytesSent,
-                BytesReceived = totals.BytesReceived,
-                InSegments = totals.InSegments,
-                OutSegments = totals.OutSegments,
-                RetransmittedSegments = totals.RetransmittedSegments,
-                FastRetransmittedSegments = totals.FastRetransmittedSegments,
-                EarlyRetransmittedSegments = totals.EarlyRetransmittedSegments,
-                LostSegments = totals.LostSegments,
-                RepeatSegments = totals.RepeatSegments,
-                FecRecovered = totals.FecRecovered,
-                FecParityShards = totals.FecParityShards,
-                FecErrors = totals.FecErrors,
-                FecShortShards = totals.FecShortShards,
-                ChecksumErrors = _checksumErrors,
-            };
+            var stats = new KcpSessionStatistics { Counters = open ? CaptureTotals() : _finalTotals };
             return !open ? stats : stats with
             {
                 SmoothedRtt = _engine.SmoothedRtt,

@@ -13,11 +13,11 @@ public sealed class KcpStatsSamplerTests
         // Arrange
         var registry = new KcpConnectionRegistry();
         var sampler = new KcpStatsSampler(registry);
-        var session = new FakeSession { Statistics = new KcpSessionStatistics { SmoothedRtt = 10, BytesReceived = 1_000, RetransmittedSegments = 2 } };
+        var session = new FakeSession { Statistics = new KcpSessionStatistics { SmoothedRtt = 10, Counters = new() { BytesReceived = 1_000, RetransmittedSegments = 2 } } };
         var release = new TaskCompletionSource();
         Task running = Open(registry, "c1", session, release.Task);
         sampler.Sample();
-        session.Statistics = session.Statistics with { BytesReceived = 501_000, RetransmittedSegments = 7, FecRecovered = 3, SmoothedRtt = 30 };
+        session.Statistics = session.Statistics with { SmoothedRtt = 30, Counters = session.Statistics.Counters with { BytesReceived = 501_000, RetransmittedSegments = 7, FecRecovered = 3 } };
 
         // Act
         KcpStatsSample sample = sampler.Sample();
@@ -41,7 +41,7 @@ public sealed class KcpStatsSamplerTests
         // Arrange
         var registry = new KcpConnectionRegistry();
         var sampler = new KcpStatsSampler(registry);
-        var busy = new FakeSession { Statistics = new KcpSessionStatistics { BytesSent = 10_000_000, OutSegments = 9_000 } };
+        var busy = new FakeSession { Statistics = new KcpSessionStatistics { Counters = new() { BytesSent = 10_000_000, OutSegments = 9_000 } } };
         var release = new TaskCompletionSource();
         Task running = Open(registry, "busy", busy, release.Task);
         sampler.Sample();
@@ -133,7 +133,7 @@ public sealed class KcpStatsSamplerTests
 
         public int InFlight => 0;
 
-        public long RetransmittedSegments => Statistics.RetransmittedSegments;
+        public long RetransmittedSegments => Statistics.Counters.RetransmittedSegments;
 
         public KcpSessionStatistics GetStatistics() => Statistics;
     }

@@ -132,12 +132,12 @@ public sealed class KcpMetricsTests : IDisposable
 
         // One datagram was lost, so exactly one retransmission was needed; on a loaded machine the ACK of that one
         // may come after the RTO, and every further retransmission then reaches the server as a repeat.
-        await WaitUntilAsync(() => client.GetStatistics().RetransmittedSegments == 1 + server.GetStatistics().RepeatSegments);
+        await WaitUntilAsync(() => client.GetStatistics().Counters.RetransmittedSegments == 1 + server.GetStatistics().Counters.RepeatSegments);
         KcpSessionStatistics stats = client.GetStatistics();
-        long repeats = server.GetStatistics().RepeatSegments;
+        long repeats = server.GetStatistics().Counters.RepeatSegments;
         Assert.Equal(1, relay.Dropped);
-        Assert.Equal(stats.RetransmittedSegments, stats.LostSegments);   // a single segment: only timeouts, no fast resend
-        Assert.Equal(0, stats.FastRetransmittedSegments + stats.EarlyRetransmittedSegments);
+        Assert.Equal(stats.Counters.RetransmittedSegments, stats.Counters.LostSegments);   // a single segment: only timeouts, no fast resend
+        Assert.Equal(0, stats.Counters.FastRetransmittedSegments + stats.Counters.EarlyRetransmittedSegments);
         Assert.Equal(1 + repeats, Observe(retransmitted, ("kcp.role", "client")));
         Assert.Equal(1 + repeats, Observe(lost, ("kcp.role", "client")));
         Assert.Equal(repeats, Observe(repeated, ListenerTags(listener)));
@@ -186,10 +186,10 @@ public sealed class KcpMetricsTests : IDisposable
         var sent = new List<byte>();
         async Task SendAndWaitForAckAsync(byte[] message)
         {
-            long before = client.GetStatistics().OutSegments;
+            long before = client.GetStatistics().Counters.OutSegments;
             await client.Output.WriteAsync(message);
             sent.AddRange(message);
-            await WaitUntilAsync(() => client.GetStatistics().OutSegments > before && client.GetStatistics().InFlight == 0);
+            await WaitUntilAsync(() => client.GetStatistics().Counters.OutSegments > before && client.GetStatistics().InFlight == 0);
         }
 
         for (int attempt = 0; attempt < 5 && !Volatile.Read(ref dropped); attempt++)
@@ -212,12 +212,12 @@ public sealed class KcpMetricsTests : IDisposable
         Assert.Equal(sent.ToArray(), await PipeTransfer.ReadExactlyAsync(server.Input, sent.Count).WaitAsync(HangGuard));
 
         // FEC rebuilt the lost shard, so any retransmission (an ACK slower than the RTO on a loaded machine) was a repeat.
-        await WaitUntilAsync(() => client.GetStatistics().RetransmittedSegments == server.GetStatistics().RepeatSegments);
+        await WaitUntilAsync(() => client.GetStatistics().Counters.RetransmittedSegments == server.GetStatistics().Counters.RepeatSegments);
         Assert.True(dropped);
-        Assert.Equal(1, server.GetStatistics().FecRecovered);
+        Assert.Equal(1, server.GetStatistics().Counters.FecRecovered);
         Assert.Equal(1, Observe(recovered, ListenerTags(listener)));
         Assert.True(Observe(parity, ListenerTags(listener)) >= 1);
-        Assert.Equal(server.GetStatistics().RepeatSegments, Observe(retransmitted, ("kcp.role", "client")));
+        Assert.Equal(server.GetStatistics().Counters.RepeatSegments, Observe(retransmitted, ("kcp.role", "client")));
         Assert.Equal(1, listener.GetMetricsSnapshot().FecRecovered);
         Assert.Equal(1, relay.Dropped);
     }

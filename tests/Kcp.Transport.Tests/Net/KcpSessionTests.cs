@@ -27,8 +27,8 @@ public sealed class KcpSessionTests
         await write.DefaultTimeout();
 
         Assert.Equal(PipeTransfer.Sha256(data), PipeTransfer.Sha256(echoed));
-        Assert.Equal(data.Length, client.GetStatistics().BytesSent);
-        Assert.Equal(data.Length, client.GetStatistics().BytesReceived);
+        Assert.Equal(data.Length, client.GetStatistics().Counters.BytesSent);
+        Assert.Equal(data.Length, client.GetStatistics().Counters.BytesReceived);
         await client.CloseAsync().DefaultTimeout();
     }
 
@@ -231,7 +231,7 @@ public sealed class KcpSessionTests
         // Nobody reads on the server: the writer must be held back by the closed window, not buffer 4 MB.
         Assert.False(write.IsCompleted);
         var stats = server.GetStatistics();
-        long held = stats.BytesReceived;
+        long held = stats.Counters.BytesReceived;
         Assert.True(held <= options.MaxReadBufferSize + (options.ReceiveWindow * options.Mtu), $"server took {held} bytes without a reader");
 
         byte[] received = await PipeTransfer.ReadExactlyAsync(server.Input, data.Length).DefaultTimeout();

@@ -69,7 +69,7 @@ public sealed class LifecycleTests(ITestOutputHelper output)
         Task<long>[] clientWriters = clients.Select(c => WriteUntilStoppedAsync(c, stop.Token)).ToArray();
         Task[] serverReaders = servers.Select(s => (Task)CountUntilEndAsync(s)).ToArray();
         Task<long>[] clientReaders = clients.Select(CountUntilEndAsync).ToArray();
-        await WaitUntilAsync(() => clients.All(c => c.GetStatistics().BytesReceived > 2 * 1024 * 1024));
+        await WaitUntilAsync(() => clients.All(c => c.GetStatistics().Counters.BytesReceived > 2 * 1024 * 1024));
 
         // Act: shut the server side down mid-stream: stop the writers, then close every session gracefully at once.
         stop.Cancel();

@@ -15,8 +15,8 @@ public sealed class LossyLinkTests
         var (sent, received, server) = await TransferThroughRelayAsync(options, new RelayFaults { Loss = 0.15 }, bytes: 2 << 20);
 
         Assert.Equal(PipeTransfer.Sha256(sent), PipeTransfer.Sha256(received));
-        Assert.True(server.FecRecovered > 0, "FEC recovered no packet at 15 % loss");
-        Assert.True(server.FecParityShards > 0);
+        Assert.True(server.Counters.FecRecovered > 0, "FEC recovered no packet at 15 % loss");
+        Assert.True(server.Counters.FecParityShards > 0);
     }
 
     [Fact]
@@ -28,7 +28,7 @@ public sealed class LossyLinkTests
         var (sent, received, server) = await TransferThroughRelayAsync(options, faults, bytes: 1 << 20);
 
         Assert.Equal(PipeTransfer.Sha256(sent), PipeTransfer.Sha256(received));
-        Assert.True(server.RepeatSegments > 0, "duplicated datagrams should be seen as repeats");
+        Assert.True(server.Counters.RepeatSegments > 0, "duplicated datagrams should be seen as repeats");
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public sealed class LossyLinkTests
         var (sent, received, server) = await TransferThroughRelayAsync(options, new RelayFaults { Corrupt = 0.05 }, bytes: 1 << 20);
 
         Assert.Equal(PipeTransfer.Sha256(sent), PipeTransfer.Sha256(received));
-        Assert.True(server.ChecksumErrors > 0, "flipped bits must fail the CRC and be dropped");
+        Assert.True(server.Counters.InChecksumErrors > 0, "flipped bits must fail the CRC and be dropped");
     }
 
     private static async Task<(byte[] Sent, byte[] Received, KcpSessionStatistics Server)> TransferThroughRelayAsync(

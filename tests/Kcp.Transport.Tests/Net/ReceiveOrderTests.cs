@@ -49,8 +49,8 @@ public sealed class ReceiveOrderTests
         }
 
         KcpSessionStatistics stats = client.GetStatistics();
-        Assert.True(stats.OutSegments > Echoes * Size / 1400, $"only {stats.OutSegments} segments sent");
-        Assert.Equal(0, stats.FastRetransmittedSegments);
-        Assert.Equal(0, stats.EarlyRetransmittedSegments);
+        Assert.True(stats.Counters.OutSegments > Echoes * Size / 1400, $"only {stats.Counters.OutSegments} segments sent");
+        Assert.Equal(0, stats.Counters.FastRetransmittedSegments);
+        Assert.Equal(0, stats.Counters.EarlyRetransmittedSegments);
     }
 }

@@ -101,9 +101,9 @@ public sealed class FloodTests(ITestOutputHelper output)
         }
 
         KcpSessionStatistics afterFlood = client.GetStatistics();
-        output.WriteLine($"client retransmissions during the flood: {afterFlood.RetransmittedSegments - beforeFlood.RetransmittedSegments} " +
-            $"(lost {afterFlood.LostSegments - beforeFlood.LostSegments}, fast {afterFlood.FastRetransmittedSegments - beforeFlood.FastRetransmittedSegments}), " +
-            $"before it: {beforeFlood.RetransmittedSegments}; rtt {afterFlood.SmoothedRtt} ms");
+        output.WriteLine($"client retransmissions during the flood: {afterFlood.Counters.RetransmittedSegments - beforeFlood.Counters.RetransmittedSegments} " +
+            $"(lost {afterFlood.Counters.LostSegments - beforeFlood.Counters.LostSegments}, fast {afterFlood.Counters.FastRetransmittedSegments - beforeFlood.Counters.FastRetransmittedSegments}), " +
+            $"before it: {beforeFlood.Counters.RetransmittedSegments}; rtt {afterFlood.SmoothedRtt} ms");
         output.WriteLine($"baseline 2 MiB echo {baseline:F3} s, under flood {flooded:F3} s (medians of 3): {100 * baseline / flooded:F0} % of the throughput");
         output.WriteLine($"flood: {sent.Sum()} bytes sent from {FloodSources} ports, {received} bytes came back (worst source {worst}); " +
             $"max unvalidated {maxUnvalidated}, max sessions {maxSessions}; refused {listener.Counters.Dropped(PacketDropReason.UnvalidatedLimit)}, " +

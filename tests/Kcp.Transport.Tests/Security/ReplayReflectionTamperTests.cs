@@ -70,7 +70,7 @@ public sealed class ReplayReflectionTamperTests
             KcpSessionStatistics after = c.Server.GetStatistics();
             Assert.Equal(1, c.Listener.Counters.PassiveOpens);
             Assert.Equal(1, c.Listener.SessionCount);
-            Assert.Equal(before.BytesReceived, after.BytesReceived);
+            Assert.Equal(before.Counters.BytesReceived, after.Counters.BytesReceived);
             Assert.Equal(before.RetransmissionTimeout, after.RetransmissionTimeout);
             Assert.Equal(before.SmoothedRtt, after.SmoothedRtt);
             if (aead)
@@ -79,7 +79,7 @@ public sealed class ReplayReflectionTamperTests
                 // (no fresh PUSH, parity only) or over the new-session rate.
                 Assert.Equal(10_000, c.Listener.Counters.DroppedTotal - droppedBefore);
                 Assert.True(c.Listener.Counters.Dropped(PacketDropReason.Replayed) >= 5_000);
-                Assert.Equal(before.InSegments, after.InSegments);
+                Assert.Equal(before.Counters.InSegments, after.Counters.InSegments);
             }
         }
         finally
@@ -105,7 +105,7 @@ public sealed class ReplayReflectionTamperTests
 
         Assert.Equal(fromServer.Length, c.Listener.Counters.Dropped(PacketDropReason.Reflected));
         Assert.Equal(1, c.Listener.Counters.PassiveOpens);
-        Assert.Equal(before.InSegments, c.Server.GetStatistics().InSegments);
+        Assert.Equal(before.Counters.InSegments, c.Server.GetStatistics().Counters.InSegments);
     }
 
     [Theory]
@@ -143,6 +143,6 @@ public sealed class ReplayReflectionTamperTests
         }
 
         Assert.Equal(1, c.Listener.Counters.PassiveOpens);
-        Assert.Equal(before.BytesReceived, c.Server.GetStatistics().BytesReceived);
+        Assert.Equal(before.Counters.BytesReceived, c.Server.GetStatistics().Counters.BytesReceived);
     }
 }

@@ -41,12 +41,12 @@ internal static class IntegrityTransfer
 
             if (link == IntegrityLink.Duplicating)
             {
-                Assert.True(relay.Duplicated > 0 && stats.RepeatSegments > 0, "No duplicate reached the server: the case did not test duplication.");
+                Assert.True(relay.Duplicated > 0 && stats.Counters.RepeatSegments > 0, "No duplicate reached the server: the case did not test duplication.");
             }
 
             return $"C#->C# {Length >> 20} MB, {IntegritySettings.Describe(link, lossPercent, fec, profile)}: {clock.Elapsed.TotalSeconds:F1} s " +
                 $"({Length / clock.Elapsed.TotalSeconds / (1 << 20):F1} MB/s); relay dropped {relay.Dropped}, duplicated {relay.Duplicated}; " +
-                $"sender retransmitted {sender.RetransmittedSegments}; server FEC recovered {stats.FecRecovered}, repeats {stats.RepeatSegments}";
+                $"sender retransmitted {sender.Counters.RetransmittedSegments}; server FEC recovered {stats.Counters.FecRecovered}, repeats {stats.Counters.RepeatSegments}";
         }
     }
 }

@@ -1,27 +1,19 @@
-using Kcp.Transport.Diagnostics;
-
-namespace Kcp.Transport;
+namespace Kcp.Transport.Diagnostics;
 
 /// <summary>
-/// The transport's metrics: the <see cref="MeterName"/> meter (watch it with
-/// <c>dotnet-counters monitor --counters Kcp.Transport</c> or any OpenTelemetry exporter) and, for code without a
-/// metrics pipeline, <see cref="GetSnapshot"/>, the process-wide counterpart of kcp-go's <c>DefaultSnmp.Copy()</c>.
+/// Every counter source of the process (listeners and client sockets, open ones and the totals of closed ones), so
+/// that <see cref="KcpMetrics.GetSnapshot"/> can answer for the whole process as kcp-go's <c>DefaultSnmp</c> does.
+/// Process-wide on purpose: it aggregates what every runtime counted and changes no behaviour.
 /// </summary>
-public static class KcpMetrics
+internal static class MetricsRegistry
 {
-    /// <summary>The name of the meter every listener and client reports to.</summary>
-    public const string MeterName = "Kcp.Transport";
-
     private static readonly Lock s_lock = new();
     private static readonly List<KcpCounters> s_sources = [];
     private static KcpMetricsSnapshot s_retired;
     private static long s_established;
     private static long s_maxEstablished;
 
-    /// <summary>
-    /// Sums every listener and client socket of the process, open or closed, and every session, open or closed: each
-    /// counter only grows, except <see cref="KcpMetricsSnapshot.CurrentEstablished"/>.
-    /// </summary>
+    /// <summary>The whole process now (see <see cref="KcpMetrics.GetSnapshot"/>).</summary>
     public static KcpMetricsSnapshot GetSnapshot()
     {
         KcpCounters[] sources;
@@ -44,7 +36,7 @@ public static class KcpMetrics
         };
     }
 
-    internal static void Register(KcpCounters source)
+    public static void Register(KcpCounters source)
     {
         lock (s_lock)
         {
@@ -52,7 +44,7 @@ public static class KcpMetrics
         }
     }
 
-    internal static void Unregister(KcpCounters source)
+    public static void Unregister(KcpCounters source)
     {
         // The final snapshot is taken before the lock: no session of a detached source is still open.
         KcpMetricsSnapshot final = source.GetSnapshot();
@@ -73,7 +65,7 @@ public static class KcpMetrics
 
     /// <summary>The sources reporting to <paramref name="instruments"/>, read under the registry lock with the retired client totals.</summary>
     /// <returns>True when a client has ever reported to <paramref name="instruments"/> (the client series exists).</returns>
-    internal static bool CollectSources(KcpInstruments instruments, List<KcpCounters> target, out KcpMetricsSnapshot retiredClients, Span<long> retiredClientDrops)
+    public static bool CollectSources(KcpInstruments instruments, List<KcpCounters> target, out KcpMetricsSnapshot retiredClients, Span<long> retiredClientDrops)
     {
         lock (s_lock)
         {
@@ -89,7 +81,7 @@ public static class KcpMetrics
         }
     }
 
-    internal static void OnSessionOpened() => KcpCounters.RaiseMax(ref s_maxEstablished, Interlocked.Increment(ref s_established));
+    public static void OnSessionOpened() => KcpCounters.RaiseMax(ref s_maxEstablished, Interlocked.Increment(ref s_established));
 
-    internal static void OnSessionClosed() => Interlocked.Decrement(ref s_established);
+    public static void OnSessionClosed() => Interlocked.Decrement(ref s_established);
 }
