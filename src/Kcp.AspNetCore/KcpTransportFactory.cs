@@ -28,6 +28,10 @@ public sealed class KcpTransportFactory : IConnectionListenerFactory, IConnectio
     private readonly List<KcpConnectionListener> _listeners = [];
     private readonly Action<KcpConnectionListener> _onListenerDisposed;
 
+    // Started at the first bind: the sessions' scheduler, and their pipes' memory from Kestrel's pool, as the Sockets
+    // transport's connections take theirs.
+    private readonly Lazy<KcpRuntime> _runtime;
+
     /// <summary>
     /// Creates the factory; <paramref name="memoryPoolFactory"/> (Kestrel's, from DI) supplies connection buffers and
     /// <paramref name="meterFactory"/> the <c>Kcp.Transport</c> meter when given (else the shared static meter).
@@ -53,6 +57,7 @@ public sealed class KcpTransportFactory : IConnectionListenerFactory, IConnectio
             _memoryPool = MemoryPool<byte>.Shared;
         }
 
+        _runtime = new Lazy<KcpRuntime>(() => new KcpRuntime(_memoryPool));
         _onListenerDisposed = listener =>
         {
             lock (_listenersLock)
@@ -151,7 +156,7 @@ public sealed class KcpTransportFactory : IConnectionListenerFactory, IConnectio
         KcpListener listener;
         try
         {
-            listener = KcpListener.Bind(kcpEndPoint.IPEndPoint, options, _loggerFactory, _meterFactory);
+            listener = KcpListener.Bind(kcpEndPoint.IPEndPoint, options, _loggerFactory, _meterFactory, _runtime.Value);
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
@@ -160,7 +165,7 @@ public sealed class KcpTransportFactory : IConnectionListenerFactory, IConnectio
 
         // The listener works on its own copy of the options; the bound endpoint reports the real port with them.
         var bound = new KcpEndPoint(listener.LocalEndPoint, kcpEndPoint.Options);
-        var adapter = new KcpConnectionListener(listener, bound, _memoryPool, _logger, _onListenerDisposed);
+        var adapter = new KcpConnectionListener(listener, bound, options, _memoryPool, _logger, _onListenerDisposed);
         lock (_listenersLock)
         {
             _listeners.Add(adapter);
@@ -176,6 +181,11 @@ public sealed class KcpTransportFactory : IConnectionListenerFactory, IConnectio
         foreach (KcpConnectionListener listener in Listeners)
         {
             await listener.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_runtime.IsValueCreated)
+        {
+            _runtime.Value.Dispose();
         }
 
         if (_ownsMemoryPool)

@@ -103,6 +103,20 @@ public sealed class KcpOptions
     /// </summary>
     public KcpSocketBackend SocketBackend { get; set; }
 
+    /// <summary>The packet protection these settings ask for: the cipher, its key derived from <see cref="Key"/>, and the replay settings.</summary>
+    internal PacketProtection CreateProtection(Microsoft.Extensions.Logging.ILogger logger)
+    {
+        PacketCipher? cipher = KcpCrypt.Create(Crypt, KcpCrypt.DeriveKey(Key ?? string.Empty));
+        if (cipher is AesGcmPacketCipher gcm)
+        {
+            gcm.ReplayHorizonMs = (long)Security.ReplayHorizon.TotalMilliseconds;
+            gcm.MaxRememberedNonces = Security.MaxRememberedNonces;
+            gcm.NonceBudgetWarning = count => Diagnostics.KcpTransportLog.NonceBudgetWarning(logger, count);
+        }
+
+        return new ShimProtection(cipher);
+    }
+
     /// <summary>Applies one of kcptun's mode presets to <see cref="NoDelay"/>, <see cref="Interval"/>, <see cref="FastResend"/> and <see cref="NoCongestionWindow"/>.</summary>
     public KcpOptions ApplyPreset(KcpPreset preset)
     {

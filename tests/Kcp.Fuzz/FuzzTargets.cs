@@ -1,17 +1,19 @@
 using Kcp.Transport;
 using Kcp.Transport.Crypto;
 using Kcp.Transport.Fec;
+using Kcp.Transport.Ingress;
 using Kcp.Transport.Protocol;
 
 namespace Kcp.Fuzz;
 
 /// <summary>
 /// Feeds one untrusted datagram to every decoder a receive loop runs before a session sees it, and to a session's
-/// engine and FEC decoder: the packet inspector, the CFB+CRC opener, the FEC decoder and KCP input. Any exception is a
+/// engine and FEC decoder: the ingress's classifier, the CFB+CRC opener, the FEC decoder and KCP input. Any exception is a
 /// finding; the fuzzers and the CI smoke test call this with arbitrary bytes.
 /// </summary>
 internal static class FuzzTargets
 {
+    private static readonly PacketProtection s_plain = new KcpOptions().CreateProtection(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
     private static readonly PacketCipher s_cipher = KcpCrypt.Create("aes-128", KcpCrypt.DeriveKey("fuzz"))!;
 
     public static void Datagram(ReadOnlySpan<byte> input)
@@ -21,10 +23,14 @@ internal static class FuzzTargets
             input = input[..1500];
         }
 
-        // What the listener reads to route a datagram.
-        if (KcpPacketInspector.TryGetKcpPart(input, out ReadOnlySpan<byte> kcp))
+        // What the ingress reads to route a datagram (no protection layer, so the bytes are the packet).
+        Span<byte> routed = stackalloc byte[input.Length];
+        input.CopyTo(routed);
+        if (DatagramClassifier.TryClassify(s_plain, routed, out InboundPacket packet, out _))
         {
-            Kcp.Transport.Protocol.KcpPacketValidator.TryValidate(kcp, out _);
+            packet.TryGetConversation(out _);
+            KcpPacketValidator.TryValidate(packet.Kcp, out _);
+            KcpPacketValidator.ScanPushes(packet.Kcp, 128, out _, out _);
         }
 
         // Decryption and checksum on a copy (TryOpen works in place).

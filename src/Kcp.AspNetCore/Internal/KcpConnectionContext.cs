@@ -85,7 +85,7 @@ internal sealed partial class KcpConnectionContext : ConnectionContext
         }
 
         // Completes the session's input with the abort reason, so readers see ConnectionAbortedException (as Sockets).
-        _session.Close(KcpCloseReason.Aborted, abortReason);
+        _session.Abort(abortReason);
     }
 
     /// <summary>Closes gracefully: waits (at most <see cref="KcpOptions.LingerTimeout"/>) until the peer acknowledged what was written.</summary>

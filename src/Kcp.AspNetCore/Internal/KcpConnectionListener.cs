@@ -24,15 +24,19 @@ internal sealed class KcpConnectionListener : IConnectionListener
     private volatile bool _unbound;
     private int _disposed;
 
-    public KcpConnectionListener(KcpListener listener, KcpEndPoint endPoint, MemoryPool<byte> memoryPool, ILogger logger, Action<KcpConnectionListener> onDisposed)
+    public KcpConnectionListener(KcpListener listener, KcpEndPoint endPoint, KcpOptions options, MemoryPool<byte> memoryPool, ILogger logger, Action<KcpConnectionListener> onDisposed)
     {
         _listener = listener;
+        Options = options;
         _memoryPool = memoryPool;
         _logger = logger;
         _onDisposed = onDisposed;
         _onConnectionDisposed = context => _connections.TryRemove(context, out _);
         KcpEndPoint = endPoint;
     }
+
+    /// <summary>The settings the endpoint was bound with.</summary>
+    public KcpOptions Options { get; }
 
     /// <summary>The bound address with the real port.</summary>
     public KcpEndPoint KcpEndPoint { get; }

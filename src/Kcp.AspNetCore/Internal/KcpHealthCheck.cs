@@ -41,7 +41,7 @@ internal sealed class KcpHealthCheck(KcpTransportFactory? factory, KcpHealthChec
             KcpMetricsSnapshot snapshot = listener.GetMetricsSnapshot();
             total += snapshot;
             int sessions = listener.SessionCount;
-            int limit = listener.Options.MaxSessions;
+            int limit = adapter.Options.MaxSessions;
             string name = adapter.KcpEndPoint.ToString();
             data[name + ":sessions"] = sessions;
             data[name + ":max_sessions"] = limit;

@@ -29,7 +29,7 @@ public sealed class EpollPollerTests
                 clients.Add(await KcpClient.ConnectAsync(listener.LocalEndPoint, Options()));
             }
 
-            Assert.All(clients, c => Assert.True(c.Socket.IsPolled));
+            Assert.All(clients, c => Assert.True(c.Core.Socket.IsPolled));
             await Task.WhenAll(clients.Select((c, i) => Security.SecurityTestSupport.EchoTransferAsync(c, 8 * 1024, seed: i)));
         }
         finally
@@ -53,10 +53,10 @@ public sealed class EpollPollerTests
         for (int i = 0; i < 200; i++)
         {
             KcpSession client = await KcpClient.ConnectAsync(listener.LocalEndPoint, Options(Enum.Parse<KcpSocketBackend>(backend)));
-            Assert.True(client.Socket.IsPolled);
+            Assert.True(client.Core.Socket.IsPolled);
             await Security.SecurityTestSupport.EchoTransferAsync(client, 1024, seed: i);
             await client.DisposeAsync();
-            await client.Socket.Completion.DefaultTimeout();
+            await client.Core.Socket.Completion.DefaultTimeout();
         }
     }
 }

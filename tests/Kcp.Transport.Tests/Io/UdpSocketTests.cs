@@ -228,7 +228,7 @@ public sealed class UdpSocketTests
         Assert.Equal(PipeTransfer.Sha256(data), PipeTransfer.Sha256(echoed));
         KcpCounters counters = listener.Counters;
         Assert.True(counters.OutPackets > data.Length / 1400, $"{counters.OutPackets} datagrams sent");
-        UdpSocket socket = ((IKcpSessionOwner)listener).Socket;
+        UdpSocket socket = listener.Socket;
         if (socket.Backend == KcpSocketBackend.Portable)
         {
             Assert.Equal(counters.OutPackets, socket.SendSystemCalls);

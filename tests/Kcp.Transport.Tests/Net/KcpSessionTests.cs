@@ -272,8 +272,8 @@ public sealed class KcpSessionTests
         var turn = new Kcp.Transport.Io.ReceiveTurn();
         try
         {
-            session.OnPacket(Push(conv: 21, sn: 1, "bb"u8), default, 0, turn);
-            session.OnPacket(Push(conv: 21, sn: 2, "ccc"u8), default, 0, turn);
+            Receive(session, Push(conv: 21, sn: 1, "bb"u8), turn);
+            Receive(session, Push(conv: 21, sn: 2, "ccc"u8), turn);
             Assert.False(session.Input.TryRead(out _));
         }
         finally
@@ -286,10 +286,18 @@ public sealed class KcpSessionTests
         session.Input.AdvanceTo(result.Buffer.End);
 
         // Outside a batch a datagram's data is readable at once.
-        session.OnPacket(Push(conv: 21, sn: 3, "d"u8));
+        Receive(session, Push(conv: 21, sn: 3, "d"u8), turn: null);
         Assert.True(session.Input.TryRead(out result));
         Assert.Equal("d"u8.ToArray(), result.Buffer.ToArray());
         session.Input.AdvanceTo(result.Buffer.End);
+    }
+
+    /// <summary>What the ingress does with a datagram of a known session (no protection layer: the bytes are the packet).</summary>
+    private static void Receive(KcpSession session, byte[] datagram, Kcp.Transport.Io.ReceiveTurn? turn)
+    {
+        using Kcp.Transport.Crypto.PacketProtection plain = new KcpOptions().CreateProtection(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        Assert.True(Kcp.Transport.Ingress.DatagramClassifier.TryClassify(plain, datagram, out Kcp.Transport.Ingress.InboundPacket packet, out _));
+        session.Core.Receive(packet, turn);
     }
 
     /// <summary>A raw UDP socket on loopback that speaks KCP by hand.</summary>

@@ -142,7 +142,7 @@ public sealed class KcpSchedulerTests
 
             // Once everything is acknowledged the session asks to be woken seconds later, not every 10 ms.
             using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            while (Volatile.Read(ref ((IKcpTimerTarget)client).TimerDue) - KcpClock.NowMs64 < 1000)
+            while (Volatile.Read(ref ((IKcpTimerTarget)client.Core).TimerDue) - KcpClock.NowMs64 < 1000)
             {
                 await Task.Delay(20, bound.Token);
             }

@@ -71,13 +71,13 @@ public sealed class AddressValidationTests
 
         // Before validation: at most 3x what we sent, in a segment small enough to fit that budget.
         Assert.True(received <= 3 * sent, $"{received} bytes back for {sent}");
-        Assert.False(session.IsAddressValidated);
+        Assert.False(session.Core.IsAddressValidated);
 
         // A wrong ts does not validate; the exact (sn, ts) does.
         KcpSegmentHeader push = firstPush.Value;
         peer.SendTo(Segments.Build(Segments.Ack(Conv, push.SequenceNumber, push.Timestamp + 1, una: 0)), listener.LocalEndPoint);
         await Task.Delay(200);
-        Assert.False(session.IsAddressValidated);
+        Assert.False(session.Core.IsAddressValidated);
 
         // The server may have retransmitted before that ACK (the last send time is the one to echo).
         foreach (KcpSegmentHeader h in Receive(peer, TimeSpan.FromMilliseconds(50), ref received))
@@ -91,7 +91,7 @@ public sealed class AddressValidationTests
         Assert.True(received <= 3 * sent, $"{received} bytes back for {sent}");
         peer.SendTo(Segments.Build(Segments.Ack(Conv, push.SequenceNumber, push.Timestamp, una: 1)), listener.LocalEndPoint);
         // The session flags itself validated, then tells the listener: wait for both.
-        await WaitUntilAsync(() => session.IsAddressValidated && listener.UnvalidatedSessionCount == 0, "validation by the echo");
+        await WaitUntilAsync(() => session.Core.IsAddressValidated && listener.UnvalidatedSessionCount == 0, "validation by the echo");
 
         // Now the rest flows without the budget: receive and acknowledge until 64 KB arrived.
         long payload = push.Length;

@@ -97,8 +97,8 @@ public sealed class AdmissionTests
             (legit, spoofed) = (accepted[0], accepted[1]);
         }
 
-        Assert.True(legit.IsAddressValidated);
-        Assert.False(spoofed.IsAddressValidated);
+        Assert.True(legit.Core.IsAddressValidated);
+        Assert.False(spoofed.Core.IsAddressValidated);
         await WaitUntilAsync(() => spoofed.CloseReason == KcpCloseReason.IdleTimeout, "the unvalidated session to be reaped");
         Assert.Equal(KcpCloseReason.None, legit.CloseReason);
         Assert.Equal(0, listener.UnvalidatedSessionCount);
@@ -120,8 +120,8 @@ public sealed class AdmissionTests
         long sentAt = KcpClock.NowMs64;
         await SendAsync(listener, silent, Push(9, 0));
         KcpSession session = (await listener.AcceptAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60)))!;
-        Assert.False(session.IsAddressValidated);
-        var timer = (IKcpTimerTarget)session;
+        Assert.False(session.Core.IsAddressValidated);
+        var timer = (IKcpTimerTarget)session.Core;
 
         long halfway = sentAt + 500;
         long next = timer.OnTimer(halfway);
@@ -134,8 +134,8 @@ public sealed class AdmissionTests
     [Fact]
     public void Prefixes_GroupIPv4By24AndIPv6By64()
     {
-        var admission = new KcpAdmission(new KcpSecurityOptions());
-        KcpAdmission.PrefixKey Of(string ip, int port) => admission.PrefixOf(new IPEndPoint(IPAddress.Parse(ip), port).Serialize());
+        var admission = new Kcp.Transport.Ingress.Admission(new KcpSecurityOptions());
+        Kcp.Transport.Ingress.Admission.PrefixKey Of(string ip, int port) => admission.PrefixOf(new IPEndPoint(IPAddress.Parse(ip), port).Serialize());
 
         Assert.Equal(Of("10.1.2.3", 1), Of("10.1.2.200", 2));
         Assert.NotEqual(Of("10.1.2.3", 1), Of("10.1.3.3", 1));
@@ -147,7 +147,7 @@ public sealed class AdmissionTests
     [Fact]
     public void TokenBucket_AllowsTheBurstThenTheRate_PerPrefix()
     {
-        var admission = new KcpAdmission(new KcpSecurityOptions { NewSessionsPerSecondPerPrefix = 10, NewSessionBurstPerPrefix = 5 });
+        var admission = new Kcp.Transport.Ingress.Admission(new KcpSecurityOptions { NewSessionsPerSecondPerPrefix = 10, NewSessionBurstPerPrefix = 5 });
         SocketAddress a = new IPEndPoint(IPAddress.Parse("192.0.2.1"), 1).Serialize();
         SocketAddress b = new IPEndPoint(IPAddress.Parse("198.51.100.1"), 1).Serialize();
 

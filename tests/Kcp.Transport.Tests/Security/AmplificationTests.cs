@@ -22,14 +22,14 @@ public sealed class AmplificationTests(ITestOutputHelper output)
         // Probes may leave at 200, 400, 800, 1600, 3200, 5200, 7200 and 9200 ms: 8 within the 10 s an unvalidated
         // session lives without traffic, where one per second allowed 10 and made the first wait a whole second.
         long[] at = [200, 400, 800, 1600, 3200, 5200, 7200, 9200];
-        Assert.Equal(0, KcpSession.MaxAmplificationProbes(199));
+        Assert.Equal(0, Kcp.Transport.Sessions.AmplificationGuard.MaxProbes(199));
         for (int i = 0; i < at.Length; i++)
         {
-            Assert.Equal(i + 1, KcpSession.MaxAmplificationProbes(at[i]));
-            Assert.Equal(i + 1, KcpSession.MaxAmplificationProbes(at[i] + 199));
+            Assert.Equal(i + 1, Kcp.Transport.Sessions.AmplificationGuard.MaxProbes(at[i]));
+            Assert.Equal(i + 1, Kcp.Transport.Sessions.AmplificationGuard.MaxProbes(at[i] + 199));
         }
 
-        Assert.Equal(8, KcpSession.MaxAmplificationProbes(10_000));
+        Assert.Equal(8, Kcp.Transport.Sessions.AmplificationGuard.MaxProbes(10_000));
     }
 
     [Fact]
@@ -81,9 +81,9 @@ public sealed class AmplificationTests(ITestOutputHelper output)
         long received = arrivals.Sum(a => (long)a.Bytes);
         int probes = arrivals.Count(a => a.Ms > arrivals[0].Ms + 100);
         Assert.NotNull(server);
-        Assert.False(server!.IsAddressValidated);
+        Assert.False(server!.Core.IsAddressValidated);
         Assert.True(
-            received <= (3 * request.Length) + (KcpSession.MaxAmplificationProbes(elapsed) * options.Mtu),
+            received <= (3 * request.Length) + (Kcp.Transport.Sessions.AmplificationGuard.MaxProbes(elapsed) * options.Mtu),
             $"{received} bytes came back for a {request.Length}-byte request in {elapsed} ms");
         Assert.True(listener.Counters.Dropped(PacketDropReason.AmplificationLimit) > 0, "the budget held nothing back");
 

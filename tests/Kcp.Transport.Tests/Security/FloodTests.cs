@@ -93,7 +93,7 @@ public sealed class FloodTests(ITestOutputHelper output)
             }
 
             // 3x, plus the backed-off probes that keep a real peer from deadlocking when an answer is lost.
-            long probes = KcpSession.MaxAmplificationProbes(floodClock.ElapsedMilliseconds);
+            long probes = Kcp.Transport.Sessions.AmplificationGuard.MaxProbes(floodClock.ElapsedMilliseconds);
             Assert.True(got <= (3 * sent[i]) + (probes * 1500), $"source {i} received {got} bytes for {sent[i]} sent");
             received += got;
             worst = Math.Max(worst, got);
@@ -111,7 +111,7 @@ public sealed class FloodTests(ITestOutputHelper output)
         Assert.InRange(maxUnvalidated, 1, PrefixCap);
         Assert.True(maxSessions <= PrefixCap + 1, $"{maxSessions} sessions");
         Assert.True(listener.Counters.Dropped(PacketDropReason.UnvalidatedLimit) > 0);
-        Assert.True(legitServer!.IsAddressValidated);
+        Assert.True(legitServer!.Core.IsAddressValidated);
     }
 
     private static async Task<double> MedianAsync(KcpSession client, int seed)

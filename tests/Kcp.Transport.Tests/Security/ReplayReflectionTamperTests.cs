@@ -36,7 +36,7 @@ public sealed class ReplayReflectionTamperTests
 
         await WaitUntilAsync(() => client.GetStatistics().InFlight == 0 && server.GetStatistics().InFlight == 0, "both sides acknowledged");
         relay.Forwarding = false;
-        Assert.True(server.IsAddressValidated);
+        Assert.True(server.Core.IsAddressValidated);
         return new Capture(listener, server, client, relay);
     }
 

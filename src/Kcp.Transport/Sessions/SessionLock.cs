@@ -1,6 +1,6 @@
 using Kcp.Transport.Io;
 
-namespace Kcp.Transport;
+namespace Kcp.Transport.Sessions;
 
 /// <summary>
 /// A session's lock and the batch its datagrams collect in while the lock is held: they are sent once the lock is

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Kcp.Transport;
+namespace Kcp.Transport.Io;
 
 internal static class SocketAddressExtensions
 {

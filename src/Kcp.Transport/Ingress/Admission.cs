@@ -2,25 +2,25 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Kcp.Transport;
+namespace Kcp.Transport.Ingress;
 
 /// <summary>
-/// The listener's admission state (README "Security", tier A): unvalidated sessions per address prefix, a token bucket
+/// A listener's admission state (README "Security", tier A): unvalidated sessions per address prefix, a token bucket
 /// of new sessions per prefix, and tombstones of recently closed (address, conversation) pairs. Not thread-safe: the
-/// listener calls it under its session lock. Tables are bounded; steady-state lookups do not allocate.
+/// listener's ingress calls it under its table lock. Tables are bounded; steady-state lookups do not allocate.
 /// </summary>
-internal sealed class KcpAdmission
+internal sealed class Admission
 {
     private const int MaxBuckets = 65_536;
     private readonly KcpSecurityOptions _options;
     private readonly Dictionary<PrefixKey, int> _unvalidatedByPrefix = [];
-    private readonly Dictionary<KcpSession, PrefixKey> _unvalidated = [];
+    private readonly Dictionary<IPacketHandler, PrefixKey> _unvalidated = [];
     private readonly Dictionary<PrefixKey, Bucket> _buckets = [];
     private readonly Dictionary<Tombstone, long> _tombstones = [];
     private readonly Queue<(Tombstone Key, long Expiry)> _tombstoneOrder = new();
     private readonly long _tombstoneLifetimeMs;
 
-    public KcpAdmission(KcpSecurityOptions options)
+    public Admission(KcpSecurityOptions options)
     {
         _options = options;
         _tombstoneLifetimeMs = (long)options.TombstoneLifetime.TotalMilliseconds;
@@ -73,14 +73,14 @@ internal sealed class KcpAdmission
     }
 
     /// <summary>Counts a new session as unvalidated until <see cref="OnValidated"/> or <see cref="OnClosed"/>.</summary>
-    public void OnCreated(KcpSession session)
+    public void OnCreated(IPacketHandler session)
     {
         PrefixKey prefix = PrefixOf(session.RemoteAddress);
         _unvalidated[session] = prefix;
         _unvalidatedByPrefix[prefix] = _unvalidatedByPrefix.GetValueOrDefault(prefix) + 1;
     }
 
-    public void OnValidated(KcpSession session)
+    public void OnValidated(IPacketHandler session)
     {
         if (_unvalidated.Remove(session, out PrefixKey prefix))
         {
@@ -97,7 +97,7 @@ internal sealed class KcpAdmission
     }
 
     /// <summary>Forgets the session's unvalidated slot and tombstones its (address, conv).</summary>
-    public void OnClosed(KcpSession session, long nowMs)
+    public void OnClosed(IPacketHandler session, long nowMs)
     {
         OnValidated(session);
         if (_tombstoneLifetimeMs <= 0 || _options.MaxTombstones == 0)

@@ -1,0 +1,242 @@
+using System.Net;
+using Kcp.Transport.Crypto;
+using Kcp.Transport.Diagnostics;
+using Kcp.Transport.Io;
+using Kcp.Transport.Protocol;
+using Kcp.Transport.Scheduling;
+using Microsoft.Extensions.Logging;
+
+namespace Kcp.Transport.Ingress;
+
+/// <summary>
+/// A listener's socket: sessions keyed by the remote address exactly as kcp-go's listener keys them (kcp-wire.md §5.2),
+/// and the admission rules a datagram from a new address must pass to open one (README "Security"). Lookup and
+/// creation are one step under one lock: two receive loops never open two sessions for one address.
+/// </summary>
+internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
+{
+    private readonly KcpOptions _options;
+    private readonly IPEndPoint _localEndPoint;
+    private readonly ISessionAcceptor _acceptor;
+    private readonly Admission _admission;
+    private readonly Dictionary<SocketAddress, IPacketHandler> _sessions = [];
+    private readonly Lock _lock = new();
+    private readonly LogRateLimiter _refusedLog = new(10_000);
+
+    public ListenerIngress(KcpOptions options, IPEndPoint localEndPoint, ISessionAcceptor acceptor, PacketProtection protection, KcpCounters counters, ILogger logger)
+        : base(protection, counters, logger)
+    {
+        _options = options;
+        _localEndPoint = localEndPoint;
+        _acceptor = acceptor;
+        _admission = new Admission(options.Security);
+    }
+
+    /// <summary>Sessions open now.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _sessions.Count;
+            }
+        }
+    }
+
+    /// <summary>Sessions whose peer address is not validated yet.</summary>
+    public int UnvalidatedCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _admission.UnvalidatedCount;
+            }
+        }
+    }
+
+    /// <summary>Adds every open session to <paramref name="target"/>.</summary>
+    public void CopySessions<T>(List<T> target)
+        where T : class
+    {
+        lock (_lock)
+        {
+            foreach (IPacketHandler session in _sessions.Values)
+            {
+                target.Add((T)session);
+            }
+        }
+    }
+
+    void IPacketHandlerOwner.OnValidated(IPacketHandler handler)
+    {
+        lock (_lock)
+        {
+            _admission.OnValidated(handler);
+        }
+    }
+
+    void IPacketHandlerOwner.OnClosed(IPacketHandler handler)
+    {
+        long nowMs = KcpClock.NowMs64;
+        lock (_lock)
+        {
+            // Only forget the address if it still maps to this session (a replacement may already own it).
+            if (_sessions.TryGetValue(handler.RemoteAddress, out IPacketHandler? current) && ReferenceEquals(current, handler))
+            {
+                _sessions.Remove(handler.RemoteAddress);
+            }
+
+            _admission.OnClosed(handler, nowMs);
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override IPacketHandler? Find(SocketAddress remote)
+    {
+        lock (_lock)
+        {
+            return _sessions.GetValueOrDefault(remote);
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void Route(in InboundPacket packet, SocketAddress remote, ReceiveTurn turn)
+    {
+        IPacketHandler? session;
+        lock (_lock)
+        {
+            session = _sessions.GetValueOrDefault(remote);
+        }
+
+        // The common case: a datagram of a known session's conversation (or one without a readable conv, such as a
+        // parity shard, which the session's decoder sorts out). The engine checks every segment's conv itself.
+        if (session is not null && (!packet.TryGetConversation(out uint first) || first == session.Conversation))
+        {
+            session.Receive(packet, turn);
+            return;
+        }
+
+        Admit(packet, remote, turn);
+    }
+
+    /// <summary>A datagram from an address without a session, or with a session of another conversation.</summary>
+    private void Admit(in InboundPacket packet, SocketAddress remote, ReceiveTurn turn)
+    {
+        // The nonce is authenticated once opened; nothing before this point updates replay state.
+        if (Protection.IsReflected(packet.Datagram))
+        {
+            Drop(PacketDropReason.Reflected, remote);
+            return;
+        }
+
+        uint conv = 0;
+        bool valid = KcpPacketValidator.TryValidate(packet.Kcp, out conv);
+        bool freshPush = false, pushSn0 = false;
+        if (valid)
+        {
+            KcpPacketValidator.ScanPushes(packet.Kcp, (uint)_options.ReceiveWindow, out freshPush, out pushSn0);
+        }
+
+        IPacketHandler? session;
+        IPacketHandler? replaced = null;
+        PacketDropReason? refused = null;
+        bool created = false;
+        bool limitReached = false;
+        long nowMs = KcpClock.NowMs64;
+        lock (_lock)
+        {
+            _sessions.TryGetValue(remote, out session);
+            if (session is not null && valid && conv != session.Conversation)
+            {
+                // kcp-go: a new conv starting at sn 0 from a known address is a restarted client; it replaces the
+                // session. We require a PUSH with sn 0 (not just any first segment), a conv not closed recently and,
+                // with aes-128-gcm, a nonce never seen (a replayed old first datagram cannot take the address over).
+                refused = !pushSn0 ? PacketDropReason.UnknownConversation
+                    : _admission.IsTombstoned(remote, conv, nowMs) ? PacketDropReason.Tombstoned
+                    : Claim(packet, nowMs);
+                if (refused is null)
+                {
+                    replaced = session;
+                    _sessions.Remove(remote);
+                    session = null;
+                }
+            }
+            else if (session is null)
+            {
+                refused = !valid ? (packet.IsFec ? PacketDropReason.NoSession : PacketDropReason.Malformed)
+                    : _admission.IsTombstoned(remote, conv, nowMs) ? PacketDropReason.Tombstoned
+                    : !freshPush ? PacketDropReason.NotFresh
+                    : !_acceptor.IsAccepting || _sessions.Count >= _options.MaxSessions ? PacketDropReason.Refused
+                    : _acceptor.Pending >= _options.AcceptBacklog ? PacketDropReason.BacklogFull
+                    : _admission.CheckNewSession(remote, nowMs) ?? Claim(packet, nowMs);
+            }
+
+            if (session is null && refused is null)
+            {
+                SocketAddress address = remote.Clone();
+                session = _acceptor.Create(conv, address);
+                _sessions[address] = session;
+                _admission.OnCreated(session);
+                created = true;
+                limitReached = _sessions.Count == _options.MaxSessions;
+            }
+        }
+
+        replaced?.Close(KcpCloseReason.Replaced);
+        if (refused is { } reason)
+        {
+            if (reason is PacketDropReason.Refused or PacketDropReason.BacklogFull or PacketDropReason.UnvalidatedLimit or PacketDropReason.RateLimited)
+            {
+                Refuse(reason);
+            }
+            else
+            {
+                Drop(reason, remote);
+            }
+
+            return;
+        }
+
+        if (!created)
+        {
+            // An invalid part for a known session: the session counts what its engine rejects.
+            session!.Receive(packet, turn);
+            return;
+        }
+
+        Counters.OnSessionOpened(passive: true);
+        KcpTransportLog.SessionOpened(Logger, conv, remote.ToIPEndPoint(), "passive");
+        if (limitReached)
+        {
+            KcpTransportLog.SessionLimitReached(Logger, _localEndPoint, _options.MaxSessions);
+        }
+
+        session!.Start();
+        session.Receive(packet, turn);
+        if (!_acceptor.TryEnqueue(session))
+        {
+            session.Close(KcpCloseReason.TransportClosed);
+            Refuse(PacketDropReason.BacklogFull);
+        }
+    }
+
+    /// <summary>aes-128-gcm: a new session's first datagram must carry a salt and nonce never seen (replays from other addresses).</summary>
+    private PacketDropReason? Claim(in InboundPacket packet, long nowMs)
+        => Protection.AdmitNewPeer(packet.Datagram, nowMs) switch
+        {
+            PacketVerdict.Accepted => null,
+            PacketVerdict.Reflected => PacketDropReason.Reflected,
+            _ => PacketDropReason.Replayed,
+        };
+
+    private void Refuse(PacketDropReason reason)
+    {
+        Counters.OnDropped(reason);
+        if (_refusedLog.TryAcquire())
+        {
+            KcpTransportLog.SessionsRefused(Logger, reason, Counters.Dropped(reason));
+        }
+    }
+}

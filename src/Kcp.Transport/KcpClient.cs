@@ -1,0 +1,114 @@
+using System.Buffers.Binary;
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Kcp.Transport.Crypto;
+using Kcp.Transport.Diagnostics;
+using Kcp.Transport.Ingress;
+using Kcp.Transport.Io;
+using Kcp.Transport.Sessions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Kcp.Transport;
+
+/// <summary>Dials KCP sessions: each on its own UDP socket with a random conversation id, as kcp-go's DialWithOptions.</summary>
+public static class KcpClient
+{
+    /// <summary>
+    /// Opens a session to <paramref name="remoteEndPoint"/>. KCP has no handshake: this binds a socket and returns at
+    /// once; nothing is sent until the first write. Invalid options throw an <see cref="ArgumentException"/>.
+    /// </summary>
+    public static ValueTask<KcpSession> ConnectAsync(
+        IPEndPoint remoteEndPoint,
+        KcpOptions? options = null,
+        ILoggerFactory? loggerFactory = null,
+        CancellationToken cancellationToken = default)
+        => ConnectAsync(remoteEndPoint, options, loggerFactory, meterFactory: null, runtime: null, cancellationToken);
+
+    /// <summary>
+    /// Opens a session as <see cref="ConnectAsync(IPEndPoint, KcpOptions?, ILoggerFactory?, CancellationToken)"/> does,
+    /// reporting metrics to a meter from <paramref name="meterFactory"/> (the shared static meter when null), running on
+    /// <paramref name="runtime"/> (<see cref="KcpRuntime.Shared"/> when null).
+    /// </summary>
+    public static ValueTask<KcpSession> ConnectAsync(
+        IPEndPoint remoteEndPoint,
+        KcpOptions? options,
+        ILoggerFactory? loggerFactory,
+        IMeterFactory? meterFactory,
+        KcpRuntime? runtime = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(remoteEndPoint);
+        cancellationToken.ThrowIfCancellationRequested();
+        options = options?.Clone() ?? new KcpOptions();
+        options.Validate();
+        ILogger logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(KcpTransportLog.Category);
+        var connection = new Connection(remoteEndPoint, options, logger, KcpInstruments.For(meterFactory), runtime ?? KcpRuntime.Shared);
+        return ValueTask.FromResult(connection.Session);
+    }
+
+    /// <summary>The socket side of one dialed session: its own socket, key and counters, closed with the session.</summary>
+    private sealed class Connection : IPacketHandlerOwner
+    {
+        private readonly UdpSocket _socket;
+        private readonly PacketProtection _protection;
+        private readonly KcpCounters _counters = new();
+
+        public Connection(IPEndPoint remoteEndPoint, KcpOptions options, ILogger logger, KcpInstruments instruments, KcpRuntime runtime)
+        {
+            var local = new IPEndPoint(
+                remoteEndPoint.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+            SocketAddress remote = remoteEndPoint.Serialize();
+            _protection = options.CreateProtection(logger);
+            try
+            {
+                _socket = UdpSocket.Bind(local, options, _counters, logger, runtime.DialedSocketPoller);
+            }
+            catch
+            {
+                _protection.Dispose();
+                throw;
+            }
+
+            var context = new SessionContext(options, _socket, _protection, _counters, logger, runtime.Scheduler, runtime.SendBatches, runtime.MemoryPool);
+            uint conv = BinaryPrimitives.ReadUInt32LittleEndian(RandomNumberGenerator.GetBytes(4));
+            var session = new Session(conv, remote, passive: false, context, this);
+            var ingress = new ClientIngress(remote, _protection, _counters, logger);
+            ingress.Attach(session);
+            _counters.Attach(instruments, listenerEndPoint: null, sessions => sessions.Add(session));
+            _counters.OnSessionOpened(passive: false);
+            KcpTransportLog.SessionOpened(logger, conv, remoteEndPoint, "active");
+            session.Start();
+            _socket.StartReceiving(ingress, dedicatedLoops: 0);
+            Session = new KcpSession(session);
+        }
+
+        public KcpSession Session { get; }
+
+        void IPacketHandlerOwner.OnValidated(IPacketHandler handler)
+        {
+            // Dialed sessions start validated.
+        }
+
+        void IPacketHandlerOwner.OnClosed(IPacketHandler handler)
+        {
+            _socket.Dispose();
+
+            // The receive loop may still be opening a datagram or counting a last one: release the key and move the
+            // counters into the client totals once it has ended.
+            PacketProtection protection = _protection;
+            KcpCounters counters = _counters;
+            _socket.Completion.ContinueWith(
+                _ =>
+                {
+                    protection.Dispose();
+                    counters.Detach();
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+    }
+}

@@ -1,0 +1,160 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Threading.Channels;
+using Kcp.Transport.Crypto;
+using Kcp.Transport.Diagnostics;
+using Kcp.Transport.Ingress;
+using Kcp.Transport.Io;
+using Kcp.Transport.Sessions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Kcp.Transport;
+
+/// <summary>
+/// Serves KCP sessions on one UDP socket. Sessions are keyed by the remote address exactly as kcp-go's listener keys
+/// them (kcp-wire.md §5.2); new sessions wait in a bounded accept backlog for <see cref="AcceptAsync"/>.
+/// </summary>
+public sealed class KcpListener : IAsyncDisposable, ISessionAcceptor
+{
+    private readonly KcpOptions _options;
+    private readonly UdpSocket _socket;
+    private readonly PacketProtection _protection;
+    private readonly KcpCounters _counters;
+    private readonly ILogger _logger;
+    private readonly SessionContext _context;
+    private readonly ListenerIngress _ingress;
+    private readonly Channel<KcpSession> _backlog;
+    private volatile bool _accepting = true;
+    private int _disposed;
+
+    private KcpListener(KcpOptions options, UdpSocket socket, PacketProtection protection, KcpCounters counters, ILogger logger, KcpRuntime runtime)
+    {
+        _options = options;
+        _socket = socket;
+        _protection = protection;
+        _counters = counters;   // the socket's counters: one set for datagrams and drops
+        _logger = logger;
+        _context = new SessionContext(options, socket, protection, counters, logger, runtime.Scheduler, runtime.SendBatches, runtime.MemoryPool);
+        _ingress = new ListenerIngress(options, socket.LocalEndPoint, this, protection, counters, logger);
+        _backlog = Channel.CreateBounded<KcpSession>(new BoundedChannelOptions(options.AcceptBacklog)
+        {
+            SingleWriter = false,
+            SingleReader = false,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    /// <summary>The bound address (the real port when port 0 was requested).</summary>
+    public IPEndPoint LocalEndPoint => _socket.LocalEndPoint;
+
+    /// <summary>Sessions currently open on this listener.</summary>
+    public int SessionCount => _ingress.Count;
+
+    bool ISessionAcceptor.IsAccepting => _accepting;
+
+    int ISessionAcceptor.Pending => _backlog.Reader.Count;
+
+    internal KcpCounters Counters => _counters;
+
+    internal UdpSocket Socket => _socket;
+
+    /// <summary>Sessions whose peer address is not validated yet.</summary>
+    internal int UnvalidatedSessionCount => _ingress.UnvalidatedCount;
+
+    /// <summary>
+    /// Binds a UDP socket and starts serving. Invalid options throw an <see cref="ArgumentException"/> naming the
+    /// setting. Metrics go to a meter from <paramref name="meterFactory"/> when given, else to the shared static meter.
+    /// Sessions run on <paramref name="runtime"/> (<see cref="KcpRuntime.Shared"/> when null).
+    /// </summary>
+    public static KcpListener Bind(
+        IPEndPoint endPoint,
+        KcpOptions? options = null,
+        ILoggerFactory? loggerFactory = null,
+        IMeterFactory? meterFactory = null,
+        KcpRuntime? runtime = null)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        runtime ??= KcpRuntime.Shared;
+        options = options?.Clone() ?? new KcpOptions();
+        options.Validate();
+        ILogger logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(KcpTransportLog.Category);
+        PacketProtection protection = options.CreateProtection(logger);
+        var counters = new KcpCounters();
+        UdpSocket socket;
+        try
+        {
+            // A listener's socket has receive threads of its own: it needs no poller.
+            socket = UdpSocket.Bind(endPoint, options, counters, logger, poller: null);
+        }
+        catch
+        {
+            protection.Dispose();
+            throw;
+        }
+
+        var listener = new KcpListener(options, socket, protection, counters, logger, runtime);
+        counters.Attach(KcpInstruments.For(meterFactory), socket.LocalEndPoint, listener._ingress.CopySessions);
+        socket.StartReceiving(listener._ingress, Math.Max(options.ReceiveLoops, 1));
+        KcpTransportLog.ListenerBound(logger, socket.LocalEndPoint);
+        return listener;
+    }
+
+    /// <summary>This listener's counters now, its open and closed sessions included (kcp-go's Snmp for one listener).</summary>
+    public KcpMetricsSnapshot GetMetricsSnapshot() => _counters.GetSnapshot();
+
+    /// <summary>Waits for the next new session; returns null once the listener stopped accepting or was disposed.</summary>
+    public async ValueTask<KcpSession?> AcceptAsync(CancellationToken cancellationToken = default)
+    {
+        while (await _backlog.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (_backlog.Reader.TryRead(out KcpSession? session))
+            {
+                return session;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Stops creating sessions; sessions already accepted keep working on the shared socket. Sessions waiting in the backlog are closed.</summary>
+    public void StopAccepting()
+    {
+        _accepting = false;
+        if (_backlog.Writer.TryComplete())
+        {
+            while (_backlog.Reader.TryRead(out KcpSession? pending))
+            {
+                pending.Core.Close(KcpCloseReason.TransportClosed, new KcpSessionClosedException(KcpCloseReason.TransportClosed));
+            }
+        }
+    }
+
+    /// <summary>Stops accepting, closes every session and the socket.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        StopAccepting();
+        var open = new List<IPacketHandler>();
+        _ingress.CopySessions(open);
+        foreach (IPacketHandler session in open)
+        {
+            session.Close(KcpCloseReason.TransportClosed);
+        }
+
+        _socket.Dispose();
+        await _socket.Completion.ConfigureAwait(false);
+        _protection.Dispose();
+        _counters.Detach();
+        KcpTransportLog.ListenerClosed(_logger, _socket.LocalEndPoint, _counters.PassiveOpens, _counters.InPackets, _counters.DroppedTotal);
+    }
+
+    IPacketHandler ISessionAcceptor.Create(uint conv, SocketAddress address)
+        => new Session(conv, address, passive: true, _context, _ingress);
+
+    bool ISessionAcceptor.TryEnqueue(IPacketHandler session) => _backlog.Writer.TryWrite(new KcpSession((Session)session));
+}
