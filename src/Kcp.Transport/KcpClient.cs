@@ -77,7 +77,7 @@ public static class KcpClient
             var session = new Session(conv, remote, passive: false, context, this);
             var ingress = new ClientIngress(remote, _protection, _counters, logger);
             ingress.Attach(session);
-            _counters.Attach(instruments, listenerEndPoint: null, sessions => sessions.Add(session));
+            _counters.Attach(instruments, listenerEndPoint: null, sessions => sessions.Add(session.Counters));
             _counters.OnSessionOpened(passive: false);
             KcpTransportLog.SessionOpened(logger, conv, remoteEndPoint, "active");
             session.Start();

@@ -94,7 +94,7 @@ public sealed class KcpListener : IAsyncDisposable, ISessionAcceptor
         }
 
         var listener = new KcpListener(options, socket, protection, counters, logger, runtime);
-        counters.Attach(KcpInstruments.For(meterFactory), socket.LocalEndPoint, listener._ingress.CopySessions);
+        counters.Attach(KcpInstruments.For(meterFactory), socket.LocalEndPoint, listener.CopySessionCounters);
         socket.StartReceiving(listener._ingress, Math.Max(options.ReceiveLoops, 1));
         KcpTransportLog.ListenerBound(logger, socket.LocalEndPoint);
         return listener;
@@ -151,6 +151,16 @@ public sealed class KcpListener : IAsyncDisposable, ISessionAcceptor
         _protection.Dispose();
         _counters.Detach();
         KcpTransportLog.ListenerClosed(_logger, _socket.LocalEndPoint, _counters.PassiveOpens, _counters.InPackets, _counters.DroppedTotal);
+    }
+
+    private void CopySessionCounters(List<ISessionCounters> target)
+    {
+        var open = new List<IPacketHandler>();
+        _ingress.CopySessions(open);
+        foreach (IPacketHandler session in open)
+        {
+            target.Add(((Session)session).Counters);
+        }
     }
 
     IPacketHandler ISessionAcceptor.Create(uint conv, SocketAddress address)

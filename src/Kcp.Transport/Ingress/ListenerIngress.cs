@@ -57,15 +57,11 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
     }
 
     /// <summary>Adds every open session to <paramref name="target"/>.</summary>
-    public void CopySessions<T>(List<T> target)
-        where T : class
+    public void CopySessions(List<IPacketHandler> target)
     {
         lock (_lock)
         {
-            foreach (IPacketHandler session in _sessions.Values)
-            {
-                target.Add((T)session);
-            }
+            target.AddRange(_sessions.Values);
         }
     }
 

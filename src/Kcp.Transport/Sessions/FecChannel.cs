@@ -25,20 +25,20 @@ internal sealed class FecChannel : IDisposable
     /// <summary>The decoder's counts (groups that failed, groups given up short), zero without FEC.</summary>
     public FecDecoderCounters DecoderCounters => _decoder?.Counters ?? default;
 
-    /// <summary>Sends <paramref name="datagram"/> through <paramref name="session"/>, followed by the parity shards it completes.</summary>
-    public void Send(Span<byte> datagram, Session session)
+    /// <summary>Sends <paramref name="datagram"/> through <paramref name="sender"/>, followed by the parity shards it completes.</summary>
+    public void Send(Span<byte> datagram, DatagramSender sender)
     {
         if (_encoder is null)
         {
-            session.Transmit(datagram);
+            sender.Transmit(datagram);
             return;
         }
 
         int parity = _encoder.Encode(datagram);
-        session.Transmit(datagram);
+        sender.Transmit(datagram);
         for (int i = 0; i < parity; i++)
         {
-            session.Transmit(_encoder.GetParity(i));
+            sender.Transmit(_encoder.GetParity(i));
         }
     }
 

@@ -13,22 +13,25 @@ internal sealed class OutputPump
 {
     private readonly Session _session;
     private readonly KcpControlBlock _engine;
+    private readonly DatagramSender _sender;
     private readonly SessionCounters _counters;
     private readonly Pipe _pipe;
     private readonly Action _onReadable;
+    private TaskCompletionSource? _drained;
     private ValueTask<ReadResult> _pendingRead;
     private bool _readPending;  // a ReadAsync on the pipe is registered
     private bool _blocked;      // the send queue is full (or the amplification budget spent); resumed by input
 
     /// <summary>
     /// A pump for <paramref name="session"/> from a pipe built with <paramref name="options"/> into <paramref name="engine"/>,
-    /// counting bytes into <paramref name="counters"/>. <paramref name="onReadable"/> runs (not under the lock) when a
+    /// within what <paramref name="sender"/> allows, counting bytes into <paramref name="counters"/>. <paramref name="onReadable"/> runs (not under the lock) when a
     /// registered read completes: it takes the lock and calls <see cref="OnReadable"/>.
     /// </summary>
-    public OutputPump(Session session, KcpControlBlock engine, SessionCounters counters, PipeOptions options, Action onReadable)
+    public OutputPump(Session session, KcpControlBlock engine, DatagramSender sender, SessionCounters counters, PipeOptions options, Action onReadable)
     {
         _session = session;
         _engine = engine;
+        _sender = sender;
         _counters = counters;
         _pipe = new Pipe(options);
         _onReadable = onReadable;
@@ -47,7 +50,7 @@ internal sealed class OutputPump
         PipeReader reader = _pipe.Reader;
         while (_session.IsOpen && !IsCompleted && !_readPending)
         {
-            long allowance = _session.SendAllowance();
+            long allowance = _sender.Allowance(_engine);
             if (_engine.WaitSnd >= _engine.SendWindow || allowance < 1)
             {
                 // Resumed by Unblock when ACKs free the window (and validate the address).
@@ -91,7 +94,7 @@ internal sealed class OutputPump
             return;
         }
 
-        if (Queue(result, _session.SendAllowance()))
+        if (Queue(result, _sender.Allowance(_engine)))
         {
             _engine.Flush(now, ackOnly: false);
         }
@@ -109,8 +112,24 @@ internal sealed class OutputPump
         }
     }
 
-    /// <summary>The session closed: the application's later writes fail.</summary>
-    public void Complete() => _pipe.Reader.Complete();
+    /// <summary>Completes once the application's output is complete and the peer acknowledged all of it (a graceful close waits for it).</summary>
+    public Task Drained => (_drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    /// <summary>Completes <see cref="Drained"/> when its time has come; called after every change.</summary>
+    public void CheckDrained()
+    {
+        if (_drained is { } drained && IsCompleted && _engine.WaitSnd == 0)
+        {
+            drained.TrySetResult();
+        }
+    }
+
+    /// <summary>The session closed: the application's later writes fail, and nobody waits for a drain any more.</summary>
+    public void Complete()
+    {
+        _pipe.Reader.Complete();
+        _drained?.TrySetResult();
+    }
 
     /// <summary>Queues as much of <paramref name="result"/> as the send window allows, in pieces of at most one MSS.</summary>
     private bool Queue(in ReadResult result, long maxBytes)

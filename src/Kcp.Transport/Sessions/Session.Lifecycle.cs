@@ -1,22 +1,19 @@
 using System.Diagnostics;
 using Kcp.Transport.Diagnostics;
 using Kcp.Transport.Ingress;
-using Kcp.Transport.Protocol;
 
 namespace Kcp.Transport.Sessions;
 
 /// <summary>How a session ends: gracefully once what was written is acknowledged, at once, or by its owner.</summary>
 internal sealed partial class Session
 {
-    private TaskCompletionSource? _drained;
-
     /// <summary>
     /// Completes <see cref="Output"/>, waits until everything written has been acknowledged by the peer (or
     /// <paramref name="cancellationToken"/> fires), then closes the session and tells a peer of ours.
     /// </summary>
     public async Task CloseAsync(CancellationToken cancellationToken = default)
     {
-        TaskCompletionSource drained;
+        Task drained;
         lock (_lock.Gate)
         {
             if (!IsOpen)
@@ -24,7 +21,7 @@ internal sealed partial class Session
                 return;
             }
 
-            drained = _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            drained = _output.Drained;
         }
 
         await Output.CompleteAsync().ConfigureAwait(false);
@@ -33,13 +30,13 @@ internal sealed partial class Session
             // Completing the writer wakes a pending read; if none was pending, look at the pipe now.
             if (IsOpen)
             {
-                _output.Pump(EngineNow);
+                _output.Pump(_driver.Now);
             }
         }
 
         try
         {
-            await drained.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await drained.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -84,68 +81,27 @@ internal sealed partial class Session
             if (reason == KcpCloseReason.LocalClose)
             {
                 // kcp-go sends what is queued once more on Close.
-                _engine.Flush(EngineNow, ackOnly: false);
+                _engine.Flush(_driver.Now, ackOnly: false);
             }
 
             if (reason is KcpCloseReason.LocalClose or KcpCloseReason.Aborted or KcpCloseReason.TransportClosed)
             {
-                SendCloseNotice();
+                // Tells a peer of ours that the session is gone.
+                _driver.SendCloseNotice(this);
             }
 
-            _counters.Freeze(_counters.Read(_engine, _fec.DecoderCounters));
-            _engine.Dispose();
+            _counters.Freeze();
+            _driver.Dispose();
             _fec.Dispose();
             _input.Complete(error);
             _output.Complete();
-            _drained?.TrySetResult();
         }
 
         // Counted into the owner's totals before the owner forgets the session, so no snapshot misses it.
-        _context.Counters.OnSessionClosed(this, reason);
+        _context.Counters.OnSessionClosed(_counters, reason);
         _protection.Dispose();
         _owner.OnClosed(this);
         KcpTransportLog.SessionClosed(_context.Logger, Conversation, RemoteEndPoint, reason);
         ThreadPool.UnsafeQueueUserWorkItem(static source => source.Cancel(), _closedSource, preferLocal: false);
-    }
-
-    void ISessionCounters.FoldInto(ref KcpMetricsSnapshot closed)
-    {
-        lock (_lock.Gate)
-        {
-            _counters.FoldInto(ref closed);
-        }
-    }
-
-    void ISessionCounters.AddLiveTo(ref KcpMetricsSnapshot totals)
-    {
-        lock (_lock.Gate)
-        {
-            if (!_counters.IsFolded)
-            {
-                totals += _counters.Read(_engine, _fec.DecoderCounters);
-            }
-        }
-    }
-
-    /// <summary>Completes a pending <see cref="CloseAsync"/> once the output is complete and KCP holds nothing unacknowledged.</summary>
-    private void CheckDrained()
-    {
-        if (_drained is { } drained && _output.IsCompleted && _engine.WaitSnd == 0)
-        {
-            drained.TrySetResult();
-        }
-    }
-
-    /// <summary>Tells a peer of ours that the session is gone (twice: it is one unacknowledged datagram).</summary>
-    private void SendCloseNotice()
-    {
-        int header = _engine.Reserved;
-        Span<byte> datagram = stackalloc byte[header + KcpCloseNotice.Size];
-        for (int i = 0; i < 2; i++)
-        {
-            datagram.Clear();
-            KcpCloseNotice.Write(datagram.Slice(header), Conversation, EngineNow);
-            ((IKcpOutputSink)this).Output(datagram);
-        }
     }
 }

@@ -1,7 +1,5 @@
-using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Net;
-using System.Security.Cryptography;
 using Kcp.Transport.Crypto;
 using Kcp.Transport.Diagnostics;
 using Kcp.Transport.Fec;
@@ -19,35 +17,22 @@ namespace Kcp.Transport.Sessions;
 /// wakes it at its deadline, and the application's pipe calls push data in. One lock guards all parts; it is never
 /// held while the owner or the application runs.
 /// </summary>
-internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTimerTarget, IFecRecoveredSink, IDeferredReceiveWork, ISessionCounters
+internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTimerTarget, IFecRecoveredSink, IDeferredReceiveWork
 {
-    /// <summary>An idle session sleeps this long, or until its idle timeout; work that arrives pulls its deadline in.</summary>
-    private const long IdleWakeMs = 5000;
-
-    // How long a peer must have been silent before a dead link (DeadLink transmissions of one segment) closes the session.
-    private const long DeadLinkSilenceMs = 1000;
-
     private readonly SessionContext _context;
     private readonly IPacketHandlerOwner _owner;
     private readonly SessionLock _lock;
-    private readonly KcpControlBlock _engine;
+    private readonly EngineDriver _driver;
+    private readonly KcpControlBlock _engine;   // the driver's engine
     private readonly SessionProtection _protection;
     private readonly FecChannel _fec;
     private readonly AmplificationGuard _guard;
+    private readonly DatagramSender _sender;
     private readonly InputPump _input;
     private readonly OutputPump _output;
-    private readonly SessionCounters _counters = new();
+    private readonly SessionCounters _counters;
     private readonly CancellationTokenSource _closedSource = new();
-
-    // Security (README "Security"): the engine's clock starts at a random offset, so that an ACK echoing one of our
-    // (sn, ts) pairs proves that the peer receives at its address.
-    private readonly uint _clockOffset;
-
-    // ACKs for this many received segments (one datagram's worth) leave at once instead of waiting for the interval:
-    // a fast sender's window keeps moving, for one small ACK datagram per that many segments at most.
-    private readonly int _acksPerDatagram;
-    private readonly long _idleTimeoutMs;
-    private readonly long _unvalidatedIdleMs;
+    private readonly SessionTimeouts _timeouts;
     private long _timerDue = long.MaxValue; // owned by the scheduler
     private KcpCloseReason _closeReason;
     private long _lastReceiveMs;
@@ -63,29 +48,16 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
         RemoteAddress = remoteAddress;
         RemoteEndPoint = remoteAddress.ToIPEndPoint();
         IsPassive = passive;
-        _clockOffset = BinaryPrimitives.ReadUInt32LittleEndian(RandomNumberGenerator.GetBytes(4));
-        _idleTimeoutMs = options.IdleTimeout == Timeout.InfiniteTimeSpan ? -1 : (long)options.IdleTimeout.TotalMilliseconds;
-
-        // A session that proved nothing never outlives one that did.
-        _unvalidatedIdleMs = (long)options.Security.UnvalidatedIdleTimeout.TotalMilliseconds;
-        if (_idleTimeoutMs > 0)
-        {
-            _unvalidatedIdleMs = Math.Min(_unvalidatedIdleMs, _idleTimeoutMs);
-        }
-
+        _timeouts = new SessionTimeouts(options);
         _guard = new AmplificationGuard(validated: !passive, options.Security.AmplificationFactor, KcpClock.NowMs64);
         _protection = context.Protection.CreateSession();
-        _engine = new KcpControlBlock(conv, this);
-        _engine.SetMtu(options.Mtu - context.Protection.TrailerSize);
-        _engine.ReserveBytes(context.HeaderRoom);
-        _engine.SetNoDelay(options.NoDelay, options.Interval, options.FastResend, options.NoCongestionWindow ? 1 : 0);
-        _engine.SetWindowSize(options.SendWindow, options.ReceiveWindow);
-        _engine.StreamMode = options.StreamMode;
-        _engine.DeadLink = (uint)options.DeadLink;
-        _acksPerDatagram = Math.Max(1, (_engine.Mtu - _engine.Reserved) / KcpControlBlock.Overhead);
+        _sender = new DatagramSender(context, _lock, _protection, _guard, remoteAddress);
+        _driver = new EngineDriver(conv, options, context.HeaderRoom, context.Protection.TrailerSize, this);
+        _engine = _driver.Engine;
         _fec = new FecChannel(options.DataShards, options.ParityShards, context.Protection.HeaderSize);
+        _counters = new SessionCounters(_lock.Gate, _engine, _fec);
         _input = new InputPump(_engine, _counters, context.InputPipe, OnInputDrained, this);
-        _output = new OutputPump(this, _engine, _counters, context.OutputPipe, OnOutputReadable);
+        _output = new OutputPump(this, _engine, _sender, _counters, context.OutputPipe, OnOutputReadable);
     }
 
     /// <inheritdoc/>
@@ -129,29 +101,16 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
 
     ref long IKcpTimerTarget.TimerDue => ref _timerDue;
 
-    long ISessionCounters.OpenedTimestamp => _counters.OpenedTimestamp;
-
-    private uint EngineNow => EngineTime(KcpClock.NowMs64);
-
-    private uint EngineTime(long nowMs) => unchecked((uint)nowMs + _clockOffset);
+    /// <summary>What the session counted, as its owner's counters read it.</summary>
+    public ISessionCounters Counters => _counters;
 
     /// <summary>A snapshot of the ARQ state and counters; a closed session keeps the counters it had at close.</summary>
     public KcpSessionStatistics GetStatistics()
     {
         lock (_lock.Gate)
         {
-            var stats = new KcpSessionStatistics { Counters = _counters.Read(_engine, _fec.DecoderCounters) };
-            return !IsOpen ? stats : stats with
-            {
-                SmoothedRtt = _engine.SmoothedRtt,
-                RttVariance = _engine.RttVariance,
-                RetransmissionTimeout = _engine.RetransmissionTimeout,
-                SendWindow = _engine.SendWindow,
-                ReceiveWindow = _engine.ReceiveWindow,
-                RemoteWindow = _engine.RemoteWindow,
-                CongestionWindow = _engine.CongestionWindow,
-                InFlight = _engine.WaitSnd,
-            };
+            KcpMetricsSnapshot counters = _counters.Read();
+            return IsOpen ? _driver.Statistics(counters) : new KcpSessionStatistics { Counters = counters };
         }
     }
 
@@ -168,8 +127,8 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
             }
 
             _lastReceiveMs = now64;
-            uint wait = _engine.Flush(EngineTime(now64), ackOnly: false);
-            _output.Pump(EngineTime(now64));
+            uint wait = _engine.Flush(_driver.Time(now64), ackOnly: false);
+            _output.Pump(_driver.Time(now64));
             _context.Scheduler.Schedule(this, now64 + wait);
         }
     }
@@ -182,8 +141,8 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
     public void Receive(in InboundPacket packet, ReceiveTurn? turn)
     {
         long now64 = KcpClock.NowMs64;
-        uint now = EngineTime(now64);
-        bool newlyValidated = false;
+        uint now = _driver.Time(now64);
+        bool validated = false, remoteClosed = false;
         using (_lock.Enter())
         {
             if (!IsOpen || !Accept(packet.Datagram, now64))
@@ -194,36 +153,22 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
             _guard.OnReceived(packet.WireLength);
             _lastReceiveMs = now64;
             _now = now;
-            if (!packet.IsFec)
+
+            // Raw KCP and data shards reach the engine at once; the decoder only adds what it rebuilds (kcp-go's order).
+            if (!packet.IsFec || packet.Fec.IsData)
             {
                 InputKcp(packet.Kcp, regular: true);
             }
-            else
-            {
-                // Data shards reach KCP at once; the decoder only adds what it rebuilds (upstream kcp-go order).
-                if (packet.Fec.IsData)
-                {
-                    InputKcp(packet.Kcp, regular: true);
-                }
-                else
-                {
-                    _counters.FecParityShards++;
-                }
 
+            if (packet.IsFec)
+            {
+                _counters.FecParityShards += packet.Fec.IsData ? 0 : 1;
                 Session sink = this;
                 _fec.Decode(packet, now, ref sink);
             }
 
-            if (_engine.PendingAcks >= _acksPerDatagram)
-            {
-                _engine.Flush(now, ackOnly: true);
-            }
-
-            if (_engine.PeerEchoed)
-            {
-                newlyValidated = _guard.Validate();
-            }
-
+            _driver.AckIfDue(now);
+            validated = _engine.PeerEchoed && _guard.Validate();
             _input.Turn = turn;
             try
             {
@@ -234,22 +179,24 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
                 _input.Turn = null;
             }
 
-            if (!_input.RemoteClosed)
-            {
-                if (newlyValidated)
-                {
-                    _owner.OnValidated(this);
-                }
-
-                return;
-            }
-
             // The peer closed after all its data was acknowledged: hand the rest to the application, then end.
-            _input.Unpause();
-            _input.Pump();
+            remoteClosed = _input.RemoteClosed;
+            if (remoteClosed)
+            {
+                _input.Unpause();
+                _input.Pump();
+            }
         }
 
-        Close(KcpCloseReason.RemoteClose, error: null);
+        if (validated)
+        {
+            _owner.OnValidated(this);
+        }
+
+        if (remoteClosed)
+        {
+            Close(KcpCloseReason.RemoteClose, error: null);
+        }
     }
 
     /// <inheritdoc/>
@@ -267,43 +214,12 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
         InputKcp(kcpPart, regular: false);
     }
 
-    void IKcpOutputSink.Output(Span<byte> datagram) => _fec.Send(datagram, this);
-
-    /// <summary>
-    /// Seals one datagram and queues it in the batch the lock holder collects (sent after the lock is released), unless
-    /// the amplification budget of an unvalidated address forbids it.
-    /// </summary>
-    internal void Transmit(Span<byte> datagram)
-    {
-        if (!_guard.MaySend(datagram.Length + _context.Protection.TrailerSize, KcpClock.NowMs64))
-        {
-            _context.Counters.OnDropped(PacketDropReason.AmplificationLimit);
-            return;
-        }
-
-        ReadOnlySpan<byte> wire = _protection.Seal(datagram);
-        _guard.OnSent(wire.Length);
-        if (_lock.Batch is { } batch)
-        {
-            batch.Add(_context.Socket, wire, RemoteAddress);
-        }
-        else
-        {
-            _context.Socket.Send(wire, RemoteAddress);
-        }
-    }
-
-    /// <summary>Application bytes KCP may take now (the amplification budget of an unvalidated address).</summary>
-    internal long SendAllowance()
-        => _guard.Allowance(
-            anyInFlight: _engine.WaitSnd > 0,
-            headerBytes: _engine.Reserved + ((_engine.PendingAcks + 1L) * KcpControlBlock.Overhead) + _context.Protection.TrailerSize,
-            _engine.Mss);
+    void IKcpOutputSink.Output(Span<byte> datagram) => _fec.Send(datagram, _sender);
 
     /// <summary>After the output pump ran: completes a pending close and makes sure work is flushed within an interval.</summary>
     internal void AfterOutput()
     {
-        CheckDrained();
+        _output.CheckDrained();
         ArmTimer(KcpClock.NowMs64);
     }
 
@@ -327,18 +243,15 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
                     return -1;
                 }
 
-                long idleTimeoutMs = _guard.IsValidated ? _idleTimeoutMs : _unvalidatedIdleMs;
-                if (idleTimeoutMs > 0 && nowMs - _lastReceiveMs > idleTimeoutMs)
+                bool validated = _guard.IsValidated;
+                if (_timeouts.IsIdle(nowMs, _lastReceiveMs, validated))
                 {
                     expired = KcpCloseReason.IdleTimeout;
                 }
                 else
                 {
-                    uint wait = _engine.Flush(EngineTime(nowMs), ackOnly: false);
-
-                    // kcp-go only marks a dead link; fast and early retransmits count too, so on a lossy but live
-                    // link a segment can reach the limit within a second. Close only if the peer is also silent.
-                    if (_engine.IsDeadLink && nowMs - _lastReceiveMs >= DeadLinkSilenceMs)
+                    uint wait = _engine.Flush(_driver.Time(nowMs), ackOnly: false);
+                    if (SessionTimeouts.IsDead(_engine.IsDeadLink, nowMs, _lastReceiveMs))
                     {
                         expired = KcpCloseReason.DeadLink;
                     }
@@ -349,11 +262,8 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
                     }
                     else
                     {
-                        // Nothing to do until something arrives or is written: those call ArmTimer. Wake for the
-                        // timeout that applies now: an unvalidated session's may be longer than IdleTimeout, and waking
-                        // for the shorter one would ask for a deadline already past on every turn from then on.
-                        long sleep = nowMs + IdleWakeMs;
-                        return idleTimeoutMs > 0 ? Math.Min(sleep, _lastReceiveMs + idleTimeoutMs + 1) : sleep;
+                        // Nothing to do until something arrives or is written: those call ArmTimer.
+                        return _timeouts.IdleWake(nowMs, _lastReceiveMs, validated);
                     }
                 }
             }
@@ -372,34 +282,30 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
     private bool Accept(ReadOnlySpan<byte> datagram, long nowMs)
     {
         PacketVerdict verdict = _protection.Accept(datagram, nowMs);
-        if (verdict == PacketVerdict.Accepted)
+        if (verdict != PacketVerdict.Accepted)
         {
-            return true;
+            _context.Counters.OnDropped(verdict == PacketVerdict.Replayed ? PacketDropReason.Replayed : PacketDropReason.Reflected);
         }
 
-        _context.Counters.OnDropped(verdict == PacketVerdict.Replayed ? PacketDropReason.Replayed : PacketDropReason.Reflected);
-        return false;
+        return verdict == PacketVerdict.Accepted;
     }
 
     private void InputKcp(ReadOnlySpan<byte> kcp, bool regular)
     {
-        if (KcpCloseNotice.Is(kcp, Conversation))
-        {
-            _input.RemoteClosed = true;
-            return;
-        }
-
-        if (_engine.Input(kcp, regular, _context.Options.AckNoDelay, _now) < 0)
+        bool closeNotice = false;
+        if (!_driver.Input(kcp, regular, _now, ref closeNotice))
         {
             _context.Counters.OnDropped(PacketDropReason.Malformed);
         }
+
+        _input.RemoteClosed |= closeNotice;
     }
 
     private void AfterInput(uint now)
     {
         _input.Pump();
         _output.Unblock(now);
-        CheckDrained();
+        _output.CheckDrained();
         ArmTimer(KcpClock.NowMs64);
     }
 
@@ -428,7 +334,7 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
     {
         using (_lock.Enter())
         {
-            _output.OnReadable(EngineNow);
+            _output.OnReadable(_driver.Now);
         }
     }
 }

@@ -7,10 +7,11 @@ namespace Kcp.Transport.Sessions;
 
 /// <summary>
 /// What one session counts besides its engine and FEC decoder (payload bytes, FEC recoveries and parity shards,
-/// checksum failures), its totals frozen at close, and whether its owner's totals include them yet. Guarded by the
-/// session's lock.
+/// checksum failures), its totals frozen at close, and whether its owner's totals include them yet. The fields are
+/// guarded by the session's lock; the owner's <see cref="KcpCounters"/> reads them through <see cref="ISessionCounters"/>,
+/// which takes it.
 /// </summary>
-internal sealed class SessionCounters
+internal sealed class SessionCounters(Lock sessionLock, KcpControlBlock engine, FecChannel fec) : ISessionCounters
 {
     // One RTT histogram sample per session per second at most: the scheduler's flushes are far more frequent.
     private const long RttSampleIntervalMs = 1000;
@@ -30,7 +31,7 @@ internal sealed class SessionCounters
     public long OpenedTimestamp { get; } = Stopwatch.GetTimestamp();
 
     /// <summary>The session's rows now: the frozen totals once closed, else read from the engine and the decoder.</summary>
-    public KcpMetricsSnapshot Read(KcpControlBlock engine, FecDecoderCounters fec)
+    public KcpMetricsSnapshot Read()
     {
         if (_closed)
         {
@@ -38,6 +39,7 @@ internal sealed class SessionCounters
         }
 
         ref readonly KcpEngineCounters c = ref engine.Counters;
+        FecDecoderCounters decoder = fec.DecoderCounters;
         return new KcpMetricsSnapshot
         {
             BytesSent = BytesSent,
@@ -50,32 +52,44 @@ internal sealed class SessionCounters
             LostSegments = c.LostSegs,
             RepeatSegments = c.RepeatSegs,
             FecRecovered = FecRecovered,
-            FecErrors = fec.Errors,
+            FecErrors = decoder.Errors,
             FecParityShards = FecParityShards,
-            FecShortShards = fec.ShortShards,
+            FecShortShards = decoder.ShortShards,
             InChecksumErrors = ChecksumErrors,
         };
     }
 
-    /// <summary>Keeps the totals at close: the engine and the decoder are released afterwards.</summary>
-    public void Freeze(KcpMetricsSnapshot final)
+    /// <summary>Keeps the totals at close (under the session lock): the engine and the decoder are released afterwards.</summary>
+    public void Freeze()
     {
-        _final = final;
+        _final = Read();
         _closed = true;
     }
 
-    /// <summary>Adds the final totals to <paramref name="closed"/>, once (see <see cref="ISessionCounters.FoldInto"/>).</summary>
+    /// <inheritdoc/>
     public void FoldInto(ref KcpMetricsSnapshot closed)
     {
-        if (!_folded)
+        lock (sessionLock)
         {
-            closed += _final;
-            _folded = true;
+            if (!_folded)
+            {
+                closed += _final;
+                _folded = true;
+            }
         }
     }
 
-    /// <summary>True once <see cref="FoldInto"/> ran: the owner's totals include this session.</summary>
-    public bool IsFolded => _folded;
+    /// <inheritdoc/>
+    public void AddLiveTo(ref KcpMetricsSnapshot totals)
+    {
+        lock (sessionLock)
+        {
+            if (!_folded)
+            {
+                totals += Read();
+            }
+        }
+    }
 
     /// <summary>Feeds the RTT histogram about once a second (from the scheduler's flush).</summary>
     public void SampleRtt(long nowMs, int smoothedRttMs, KcpCounters owner)

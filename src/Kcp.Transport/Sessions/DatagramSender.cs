@@ -1,0 +1,43 @@
+using System.Net;
+using Kcp.Transport.Crypto;
+using Kcp.Transport.Diagnostics;
+using Kcp.Transport.Protocol;
+using Kcp.Transport.Scheduling;
+
+namespace Kcp.Transport.Sessions;
+
+/// <summary>
+/// The way out of a session: each datagram (a data or parity shard) passes the <see cref="AmplificationGuard"/>, is
+/// sealed by the session's protection and queued in the batch of whoever holds the session lock, to leave once the
+/// lock is released. Guarded by the session's lock.
+/// </summary>
+internal sealed class DatagramSender(SessionContext context, SessionLock sessionLock, SessionProtection protection, AmplificationGuard guard, SocketAddress remote)
+{
+    /// <summary>Seals and queues one datagram, unless the amplification budget of an unvalidated address forbids it.</summary>
+    public void Transmit(Span<byte> datagram)
+    {
+        if (!guard.MaySend(datagram.Length + context.Protection.TrailerSize, KcpClock.NowMs64))
+        {
+            context.Counters.OnDropped(PacketDropReason.AmplificationLimit);
+            return;
+        }
+
+        ReadOnlySpan<byte> wire = protection.Seal(datagram);
+        guard.OnSent(wire.Length);
+        if (sessionLock.Batch is { } batch)
+        {
+            batch.Add(context.Socket, wire, remote);
+        }
+        else
+        {
+            context.Socket.Send(wire, remote);
+        }
+    }
+
+    /// <summary>Application bytes <paramref name="engine"/> may take now (the amplification budget of an unvalidated address).</summary>
+    public long Allowance(KcpControlBlock engine)
+        => guard.Allowance(
+            anyInFlight: engine.WaitSnd > 0,
+            headerBytes: engine.Reserved + ((engine.PendingAcks + 1L) * KcpControlBlock.Overhead) + context.Protection.TrailerSize,
+            engine.Mss);
+}
