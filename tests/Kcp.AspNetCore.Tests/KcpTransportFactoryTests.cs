@@ -37,6 +37,28 @@ public sealed class KcpTransportFactoryTests
     }
 
     [Fact]
+    public async Task BindAsync_WithKestrelsMemoryPool_SessionPipesRentFromIt()
+    {
+        // Arrange
+        var pools = new CountingPoolFactory();
+        await using var factory = new KcpTransportFactory(Options.Create(new KcpTransportOptions()), memoryPoolFactory: pools);
+        IConnectionListener listener = await factory.BindAsync(new KcpEndPoint(IPAddress.Loopback, 0)).DefaultTimeout();
+        var bound = (KcpEndPoint)listener.EndPoint;
+        await using KcpSession client = await KcpClient.ConnectAsync(bound.IPEndPoint);
+
+        // Act
+        await client.Output.WriteAsync("hello over kcp"u8.ToArray()).DefaultTimeout();
+        await using ConnectionContext connection = (await listener.AcceptAsync().DefaultTimeout())!;
+        System.IO.Pipelines.ReadResult read = await connection.Transport.Input.ReadAtLeastAsync(14).DefaultTimeout();
+        connection.Transport.Input.AdvanceTo(read.Buffer.End);
+
+        // Assert
+        Assert.True(pools.Rents > 0, "the session's input pipe rented no block from Kestrel's pool");
+        Assert.Same(pools.Created, Assert.IsType<Kcp.AspNetCore.Internal.KcpConnectionContext>(connection).MemoryPool);
+        await listener.DisposeAsync().DefaultTimeout();
+    }
+
+    [Fact]
     public async Task BindAsync_IPEndPoint_ThrowsNotSupported()
     {
         await using KcpTransportFactory factory = CreateFactory();
@@ -142,5 +164,32 @@ public sealed class KcpTransportFactoryTests
         Assert.Equal(IPAddress.IPv6Loopback, bound.Address);
         Assert.NotEqual(0, bound.Port);
         await listener.DisposeAsync().DefaultTimeout();
+    }
+
+    /// <summary>Kestrel's role: hands the transport a memory pool, here one that counts its rents.</summary>
+    private sealed class CountingPoolFactory : IMemoryPoolFactory<byte>
+    {
+        private long _rents;
+
+        public long Rents => Interlocked.Read(ref _rents);
+
+        public System.Buffers.MemoryPool<byte>? Created { get; private set; }
+
+        public System.Buffers.MemoryPool<byte> Create(MemoryPoolOptions? options = null) => Created = new Pool(this);
+
+        private sealed class Pool(CountingPoolFactory owner) : System.Buffers.MemoryPool<byte>
+        {
+            public override int MaxBufferSize => 4096;
+
+            public override System.Buffers.IMemoryOwner<byte> Rent(int minBufferSize = -1)
+            {
+                Interlocked.Increment(ref owner._rents);
+                return System.Buffers.MemoryPool<byte>.Shared.Rent(MaxBufferSize);
+            }
+
+            protected override void Dispose(bool disposing)
+            {
+            }
+        }
     }
 }
