@@ -1,14 +1,9 @@
 using System.Buffers.Binary;
 using System.Diagnostics.Metrics;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
-using Kcp.Transport.Crypto;
 using Kcp.Transport.Diagnostics;
 using Kcp.Transport.Ingress;
-using Kcp.Transport.Io;
 using Kcp.Transport.Sessions;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kcp.Transport;
@@ -52,36 +47,22 @@ public static class KcpClient
     /// <summary>The socket side of one dialed session: its own socket, key and counters, closed with the session.</summary>
     private sealed class Connection : IPacketHandlerOwner
     {
-        private readonly UdpSocket _socket;
-        private readonly PacketProtection _protection;
-        private readonly KcpCounters _counters = new();
+        private readonly SessionContext _context;
 
         public Connection(IPEndPoint remoteEndPoint, KcpOptions options, ILogger logger, KcpInstruments instruments, KcpRuntime runtime)
         {
-            var local = new IPEndPoint(
-                remoteEndPoint.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+            var local = new IPEndPoint(remoteEndPoint.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
             SocketAddress remote = remoteEndPoint.Serialize();
-            _protection = options.CreateProtection(logger);
-            try
-            {
-                _socket = UdpSocket.Bind(local, options, _counters, logger, runtime.DialedSocketPoller);
-            }
-            catch
-            {
-                _protection.Dispose();
-                throw;
-            }
-
-            var context = new SessionContext(options, _socket, _protection, _counters, logger, runtime.Scheduler, runtime.SendBatches, runtime.MemoryPool);
+            _context = runtime.Bind(local, options, logger, dialed: true);
             uint conv = BinaryPrimitives.ReadUInt32LittleEndian(RandomNumberGenerator.GetBytes(4));
-            var session = new Session(conv, remote, passive: false, context, this);
-            var ingress = new ClientIngress(remote, _protection, _counters, logger);
+            var session = new Session(conv, remote, passive: false, _context, this);
+            var ingress = new ClientIngress(remote, _context.Protection, _context.Counters, logger);
             ingress.Attach(session);
-            _counters.Attach(instruments, listenerEndPoint: null, sessions => sessions.Add(session.Counters));
-            _counters.OnSessionOpened(passive: false);
+            _context.Counters.Attach(instruments, listenerEndPoint: null, sessions => sessions.Add(session.Counters));
+            _context.Counters.OnSessionOpened(passive: false);
             KcpTransportLog.SessionOpened(logger, conv, remoteEndPoint, "active");
             session.Start();
-            _socket.StartReceiving(ingress, dedicatedLoops: 0);
+            _context.Socket.StartReceiving(ingress, dedicatedLoops: 0);
             Session = new KcpSession(session);
         }
 
@@ -92,23 +73,6 @@ public static class KcpClient
             // Dialed sessions start validated.
         }
 
-        void IPacketHandlerOwner.OnClosed(IPacketHandler handler)
-        {
-            _socket.Dispose();
-
-            // The receive loop may still be opening a datagram or counting a last one: release the key and move the
-            // counters into the client totals once it has ended.
-            PacketProtection protection = _protection;
-            KcpCounters counters = _counters;
-            _socket.Completion.ContinueWith(
-                _ =>
-                {
-                    protection.Dispose();
-                    counters.Detach();
-                },
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
-        }
+        void IPacketHandlerOwner.OnClosed(IPacketHandler handler) => _ = _context.CloseAsync();
     }
 }

@@ -1,12 +1,9 @@
 using System.Diagnostics.Metrics;
-using System.Net;
 using System.Threading.Channels;
-using Kcp.Transport.Crypto;
 using Kcp.Transport.Diagnostics;
 using Kcp.Transport.Ingress;
 using Kcp.Transport.Io;
 using Kcp.Transport.Sessions;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kcp.Transport;
@@ -17,27 +14,17 @@ namespace Kcp.Transport;
 /// </summary>
 public sealed class KcpListener : IAsyncDisposable, ISessionAcceptor
 {
-    private readonly KcpOptions _options;
-    private readonly UdpSocket _socket;
-    private readonly PacketProtection _protection;
-    private readonly KcpCounters _counters;
-    private readonly ILogger _logger;
     private readonly SessionContext _context;
     private readonly ListenerIngress _ingress;
     private readonly Channel<KcpSession> _backlog;
     private volatile bool _accepting = true;
     private int _disposed;
 
-    private KcpListener(KcpOptions options, UdpSocket socket, PacketProtection protection, KcpCounters counters, ILogger logger, KcpRuntime runtime)
+    private KcpListener(SessionContext context)
     {
-        _options = options;
-        _socket = socket;
-        _protection = protection;
-        _counters = counters;   // the socket's counters: one set for datagrams and drops
-        _logger = logger;
-        _context = new SessionContext(options, socket, protection, counters, logger, runtime.Scheduler, runtime.SendBatches, runtime.MemoryPool);
-        _ingress = new ListenerIngress(options, socket.LocalEndPoint, this, protection, counters, logger);
-        _backlog = Channel.CreateBounded<KcpSession>(new BoundedChannelOptions(options.AcceptBacklog)
+        _context = context;
+        _ingress = new ListenerIngress(context.Options, context.Socket.LocalEndPoint, this, context.Protection, context.Counters, context.Logger);
+        _backlog = Channel.CreateBounded<KcpSession>(new BoundedChannelOptions(context.Options.AcceptBacklog)
         {
             SingleWriter = false,
             SingleReader = false,
@@ -46,7 +33,7 @@ public sealed class KcpListener : IAsyncDisposable, ISessionAcceptor
     }
 
     /// <summary>The bound address (the real port when port 0 was requested).</summary>
-    public IPEndPoint LocalEndPoint => _socket.LocalEndPoint;
+    public IPEndPoint LocalEndPoint => _context.Socket.LocalEndPoint;
 
     /// <summary>Sessions currently open on this listener.</summary>
     public int SessionCount => _ingress.Count;
@@ -55,9 +42,9 @@ public sealed class KcpListener : IAsyncDisposable, ISessionAcceptor
 
     int ISessionAcceptor.Pending => _backlog.Reader.Count;
 
-    internal KcpCounters Counters => _counters;
+    internal KcpCounters Counters => _context.Counters;
 
-    internal UdpSocket Socket => _socket;
+    internal UdpSocket Socket => _context.Socket;
 
     /// <summary>Sessions whose peer address is not validated yet.</summary>
     internal int UnvalidatedSessionCount => _ingress.UnvalidatedCount;
@@ -79,29 +66,18 @@ public sealed class KcpListener : IAsyncDisposable, ISessionAcceptor
         options = options?.Clone() ?? new KcpOptions();
         options.Validate();
         ILogger logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(KcpTransportLog.Category);
-        PacketProtection protection = options.CreateProtection(logger);
-        var counters = new KcpCounters();
-        UdpSocket socket;
-        try
-        {
-            // A listener's socket has receive threads of its own: it needs no poller.
-            socket = UdpSocket.Bind(endPoint, options, counters, logger, poller: null);
-        }
-        catch
-        {
-            protection.Dispose();
-            throw;
-        }
 
-        var listener = new KcpListener(options, socket, protection, counters, logger, runtime);
-        counters.Attach(KcpInstruments.For(meterFactory), socket.LocalEndPoint, listener.CopySessionCounters);
+        // A listener's socket has receive threads of its own: it needs no poller.
+        var listener = new KcpListener(runtime.Bind(endPoint, options, logger, dialed: false));
+        UdpSocket socket = listener._context.Socket;
+        listener._context.Counters.Attach(KcpInstruments.For(meterFactory), socket.LocalEndPoint, listener.CopySessionCounters);
         socket.StartReceiving(listener._ingress, Math.Max(options.ReceiveLoops, 1));
         KcpTransportLog.ListenerBound(logger, socket.LocalEndPoint);
         return listener;
     }
 
     /// <summary>This listener's counters now, its open and closed sessions included (kcp-go's Snmp for one listener).</summary>
-    public KcpMetricsSnapshot GetMetricsSnapshot() => _counters.GetSnapshot();
+    public KcpMetricsSnapshot GetMetricsSnapshot() => _context.Counters.GetSnapshot();
 
     /// <summary>Waits for the next new session; returns null once the listener stopped accepting or was disposed.</summary>
     public async ValueTask<KcpSession?> AcceptAsync(CancellationToken cancellationToken = default)
@@ -146,11 +122,9 @@ public sealed class KcpListener : IAsyncDisposable, ISessionAcceptor
             session.Close(KcpCloseReason.TransportClosed);
         }
 
-        _socket.Dispose();
-        await _socket.Completion.ConfigureAwait(false);
-        _protection.Dispose();
-        _counters.Detach();
-        KcpTransportLog.ListenerClosed(_logger, _socket.LocalEndPoint, _counters.PassiveOpens, _counters.InPackets, _counters.DroppedTotal);
+        await _context.CloseAsync().ConfigureAwait(false);
+        KcpCounters counters = _context.Counters;
+        KcpTransportLog.ListenerClosed(_context.Logger, LocalEndPoint, counters.PassiveOpens, counters.InPackets, counters.DroppedTotal);
     }
 
     private void CopySessionCounters(List<ISessionCounters> target)

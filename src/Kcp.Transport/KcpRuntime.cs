@@ -1,7 +1,7 @@
-using System.Buffers;
 using Kcp.Transport.Io;
 using Kcp.Transport.Io.Linux;
 using Kcp.Transport.Scheduling;
+using Kcp.Transport.Sessions;
 
 namespace Kcp.Transport;
 
@@ -55,6 +55,10 @@ public sealed class KcpRuntime : IDisposable
 
     /// <summary>The batches sessions collect their datagrams in while they hold their lock.</summary>
     internal SendBatchPool SendBatches { get; } = new();
+
+    /// <summary>Binds the socket of a listener or, when <paramref name="dialed"/>, of a dialed session (drained by this runtime's poller).</summary>
+    internal SessionContext Bind(IPEndPoint local, KcpOptions options, ILogger logger, bool dialed)
+        => SessionContext.Bind(local, options, logger, Scheduler, SendBatches, MemoryPool, dialed ? DialedSocketPoller : null);
 
     /// <summary>Stops the runtime's threads and releases its own memory pool. Dispose its listeners and clients first.</summary>
     public void Dispose()

@@ -1,5 +1,3 @@
-using System.IO.Pipelines;
-using System.Net;
 using Kcp.Transport.Sessions;
 
 namespace Kcp.Transport;

@@ -84,27 +84,8 @@ internal sealed class KcpHealthCheck(KcpTransportFactory? factory, KcpHealthChec
         data["checksum_errors"] = checksumErrors;
         data["datagrams_dropped"] = total.DroppedDatagrams;
         data["sessions_refused"] = total.RefusedSessions;
-        if (segments >= options.MinimumSamples)
-        {
-            double ratio = (double)retransmitted / segments;
-            data["retransmission_ratio"] = ratio;
-            if (ratio > options.MaxRetransmissionRatio)
-            {
-                status = Worst(status, HealthStatus.Degraded);
-                problems.Add(string.Create(CultureInfo.InvariantCulture, $"Retransmission ratio {ratio:0.###} is above {options.MaxRetransmissionRatio}."));
-            }
-        }
-
-        if (datagrams >= options.MinimumSamples)
-        {
-            double ratio = (double)checksumErrors / datagrams;
-            data["checksum_error_ratio"] = ratio;
-            if (ratio > options.MaxChecksumErrorRatio)
-            {
-                status = Worst(status, HealthStatus.Degraded);
-                problems.Add(string.Create(CultureInfo.InvariantCulture, $"Checksum error ratio {ratio:0.###} is above {options.MaxChecksumErrorRatio}: corruption or peers with a wrong key."));
-            }
-        }
+        status = CheckRatio(data, problems, status, "retransmission_ratio", retransmitted, segments, options.MinimumSamples, options.MaxRetransmissionRatio, "Retransmission ratio");
+        status = CheckRatio(data, problems, status, "checksum_error_ratio", checksumErrors, datagrams, options.MinimumSamples, options.MaxChecksumErrorRatio, "Checksum error ratio", ": corruption or peers with a wrong key");
 
         string description = problems.Count == 0
             ? $"{bound} KCP endpoint(s) bound, {total.CurrentEstablished} session(s) open."
@@ -115,5 +96,25 @@ internal sealed class KcpHealthCheck(KcpTransportFactory? factory, KcpHealthChec
     private static long Delta(long now, long before) => now >= before ? now - before : now;
 
     // HealthStatus orders Unhealthy < Degraded < Healthy.
+    /// <summary>Adds <paramref name="count"/>/<paramref name="total"/> to the data once there are enough samples; above <paramref name="limit"/> the endpoint is degraded.</summary>
+    private static HealthStatus CheckRatio(
+        Dictionary<string, object> data, List<string> problems, HealthStatus status, string key, long count, long total, long minimumSamples, double limit, string what, string cause = "")
+    {
+        if (total < minimumSamples)
+        {
+            return status;
+        }
+
+        double ratio = (double)count / total;
+        data[key] = ratio;
+        if (ratio <= limit)
+        {
+            return status;
+        }
+
+        problems.Add(string.Create(CultureInfo.InvariantCulture, $"{what} {ratio:0.###} is above {limit}{cause}."));
+        return Worst(status, HealthStatus.Degraded);
+    }
+
     private static HealthStatus Worst(HealthStatus a, HealthStatus b) => a < b ? a : b;
 }

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
 
 namespace Kcp.Transport.Diagnostics;
 

@@ -1,8 +1,6 @@
-using System.Net;
 using Kcp.Transport.Crypto;
 using Kcp.Transport.Diagnostics;
 using Kcp.Transport.Io;
-using Microsoft.Extensions.Logging;
 
 namespace Kcp.Transport.Ingress;
 

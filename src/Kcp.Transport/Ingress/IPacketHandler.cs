@@ -1,4 +1,3 @@
-using System.Net;
 using Kcp.Transport.Io;
 
 namespace Kcp.Transport.Ingress;

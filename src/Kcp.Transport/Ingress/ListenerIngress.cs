@@ -1,10 +1,8 @@
-using System.Net;
 using Kcp.Transport.Crypto;
 using Kcp.Transport.Diagnostics;
 using Kcp.Transport.Io;
 using Kcp.Transport.Protocol;
 using Kcp.Transport.Scheduling;
-using Microsoft.Extensions.Logging;
 
 namespace Kcp.Transport.Ingress;
 

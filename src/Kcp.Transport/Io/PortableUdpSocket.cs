@@ -1,7 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
 using Kcp.Transport.Diagnostics;
-using Microsoft.Extensions.Logging;
 
 namespace Kcp.Transport.Io;
 
@@ -58,17 +55,13 @@ internal sealed class PortableUdpSocket : UdpSocket
             {
                 length = Socket.ReceiveFrom(buffer, SocketFlags.None, address);
             }
-            catch (ObjectDisposedException)
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
-                return;
-            }
-            catch (SocketException e) when (IsDisposed || e.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted)
-            {
-                return;
-            }
-            catch (SocketException e)
-            {
-                OnReceiveError(e.SocketErrorCode);
+                if (EndsLoop(e))
+                {
+                    return;
+                }
+
                 continue;
             }
 
@@ -90,22 +83,35 @@ internal sealed class PortableUdpSocket : UdpSocket
             {
                 length = await Socket.ReceiveFromAsync(buffer, SocketFlags.None, address, stop).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException)
+            catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
             {
-                return;
-            }
-            catch (SocketException e) when (IsDisposed || e.SocketErrorCode == SocketError.OperationAborted)
-            {
-                return;
-            }
-            catch (SocketException e)
-            {
-                OnReceiveError(e.SocketErrorCode);
+                if (EndsLoop(e))
+                {
+                    return;
+                }
+
                 continue;
             }
 
             Deliver(receiver, buffer.AsSpan(0, length), address, turn);
             EndTurn(turn);
         }
+    }
+
+    /// <summary>True when a receive failed because the socket is closing; otherwise the error is counted and the loop goes on.</summary>
+    private bool EndsLoop(Exception e)
+    {
+        if (e is not SocketException socketError)
+        {
+            return true;
+        }
+
+        if (IsDisposed || socketError.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted)
+        {
+            return true;
+        }
+
+        OnReceiveError(socketError.SocketErrorCode);
+        return false;
     }
 }

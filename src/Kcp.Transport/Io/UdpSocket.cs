@@ -1,8 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
 using Kcp.Transport.Diagnostics;
 using Kcp.Transport.Io.Linux;
-using Microsoft.Extensions.Logging;
 
 namespace Kcp.Transport.Io;
 

@@ -110,24 +110,24 @@ internal sealed partial class KcpControlBlock
                 slot.Rto = _rtt.Rto;
                 slot.ResendAt = unchecked(now + slot.Rto);
             }
-            else if (slot.FastAck >= resent)
+            else if (slot.FastAck >= resent || (slot.FastAck > 0 && newSegments == 0))
             {
+                // Fast retransmit after enough skipping ACKs; early retransmit when nothing new is going out, so a
+                // skipped segment need not wait for its RTO.
+                if (slot.FastAck >= resent)
+                {
+                    fast++;
+                }
+                else
+                {
+                    early++;
+                }
+
                 send = true;
                 slot.FastAck = 0;
                 slot.Rto = _rtt.Rto;
                 slot.ResendAt = unchecked(now + slot.Rto);
                 change++;
-                fast++;
-            }
-            else if (slot.FastAck > 0 && newSegments == 0)
-            {
-                // Early retransmit: nothing new is going out, so a skipped segment need not wait for its RTO.
-                send = true;
-                slot.FastAck = 0;
-                slot.Rto = _rtt.Rto;
-                slot.ResendAt = unchecked(now + slot.Rto);
-                change++;
-                early++;
             }
             else if (KcpTime.Diff(now, slot.ResendAt) >= 0)
             {

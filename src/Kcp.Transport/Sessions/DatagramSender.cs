@@ -1,4 +1,3 @@
-using System.Net;
 using Kcp.Transport.Crypto;
 using Kcp.Transport.Diagnostics;
 using Kcp.Transport.Protocol;

@@ -66,18 +66,9 @@ internal sealed class EngineDriver : IDisposable
     }
 
     /// <summary>The ARQ state now, with <paramref name="counters"/>.</summary>
-    public KcpSessionStatistics Statistics(KcpMetricsSnapshot counters) => new()
-    {
-        SmoothedRtt = Engine.SmoothedRtt,
-        RttVariance = Engine.RttVariance,
-        RetransmissionTimeout = Engine.RetransmissionTimeout,
-        SendWindow = Engine.SendWindow,
-        ReceiveWindow = Engine.ReceiveWindow,
-        RemoteWindow = Engine.RemoteWindow,
-        CongestionWindow = Engine.CongestionWindow,
-        InFlight = Engine.WaitSnd,
-        Counters = counters,
-    };
+    public KcpSessionStatistics Statistics(KcpMetricsSnapshot counters) => new(
+        Engine.SmoothedRtt, Engine.RttVariance, Engine.RetransmissionTimeout, Engine.SendWindow, Engine.ReceiveWindow,
+        Engine.RemoteWindow, Engine.CongestionWindow, InFlight: Engine.WaitSnd, counters);
 
     /// <summary>Sends our close notice (twice: it is one unacknowledged datagram) through the engine's output.</summary>
     public void SendCloseNotice(IKcpOutputSink output)

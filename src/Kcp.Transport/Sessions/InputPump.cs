@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.IO.Pipelines;
 using Kcp.Transport.Io;
 using Kcp.Transport.Protocol;
 

@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.IO.Pipelines;
 using Kcp.Transport.Protocol;
 
 namespace Kcp.Transport.Sessions;

@@ -1,5 +1,3 @@
-using System.IO.Pipelines;
-using System.Net;
 using Kcp.Transport.Crypto;
 using Kcp.Transport.Diagnostics;
 using Kcp.Transport.Fec;

@@ -1,17 +1,15 @@
-using System.Buffers;
-using System.IO.Pipelines;
 using Kcp.Transport.Crypto;
 using Kcp.Transport.Diagnostics;
 using Kcp.Transport.Io;
+using Kcp.Transport.Io.Linux;
 using Kcp.Transport.Scheduling;
-using Microsoft.Extensions.Logging;
 
 namespace Kcp.Transport.Sessions;
 
 /// <summary>
 /// What every session of one listener or client shares: its settings, socket, key, counters and log, and the runtime's
 /// scheduler, send batches and pipe memory. The pipe options are built here once, not once per session (as Kestrel
-/// builds them once per I/O queue).
+/// builds them once per I/O queue). A listener's context serves all its sessions; a dialed session has one of its own.
 /// </summary>
 internal sealed class SessionContext
 {
@@ -40,22 +38,29 @@ internal sealed class SessionContext
         // The application never runs under a session's lock: its continuations go to the thread pool. Our own
         // continuations (output readable, input drained) run inline, so a write reaches the wire on the writer's thread
         // as in kcp-go.
-        InputPipe = new PipeOptions(
-            pool: memoryPool,
-            readerScheduler: PipeScheduler.ThreadPool,
-            writerScheduler: PipeScheduler.Inline,
-            pauseWriterThreshold: options.MaxReadBufferSize,
-            resumeWriterThreshold: options.MaxReadBufferSize / 2,
-            minimumSegmentSize: segmentSize,
-            useSynchronizationContext: false);
-        OutputPipe = new PipeOptions(
-            pool: memoryPool,
-            readerScheduler: PipeScheduler.Inline,
-            writerScheduler: PipeScheduler.ThreadPool,
-            pauseWriterThreshold: options.MaxWriteBufferSize,
-            resumeWriterThreshold: options.MaxWriteBufferSize / 2,
-            minimumSegmentSize: segmentSize,
-            useSynchronizationContext: false);
+        InputPipe = PipeOptions(memoryPool, segmentSize, options.MaxReadBufferSize, readerScheduler: PipeScheduler.ThreadPool, writerScheduler: PipeScheduler.Inline);
+        OutputPipe = PipeOptions(memoryPool, segmentSize, options.MaxWriteBufferSize, readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.ThreadPool);
+    }
+
+    /// <summary>
+    /// Binds a socket at <paramref name="local"/> with the key and counters <paramref name="options"/> ask for. A dialed
+    /// socket is drained by <paramref name="poller"/> (null: by a loop of its own).
+    /// </summary>
+    public static SessionContext Bind(
+        IPEndPoint local, KcpOptions options, ILogger logger, KcpScheduler scheduler, SendBatchPool sendBatches, MemoryPool<byte> memoryPool, EpollPoller? poller)
+    {
+        PacketProtection protection = options.CreateProtection(logger);
+        var counters = new KcpCounters();
+        try
+        {
+            UdpSocket socket = UdpSocket.Bind(local, options, counters, logger, poller);
+            return new SessionContext(options, socket, protection, counters, logger, scheduler, sendBatches, memoryPool);
+        }
+        catch
+        {
+            protection.Dispose();
+            throw;
+        }
     }
 
     public KcpOptions Options { get; }
@@ -77,6 +82,22 @@ internal sealed class SessionContext
 
     /// <summary>Application to engine: the writer waits at the write buffer limit.</summary>
     public PipeOptions OutputPipe { get; }
+
+    // The writer pauses at the limit and resumes at half of it, so that it does not wake for every segment read.
+    private static PipeOptions PipeOptions(MemoryPool<byte> pool, int segmentSize, long limit, PipeScheduler readerScheduler, PipeScheduler writerScheduler)
+        => new(pool, readerScheduler, writerScheduler, pauseWriterThreshold: limit, resumeWriterThreshold: limit / 2, segmentSize, useSynchronizationContext: false);
+
+    /// <summary>
+    /// Closes the socket; once its receive loops have ended (they may still be opening or counting a last datagram),
+    /// releases the key and moves the counters into the process totals.
+    /// </summary>
+    public async Task CloseAsync()
+    {
+        Socket.Dispose();
+        await Socket.Completion.ConfigureAwait(false);
+        Protection.Dispose();
+        Counters.Detach();
+    }
 
     /// <summary>Whether FEC is on: both shard counts positive.</summary>
     public bool FecEnabled => Options.DataShards > 0 && Options.ParityShards > 0;

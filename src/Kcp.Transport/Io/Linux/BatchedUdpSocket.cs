@@ -1,8 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Kcp.Transport.Diagnostics;
-using Microsoft.Extensions.Logging;
 
 namespace Kcp.Transport.Io.Linux;
 
