@@ -47,8 +47,8 @@ internal static class ArchitectureRules
             ["Crypto"] = Rooms(),
             ["Scheduling"] = Rooms(),
             ["Diagnostics"] = Rooms(RootContracts),
-            ["Io"] = Rooms("Diagnostics", "Scheduling"),
-            ["Ingress"] = Rooms("Io", "Crypto", "Fec", "Protocol", "Diagnostics", "Scheduling"),
+            ["Io"] = Rooms("Diagnostics", "Scheduling", RootContracts),
+            ["Ingress"] = Rooms("Io", "Crypto", "Fec", "Protocol", "Diagnostics", "Scheduling", RootContracts),
             ["Sessions"] = Rooms("Ingress", "Io", "Crypto", "Fec", "Protocol", "Scheduling", "Diagnostics", RootContracts),
             [Root] = Rooms(Everything),
         };
@@ -98,7 +98,14 @@ internal static class ArchitectureRules
     /// <c>&lt;&gt;c</c> lambda caches) are always allowed.
     /// </summary>
     public static readonly IReadOnlySet<string> AllowedStaticInstances = Names(
-        "Kcp.Transport.KcpRuntime"); // The documented default runtime.
+        "Kcp.Transport.KcpRuntime", // The documented default runtime.
+
+        // Metrics, which aggregate and change no behaviour: the static meter of code without an IMeterFactory (as
+        // System.Net's own meters), one instrument set per meter factory, and the sources of the process-wide snapshot
+        // (KcpMetrics.GetSnapshot, kcp-go's DefaultSnmp).
+        "Kcp.Transport.Diagnostics.KcpInstruments.<Shared>k__BackingField",
+        "Kcp.Transport.Diagnostics.KcpInstruments.s_byFactory",
+        "Kcp.Transport.Diagnostics.MetricsRegistry.s_sources");
 
     /// <summary>The mark of compiler-generated lambda caches (<c>&lt;&gt;c.&lt;&gt;9</c>, <c>&lt;&gt;9__0_0</c>).</summary>
     public const string CompilerGeneratedMarker = "<>";

@@ -15,21 +15,21 @@ public sealed class DependencyCollectorSelfTests
     ];
 
     [Fact]
-    public void DependencyCollector_KcpListener_FindsItsOptionsInFieldsAndSignatures()
+    public void DependencyCollector_ListenerIngress_FindsItsOptionsInFieldsAndSignatures()
     {
-        // KcpListener has `private readonly KcpOptions _options;` and `public static KcpListener Bind(IPEndPoint, KcpOptions?, ...)`.
-        List<IlTypeDependency> found = [.. From("Kcp.Transport.KcpListener").Where(d => d.Target.FullName == "Kcp.Transport.KcpOptions")];
+        // ListenerIngress has `private readonly KcpOptions _options;` and a constructor taking `KcpOptions options`.
+        List<IlTypeDependency> found = [.. From("Kcp.Transport.Ingress.ListenerIngress").Where(d => d.Target.FullName == "Kcp.Transport.KcpOptions")];
 
         Assert.Contains(found, d => d.Site == ReferenceSite.Signature && d.Member == "_options");
-        Assert.Contains(found, d => d.Site == ReferenceSite.Signature && d.Member.StartsWith("Bind(", StringComparison.Ordinal));
+        Assert.Contains(found, d => d.Site == ReferenceSite.Signature && d.Member.StartsWith(".ctor(", StringComparison.Ordinal));
     }
 
     [Fact]
     public void DependencyCollector_StaticCallsInMethodBodies_AreFound()
     {
-        // KcpListener uses the static class KcpPacketInspector only in method bodies (KcpPacketInspector.TryGetKcpPart(...),
-        // .TryValidate, .ScanPushes, .IsFec): no field, signature or attribute names it.
-        List<IlTypeDependency> found = [.. From("Kcp.Transport.KcpListener").Where(d => d.Target.FullName == "Kcp.Transport.KcpPacketInspector")];
+        // ListenerIngress uses the static class KcpPacketValidator only in method bodies (KcpPacketValidator.TryValidate,
+        // .ScanPushes): no field, signature or attribute names it.
+        List<IlTypeDependency> found = [.. From("Kcp.Transport.Ingress.ListenerIngress").Where(d => d.Target.FullName == "Kcp.Transport.Protocol.KcpPacketValidator")];
 
         Assert.NotEmpty(found);
         Assert.All(found, d => Assert.Equal(ReferenceSite.Body, d.Site));

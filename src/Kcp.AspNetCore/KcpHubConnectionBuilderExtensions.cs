@@ -1,12 +1,12 @@
 using System.Diagnostics.Metrics;
 using System.Net;
+using Kcp.AspNetCore;
 using Kcp.Transport;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Kcp.AspNetCore;
+namespace Microsoft.AspNetCore.SignalR.Client;
 
 /// <summary>Points a SignalR <see cref="HubConnection"/> at a hub served over KCP (a Kestrel endpoint with <c>UseHub</c>).</summary>
 public static class KcpHubConnectionBuilderExtensions
