@@ -165,21 +165,21 @@ public sealed class KcpOptions
             Security.AddValidationErrors(errors);
         }
 
-        if (string.IsNullOrEmpty(Crypt) || !KcpCrypt.IsSupported(Crypt))
+        if (!CipherRegistry.TryGet(Crypt, out CipherDescriptor? cipher))
         {
             errors.Add($"KcpOptions.Crypt '{Crypt}' is not supported; use one of: {string.Join(", ", KcpCrypt.Names)}.");
         }
-        else if (Crypt is not ("null" or "none") && string.IsNullOrEmpty(Key))
+        else if (cipher.RequiresKey && string.IsNullOrEmpty(Key))
         {
             errors.Add($"KcpOptions.Key is required when KcpOptions.Crypt is '{Crypt}'.");
         }
 
-        if (errors.Count == 0)
+        if (errors.Count == 0 && cipher is not null)
         {
-            int header = PacketLayout.HeaderSize(this) + PacketLayout.CryptTrailer(Crypt);
+            int header = PacketLayout.HeaderSize(cipher.HeaderSize, this) + cipher.TrailerSize;
             Check(Mtu - header - Protocol.KcpControlBlock.Overhead >= 1,
                 $"KcpOptions.Mtu {Mtu} leaves no room for data after {header} bytes of FEC/crypto headers.");
-            int trailer = PacketLayout.CryptTrailer(Crypt);
+            int trailer = cipher.TrailerSize;
             Check(Mtu - trailer >= MinMtu, $"KcpOptions.Mtu must be at least {MinMtu + trailer} with Crypt '{Crypt}' (was {Mtu}).");
         }
 

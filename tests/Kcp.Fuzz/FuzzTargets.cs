@@ -12,7 +12,7 @@ namespace Kcp.Fuzz;
 /// </summary>
 internal static class FuzzTargets
 {
-    private static readonly PacketCipher s_cipher = KcpCrypt.Create("aes-128", KcpCrypt.DeriveKey("fuzz"))!;
+    private static readonly PacketCipher s_cipher = CipherRegistry.Create("aes-128", KcpCrypt.DeriveKey("fuzz"))!;
 
     public static void Datagram(ReadOnlySpan<byte> input)
     {

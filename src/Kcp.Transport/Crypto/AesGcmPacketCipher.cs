@@ -12,6 +12,15 @@ namespace Kcp.Transport.Crypto;
 /// </summary>
 internal sealed class AesGcmPacketCipher : PacketCipher
 {
+    /// <summary>kcptun's name of this mode.</summary>
+    public const string CipherName = "aes-128-gcm";
+
+    /// <summary>The 12-byte nonce in clear in front of the ciphertext.</summary>
+    public const int NonceSize = 12;
+
+    /// <summary>The 16-byte tag after the ciphertext.</summary>
+    public const int TagSize = 16;
+
     /// <summary>NIST SP 800-38D limit on random 96-bit nonces under one key; we warn at half of it.</summary>
     public const long NonceBudget = 1L << 32;
 
@@ -29,17 +38,17 @@ internal sealed class AesGcmPacketCipher : PacketCipher
     public AesGcmPacketCipher(ReadOnlySpan<byte> key)
     {
         _key = key.ToArray();
-        _aes = new ThreadLocal<AesGcm>(() => new AesGcm(_key, PacketLayout.AeadTagSize), trackAllValues: true);
+        _aes = new ThreadLocal<AesGcm>(() => new AesGcm(_key, TagSize), trackAllValues: true);
     }
 
     /// <inheritdoc/>
-    public override string Name => KcpCrypt.AesGcmName;
+    public override string Name => CipherName;
 
     /// <inheritdoc/>
-    public override int HeaderSize => PacketLayout.AeadNonceSize;
+    public override int HeaderSize => NonceSize;
 
     /// <inheritdoc/>
-    public override int TrailerSize => PacketLayout.AeadTagSize;
+    public override int TrailerSize => TagSize;
 
     /// <summary>Datagrams sealed with this key so far.</summary>
     public long SealedCount => Volatile.Read(ref _sealed);
@@ -56,36 +65,36 @@ internal sealed class AesGcmPacketCipher : PacketCipher
     /// <summary>Seals with a random nonce (as kcp-go does). Sessions use <see cref="Seal(Span{byte}, AeadSendNonce)"/>.</summary>
     public override void Seal(Span<byte> datagram)
     {
-        RandomNumberGenerator.Fill(datagram[..PacketLayout.AeadNonceSize]);
+        RandomNumberGenerator.Fill(datagram[..NonceSize]);
         SealInPlace(datagram);
     }
 
     /// <summary>Seals with the session's next salt ‖ counter nonce.</summary>
     public void Seal(Span<byte> datagram, AeadSendNonce nonce)
     {
-        nonce.WriteNext(datagram[..PacketLayout.AeadNonceSize]);
+        nonce.WriteNext(datagram[..NonceSize]);
         SealInPlace(datagram);
     }
 
     /// <inheritdoc/>
     internal override void SealWithNonce(Span<byte> datagram, ReadOnlySpan<byte> nonce)
     {
-        nonce[..PacketLayout.AeadNonceSize].CopyTo(datagram);
+        nonce[..NonceSize].CopyTo(datagram);
         SealInPlace(datagram);
     }
 
     /// <inheritdoc/>
     public override bool TryOpen(Span<byte> datagram)
     {
-        if (datagram.Length < PacketLayout.AeadNonceSize + PacketLayout.AeadTagSize)
+        if (datagram.Length < NonceSize + TagSize)
         {
             return false;
         }
 
-        Span<byte> text = datagram[PacketLayout.AeadNonceSize..^PacketLayout.AeadTagSize];
+        Span<byte> text = datagram[NonceSize..^TagSize];
         try
         {
-            _aes.Value!.Decrypt(datagram[..PacketLayout.AeadNonceSize], text, datagram[^PacketLayout.AeadTagSize..], text);
+            _aes.Value!.Decrypt(datagram[..NonceSize], text, datagram[^TagSize..], text);
             return true;
         }
         catch (AuthenticationTagMismatchException)
@@ -198,8 +207,8 @@ internal sealed class AesGcmPacketCipher : PacketCipher
 
     private void SealInPlace(Span<byte> datagram)
     {
-        Span<byte> text = datagram[PacketLayout.AeadNonceSize..^PacketLayout.AeadTagSize];
-        _aes.Value!.Encrypt(datagram[..PacketLayout.AeadNonceSize], text, text, datagram[^PacketLayout.AeadTagSize..]);
+        Span<byte> text = datagram[NonceSize..^TagSize];
+        _aes.Value!.Encrypt(datagram[..NonceSize], text, text, datagram[^TagSize..]);
         long count = Interlocked.Increment(ref _sealed);
         if (count >= NonceBudget / 2 && Interlocked.CompareExchange(ref _budgetWarnings, 1, 0) == 0
             || count >= NonceBudget && Interlocked.CompareExchange(ref _budgetWarnings, 2, 1) == 1)

@@ -7,7 +7,7 @@ namespace Kcp.Transport.Crypto;
 /// </summary>
 internal abstract class PacketCipher : IDisposable
 {
-    /// <summary>The kcptun name of this cipher (see <see cref="KcpCrypt.Names"/>).</summary>
+    /// <summary>The kcptun name of this cipher (see <see cref="CipherRegistry.Names"/>).</summary>
     public abstract string Name { get; }
 
     /// <summary>Bytes reserved in front of the payload: 20 (nonce + CRC-32) for the CFB family and "none".</summary>

@@ -58,7 +58,7 @@ public static class KcpClient
             var local = new IPEndPoint(
                 remoteEndPoint.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
             _remote = remoteEndPoint.Serialize();
-            _cipher = KcpCrypt.Create(options.Crypt, KcpCrypt.DeriveKey(options.Key ?? string.Empty));
+            _cipher = CipherRegistry.Create(options.Crypt, KcpCrypt.DeriveKey(options.Key ?? string.Empty));
             if (_cipher is AesGcmPacketCipher gcm)
             {
                 gcm.ReplayHorizonMs = (long)options.Security.ReplayHorizon.TotalMilliseconds;

@@ -104,7 +104,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
         options = options?.Clone() ?? new KcpOptions();
         options.Validate();
         ILogger logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(KcpTransportLog.Category);
-        PacketCipher? cipher = KcpCrypt.Create(options.Crypt, KcpCrypt.DeriveKey(options.Key ?? string.Empty));
+        PacketCipher? cipher = CipherRegistry.Create(options.Crypt, KcpCrypt.DeriveKey(options.Key ?? string.Empty));
         var counters = new KcpCounters();
         KcpUdpSocket socket;
         try

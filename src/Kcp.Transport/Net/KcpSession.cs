@@ -83,12 +83,12 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
         if (cipher is AesGcmPacketCipher gcm)
         {
             _aeadSend = gcm.CreateSendNonce();
-            _sealBuffer = new byte[PacketLayout.MaxDatagramSize + PacketLayout.AeadTagSize];
+            _sealBuffer = new byte[PacketLayout.MaxDatagramSize + AesGcmPacketCipher.TagSize];
         }
 
         _engine = new KcpControlBlock(conv, this);
-        _engine.SetMtu(options.Mtu - PacketLayout.CryptTrailer(options.Crypt));
-        _engine.ReserveBytes(PacketLayout.HeaderSize(options));
+        _engine.SetMtu(options.Mtu - (cipher?.TrailerSize ?? 0));
+        _engine.ReserveBytes(PacketLayout.HeaderSize(cipher?.HeaderSize ?? 0, options));
         _engine.SetNoDelay(options.NoDelay, options.Interval, options.FastResend, options.NoCongestionWindow ? 1 : 0);
         _engine.SetWindowSize(options.SendWindow, options.ReceiveWindow);
         _engine.StreamMode = options.StreamMode;

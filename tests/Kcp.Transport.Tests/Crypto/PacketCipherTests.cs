@@ -9,7 +9,7 @@ namespace Kcp.Transport.Tests.Crypto;
 public sealed class PacketCipherTests
 {
     private static PacketCipher Create(string name, byte[]? pass = null) =>
-        KcpCrypt.Create(name, pass ?? SpecVectors.DefaultPass)!;
+        CipherRegistry.Create(name, pass ?? SpecVectors.DefaultPass)!;
 
     private static byte[] Seg1Datagram()
     {

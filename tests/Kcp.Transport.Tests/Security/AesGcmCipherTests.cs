@@ -7,7 +7,7 @@ public sealed class AesGcmCipherTests
 {
     private const string V9Hex = "000102030405060708090a0b" + "17be27d65b6cc5c13f13fbdf0d6795721def429d453df549a2951fe227" + "05aad5c66fa2793fbe84400d30edd95f";
 
-    private static AesGcmPacketCipher Create() => (AesGcmPacketCipher)KcpCrypt.Create(KcpCrypt.AesGcmName, SpecVectors.DefaultPass)!;
+    private static AesGcmPacketCipher Create() => (AesGcmPacketCipher)CipherRegistry.Create(KcpCrypt.AesGcmName, SpecVectors.DefaultPass)!;
 
     [Fact]
     public void Seal_V9Nonce_MatchesUpstreamLayoutVector()
