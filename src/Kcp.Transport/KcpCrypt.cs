@@ -8,7 +8,7 @@ namespace Kcp.Transport;
 public static class KcpCrypt
 {
     /// <summary>kcptun's AEAD mode (kcp-go >= v5.6.49): AES-128-GCM with the first 16 bytes of the derived key.</summary>
-    public const string AesGcmName = AesGcmPacketCipher.CipherName;
+    public const string AesGcmName = "aes-128-gcm";
 
     private const int KeyIterations = 4096;
 

@@ -51,8 +51,8 @@ public class CryptBenchmarks
         _twofish = Block("twofish", pass);
         _sm4 = Block("sm4", pass);
 
-        _salsa20 = (Salsa20PacketCipher)CipherRegistry.Create("salsa20", pass)!;
-        _xor = (XorPacketCipher)CipherRegistry.Create("xor", pass)!;
+        _salsa20 = (Salsa20PacketCipher)CipherRegistry.Create("salsa20", pass);
+        _xor = (XorPacketCipher)CipherRegistry.Create("xor", pass);
     }
 
     [Benchmark, BytesPerOperation(CryptBytes)]
@@ -110,7 +110,7 @@ public class CryptBenchmarks
     [Benchmark, BytesPerOperation(1024)]
     public uint CRC32() => Crc32.HashToUInt32(_crcContent);
 
-    private static BlockCipher Block(string name, byte[] pass) => ((CfbPacketCipher)CipherRegistry.Create(name, pass)!).Cipher;
+    private static BlockCipher Block(string name, byte[] pass) => ((CfbPacketCipher)CipherRegistry.Create(name, pass)).Cipher;
 
     private void Cfb(BlockCipher cipher)
     {

@@ -12,7 +12,7 @@ namespace Kcp.Fuzz;
 /// </summary>
 internal static class FuzzTargets
 {
-    private static readonly PacketCipher s_cipher = CipherRegistry.Create("aes-128", KcpCrypt.DeriveKey("fuzz"))!;
+    private static readonly PacketProtection s_cipher = CipherRegistry.Create("aes-128", KcpCrypt.DeriveKey("fuzz"));
 
     public static void Datagram(ReadOnlySpan<byte> input)
     {
@@ -27,10 +27,10 @@ internal static class FuzzTargets
             KcpPacketInspector.TryValidate(kcp, out _, out _, out _);
         }
 
-        // Decryption and checksum on a copy (TryOpen works in place).
+        // Decryption and checksum on a copy (Open works in place).
         Span<byte> copy = stackalloc byte[input.Length];
         input.CopyTo(copy);
-        s_cipher.TryOpen(copy);
+        s_cipher.Open(copy);
 
         // A session: KCP input of the raw bytes, then as FEC shards, then a flush to exercise what input changed.
         using var engine = new KcpControlBlock(conv: input.Length >= 4 ? BitConverter.ToUInt32(input) : 0, new NullSink());

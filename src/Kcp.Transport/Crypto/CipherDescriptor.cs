@@ -8,18 +8,18 @@ namespace Kcp.Transport.Crypto;
 /// <param name="HeaderSize">Bytes in front of the payload, as the created cipher's HeaderSize.</param>
 /// <param name="TrailerSize">Bytes after the payload, as the created cipher's TrailerSize.</param>
 /// <param name="RequiresKey">False for the modes that ignore the key ("none", "null"), which then need no passphrase.</param>
-/// <param name="Factory">Creates the cipher from the 32-byte key material (already checked when <paramref name="RequiresKey"/>).</param>
+/// <param name="Factory">Creates the cipher from the 32-byte key material (checked when <paramref name="RequiresKey"/>) and the settings.</param>
 internal sealed record CipherDescriptor(
-    string Name, int HeaderSize, int TrailerSize, bool RequiresKey, Func<ReadOnlySpan<byte>, PacketCipher?> Factory)
+    string Name, int HeaderSize, int TrailerSize, bool RequiresKey, Func<ReadOnlySpan<byte>, ProtectionSettings, PacketProtection> Factory)
 {
     /// <summary>Creates the cipher, refusing key material that is not kcptun's 32 bytes when the mode uses a key.</summary>
-    public PacketCipher? Create(ReadOnlySpan<byte> pass32)
+    public PacketProtection Create(ReadOnlySpan<byte> pass32, ProtectionSettings settings)
     {
         if (RequiresKey && pass32.Length != CipherRegistry.PassLength)
         {
             throw new ArgumentException($"The key material must be {CipherRegistry.PassLength} bytes (was {pass32.Length}).", nameof(pass32));
         }
 
-        return Factory(pass32);
+        return Factory(pass32, settings);
     }
 }

@@ -20,19 +20,19 @@ internal static class CipherRegistry
         Cfb("aes", static pass => AesNiBlockCipher.CreateOrPlatform(pass)),
         Cfb("aes-128", static pass => AesNiBlockCipher.CreateOrPlatform(pass[..16])),
         Cfb("aes-192", static pass => AesNiBlockCipher.CreateOrPlatform(pass[..24])),
-        new("salsa20", Framed, 0, true, static pass => new Salsa20PacketCipher(pass)),
+        new("salsa20", Framed, 0, true, static (pass, _) => new Salsa20PacketCipher(pass)),
         Cfb("blowfish", static pass => new BouncyCastleBlockCipher(static () => new BlowfishEngine(), pass)),
         Cfb("twofish", static pass => new BouncyCastleBlockCipher(static () => new TwofishEngine(), pass)),
         Cfb("cast5", static pass => new Cast5BlockCipher(pass[..16])),
         Cfb("3des", static pass => PlatformEcbBlockCipher.CreateTripleDes(pass[..24])),
         Cfb("tea", static pass => new TeaBlockCipher(pass[..16])),
         Cfb("xtea", static pass => new BouncyCastleBlockCipher(static () => new XteaEngine(), pass[..16])),
-        new("xor", Framed, 0, true, static pass => new XorPacketCipher(pass)),
+        new("xor", Framed, 0, true, static (pass, _) => new XorPacketCipher(pass)),
         Cfb("sm4", static pass => new BouncyCastleBlockCipher(static IBlockCipher () => new SM4Engine(), pass[..16])),
-        new("none", Framed, 0, false, static _ => new NonePacketCipher()),
-        new("null", 0, 0, false, static _ => null),
+        new("none", Framed, 0, false, static (_, _) => new NonePacketCipher()),
+        new(NullPacketCipher.CipherName, 0, 0, false, static (_, _) => new NullPacketCipher()),
         new(AesGcmPacketCipher.CipherName, AesGcmPacketCipher.NonceSize, AesGcmPacketCipher.TagSize, true,
-            static pass => new AesGcmPacketCipher(pass[..16])),
+            static (pass, settings) => new AesGcmPacketCipher(pass[..16], settings)),
     ];
 
     private static readonly Dictionary<string, CipherDescriptor> s_byName = s_descriptors.ToDictionary(d => d.Name, StringComparer.Ordinal);
@@ -59,11 +59,12 @@ internal static class CipherRegistry
     }
 
     /// <summary>
-    /// Creates the cipher for <paramref name="name"/>, taking from the 32-byte <paramref name="pass32"/> the key slice
-    /// kcptun passes to kcp-go.
+    /// Creates the protection for <paramref name="name"/>, taking from the 32-byte <paramref name="pass32"/> the key slice
+    /// kcptun passes to kcp-go; "null" too gets one (no header, nothing sealed) so callers never branch on it.
     /// </summary>
-    public static PacketCipher? Create(string name, ReadOnlySpan<byte> pass32) => Get(name).Create(pass32);
+    public static PacketProtection Create(string name, ReadOnlySpan<byte> pass32, ProtectionSettings? settings = null) =>
+        Get(name).Create(pass32, settings ?? ProtectionSettings.Default);
 
     private static CipherDescriptor Cfb(string name, Func<ReadOnlySpan<byte>, BlockCipher> blockCipher) =>
-        new(name, Framed, 0, true, pass => new CfbPacketCipher(name, blockCipher(pass)));
+        new(name, Framed, 0, true, (pass, _) => new CfbPacketCipher(name, blockCipher(pass)));
 }

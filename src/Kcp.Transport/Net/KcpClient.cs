@@ -48,7 +48,7 @@ public static class KcpClient
     private sealed class KcpClientConnection : IDatagramHandler, IKcpSessionOwner
     {
         private readonly SocketAddress _remote;
-        private readonly PacketCipher? _cipher;
+        private readonly PacketProtection _protection;
         private readonly LogRateLimiter _checksumLog = new(10_000);
         private readonly LogRateLimiter _dropLog = new(1_000);
 
@@ -58,17 +58,14 @@ public static class KcpClient
             var local = new IPEndPoint(
                 remoteEndPoint.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
             _remote = remoteEndPoint.Serialize();
-            _cipher = CipherRegistry.Create(options.Crypt, KcpCrypt.DeriveKey(options.Key ?? string.Empty));
-            if (_cipher is AesGcmPacketCipher gcm)
-            {
-                gcm.ReplayHorizonMs = (long)options.Security.ReplayHorizon.TotalMilliseconds;
-                gcm.MaxRememberedNonces = options.Security.MaxRememberedNonces;
-                gcm.NonceBudgetWarning = count => KcpTransportLog.NonceBudgetWarning(logger, count);
-            }
+            _protection = CipherRegistry.Create(
+                options.Crypt,
+                KcpCrypt.DeriveKey(options.Key ?? string.Empty),
+                options.Security.ToProtectionSettings(count => KcpTransportLog.NonceBudgetWarning(logger, count)));
 
             Socket = KcpUdpSocket.Bind(local, options, Counters, logger);
             uint conv = BinaryPrimitives.ReadUInt32LittleEndian(RandomNumberGenerator.GetBytes(4));
-            Session = new KcpSession(conv, options, this, _remote, _cipher, passive: false);
+            Session = new KcpSession(conv, options, this, _remote, _protection, passive: false);
             Counters.Attach(instruments, listenerEndPoint: null, sessions => sessions.Add(Session));
             Counters.OnSessionOpened(passive: false);
             KcpTransportLog.SessionOpened(logger, conv, remoteEndPoint, "active");
@@ -93,7 +90,7 @@ public static class KcpClient
                 return;
             }
 
-            if (!PacketLayout.TryOpen(_cipher, datagram, out Span<byte> packet, out ReadOnlySpan<byte> nonce, out PacketDropReason reason))
+            if (!PacketLayout.TryOpen(_protection, datagram, out Span<byte> packet, out PacketDropReason reason))
             {
                 if (reason != PacketDropReason.BadChecksum)
                 {
@@ -111,7 +108,7 @@ public static class KcpClient
                 return;
             }
 
-            Session.OnPacket(packet, nonce, datagram.Length);
+            Session.OnPacket(packet, datagram, datagram.Length);
         }
 
         private void Drop(PacketDropReason reason, SocketAddress remote)
@@ -127,14 +124,14 @@ public static class KcpClient
         {
             Socket.Dispose();
 
-            // The receive loop may still be inside TryOpen, or counting a last datagram: release the cipher and move
-            // the counters into the client totals once it has ended.
-            PacketCipher? cipher = _cipher;
+            // The receive loop may still be inside Open, or counting a last datagram: release the key and move the
+            // counters into the client totals once it has ended.
+            PacketProtection protection = _protection;
             KcpCounters counters = Counters;
             Socket.Completion.ContinueWith(
                 _ =>
                 {
-                    cipher?.Dispose();
+                    protection.Dispose();
                     counters.Detach();
                 },
                 CancellationToken.None,

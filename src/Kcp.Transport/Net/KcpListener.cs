@@ -16,8 +16,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
 {
     private readonly KcpOptions _options;
     private readonly KcpUdpSocket _socket;
-    private readonly PacketCipher? _cipher;
-    private readonly AesGcmPacketCipher? _gcm;
+    private readonly PacketProtection _protection;
     private readonly KcpAdmission _admission;
     private readonly ILogger _logger;
     private readonly KcpCounters _counters;
@@ -30,22 +29,15 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
     private volatile bool _accepting = true;
     private int _disposed;
 
-    private KcpListener(KcpOptions options, KcpUdpSocket socket, KcpCounters counters, PacketCipher? cipher, ILogger logger)
+    private KcpListener(KcpOptions options, KcpUdpSocket socket, KcpCounters counters, PacketProtection protection, ILogger logger)
     {
         _counters = counters;   // the socket's counters: one set for datagrams and drops
         _options = options;
         _counters = counters;
         _socket = socket;
-        _cipher = cipher;
+        _protection = protection;
         _logger = logger;
         _admission = new KcpAdmission(options.Security);
-        if (cipher is AesGcmPacketCipher gcm)
-        {
-            _gcm = gcm;
-            gcm.ReplayHorizonMs = (long)options.Security.ReplayHorizon.TotalMilliseconds;
-            gcm.MaxRememberedNonces = options.Security.MaxRememberedNonces;
-            gcm.NonceBudgetWarning = count => KcpTransportLog.NonceBudgetWarning(logger, count);
-        }
         _backlog = Channel.CreateBounded<KcpSession>(new BoundedChannelOptions(options.AcceptBacklog)
         {
             SingleWriter = false,
@@ -104,7 +96,10 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
         options = options?.Clone() ?? new KcpOptions();
         options.Validate();
         ILogger logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(KcpTransportLog.Category);
-        PacketCipher? cipher = CipherRegistry.Create(options.Crypt, KcpCrypt.DeriveKey(options.Key ?? string.Empty));
+        PacketProtection protection = CipherRegistry.Create(
+            options.Crypt,
+            KcpCrypt.DeriveKey(options.Key ?? string.Empty),
+            options.Security.ToProtectionSettings(count => KcpTransportLog.NonceBudgetWarning(logger, count)));
         var counters = new KcpCounters();
         KcpUdpSocket socket;
         try
@@ -113,11 +108,11 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
         }
         catch
         {
-            cipher?.Dispose();
+            protection.Dispose();
             throw;
         }
 
-        var listener = new KcpListener(options, socket, counters, cipher, logger);
+        var listener = new KcpListener(options, socket, counters, protection, logger);
         counters.Attach(KcpInstruments.For(meterFactory), socket.LocalEndPoint, listener.CopySessions);
         int loops = Math.Max(options.ReceiveLoops, 1);
         socket.StartReceiving(listener, loops);
@@ -174,7 +169,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
 
         _socket.Dispose();
         await _socket.Completion.ConfigureAwait(false);
-        _cipher?.Dispose();
+        _protection.Dispose();
         _counters.Detach();
         KcpTransportLog.ListenerClosed(_logger, _socket.LocalEndPoint, _counters.PassiveOpens, _counters.InPackets, _counters.DroppedTotal);
     }
@@ -189,7 +184,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
 
     void IDatagramHandler.OnDatagram(Span<byte> datagram, SocketAddress remote)
     {
-        if (!PacketLayout.TryOpen(_cipher, datagram, out Span<byte> packet, out ReadOnlySpan<byte> nonce, out PacketDropReason openFailure))
+        if (!PacketLayout.TryOpen(_protection, datagram, out Span<byte> packet, out PacketDropReason openFailure))
         {
             if (openFailure == PacketDropReason.BadChecksum)
             {
@@ -203,8 +198,8 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
             return;
         }
 
-        // The nonce is authenticated once Open succeeded; nothing before this point updates replay state.
-        if (_gcm is { } ownSalts && ownSalts.IsOwnSalt(AesGcmPacketCipher.SaltOf(nonce)))
+        // The datagram is authenticated once Open succeeded; nothing before this point updates replay state.
+        if (_protection.IsReflected(datagram))
         {
             Drop(PacketDropReason.Reflected, remote);
             return;
@@ -237,8 +232,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
                 // with aes-128-gcm, a nonce never seen (a replayed old first datagram cannot take the address over).
                 refused = !pushSn0 ? PacketDropReason.UnknownConversation
                     : _admission.IsTombstoned(remote, conv, nowMs) ? PacketDropReason.Tombstoned
-                    : _gcm is { } gcm && !gcm.TryClaimPeerSalt(nonce, nowMs) ? PacketDropReason.Replayed
-                    : null;
+                    : PacketLayout.Refusal(_protection.AdmitNewPeer(datagram, nowMs));
                 if (refused is null)
                 {
                     replaced = session;
@@ -254,13 +248,13 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
                     : !_accepting || _sessions.Count >= _options.MaxSessions ? PacketDropReason.Refused
                     : _backlog.Reader.Count >= _options.AcceptBacklog ? PacketDropReason.BacklogFull
                     : _admission.CheckNewSession(remote, nowMs)
-                    ?? (_gcm is { } gcm && !gcm.TryClaimPeerSalt(nonce, nowMs) ? PacketDropReason.Replayed : null);
+                    ?? PacketLayout.Refusal(_protection.AdmitNewPeer(datagram, nowMs));
             }
 
             if (session is null && refused is null)
             {
                 SocketAddress address = remote.Clone();
-                session = new KcpSession(conv, _options, this, address, _cipher, passive: true);
+                session = new KcpSession(conv, _options, this, address, _protection, passive: true);
                 _sessions[address] = session;
                 _admission.OnCreated(session);
                 created = true;
@@ -286,7 +280,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
         if (!created)
         {
             // Packets without a readable conv (parity shards) and packets of this conv; the session counts malformed ones.
-            session!.OnPacket(packet, nonce, datagram.Length);
+            session!.OnPacket(packet, datagram, datagram.Length);
             return;
         }
 
@@ -298,7 +292,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
         }
 
         session.Start();
-        session.OnPacket(packet, nonce, datagram.Length);
+        session.OnPacket(packet, datagram, datagram.Length);
         if (!_backlog.Writer.TryWrite(session))
         {
             session.Close(KcpCloseReason.TransportClosed, new KcpSessionClosedException(KcpCloseReason.TransportClosed));
@@ -326,11 +320,6 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramHandler, IKcpSessio
             }
 
             _admission.OnClosed(session, nowMs);
-        }
-
-        if (_gcm is { } gcm && session.PeerSalt is { } salt)
-        {
-            gcm.ReleasePeerSalt(salt, nowMs);
         }
     }
 

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using Kcp.Transport.Crypto;
 using Kcp.Transport.Diagnostics;
 
 namespace Kcp.Transport;
@@ -21,10 +20,10 @@ public sealed partial class KcpSession
     internal void OnPacket(ReadOnlySpan<byte> packet) => OnPacket(packet, default, packet.Length);
 
     /// <summary>
-    /// As <see cref="OnPacket(ReadOnlySpan{byte})"/>, with the datagram's AEAD <paramref name="nonce"/> (empty for the
-    /// classic modes) checked against the replay window, and its size on the wire for the amplification budget.
+    /// As <see cref="OnPacket(ReadOnlySpan{byte})"/>, with the opened <paramref name="datagram"/> the packet came in
+    /// checked for replay and reflection (empty: no check), and its size on the wire for the amplification budget.
     /// </summary>
-    internal void OnPacket(ReadOnlySpan<byte> packet, ReadOnlySpan<byte> nonce, int wireBytes)
+    internal void OnPacket(ReadOnlySpan<byte> packet, ReadOnlySpan<byte> datagram, int wireBytes)
     {
         long now64 = KcpClock.NowMs64;
         uint now = EngineTime(now64);
@@ -36,8 +35,9 @@ public sealed partial class KcpSession
                 return;
             }
 
-            if (!nonce.IsEmpty && _aeadSend is not null && !AcceptNonce(nonce, now64))
+            if (!datagram.IsEmpty && PacketLayout.Refusal(_protection.Accept(datagram, now64)) is { } refusal)
             {
+                _owner.Counters.OnDropped(refusal);
                 return;
             }
 
@@ -105,28 +105,6 @@ public sealed partial class KcpSession
         }
 
         Close(KcpCloseReason.RemoteClose, error: null);
-    }
-
-    /// <summary>Replay and reflection checks of one opened aes-128-gcm datagram (after a successful open only).</summary>
-    private bool AcceptNonce(ReadOnlySpan<byte> nonce, long now64)
-    {
-        var gcm = (AesGcmPacketCipher)_cipher!;
-        uint salt = AesGcmPacketCipher.SaltOf(nonce);
-        if (salt == _aeadSend!.Salt || gcm.IsOwnSalt(salt))
-        {
-            _owner.Counters.OnDropped(PacketDropReason.Reflected);
-            return false;
-        }
-
-        ulong counter = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(nonce[4..]);
-        _replayWindow ??= new AeadReplayWindow(salt);
-        bool fresh = salt == _replayWindow.PeerSalt ? _replayWindow.TryAccept(counter) : gcm.TryRemember(nonce, now64);
-        if (!fresh)
-        {
-            _owner.Counters.OnDropped(PacketDropReason.Replayed);
-        }
-
-        return fresh;
     }
 
     /// <summary>Counts a datagram of this session that failed decryption.</summary>

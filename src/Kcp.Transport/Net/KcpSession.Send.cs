@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using Kcp.Transport.Crypto;
 using Kcp.Transport.Diagnostics;
 
 namespace Kcp.Transport;
@@ -158,7 +157,7 @@ public sealed partial class KcpSession
         // The pending ACKs leave in the same datagram, ahead of the segment: without counting them the first answer
         // overshot the budget and waited for the first probe.
         long left = (_amplificationFactor * _wireReceived) - _wireSent;
-        long headers = _engine.Reserved + ((_engine.PendingAcks + 1L) * Protocol.KcpControlBlock.Overhead) + (_cipher?.TrailerSize ?? 0);
+        long headers = _engine.Reserved + ((_engine.PendingAcks + 1L) * Protocol.KcpControlBlock.Overhead) + _cryptTrailer;
         return Math.Min(left - headers, _engine.Mss);
     }
 
@@ -181,7 +180,7 @@ public sealed partial class KcpSession
     private void Transmit(Span<byte> datagram)
     {
         if (!_addressValidated && _amplificationFactor > 0
-            && _wireSent + datagram.Length + (_cipher?.TrailerSize ?? 0) > _amplificationFactor * _wireReceived)
+            && _wireSent + datagram.Length + _cryptTrailer > _amplificationFactor * _wireReceived)
         {
             // Anti-amplification (QUIC §8): until the peer proved it receives here, send at most N x what it sent.
             // A real peer whose request was acknowledged sends nothing more until our answer arrives, so if that answer
@@ -201,24 +200,13 @@ public sealed partial class KcpSession
             _probeIntervalMs = Math.Min(_probeIntervalMs * 2, MaxAmplificationProbeIntervalMs);
         }
 
-        if (_aeadSend is { } nonce)
-        {
-            // The tag follows the payload: seal a copy with room for it (the engine's Mtu leaves that room).
-            Span<byte> sealedDatagram = _sealBuffer.AsSpan(0, datagram.Length + AesGcmPacketCipher.TagSize);
-            datagram.CopyTo(sealedDatagram);
-            datagram = sealedDatagram;
-            ((AesGcmPacketCipher)_cipher!).Seal(datagram, nonce);
-        }
-        else
-        {
-            _cipher?.Seal(datagram);
-        }
-
+        // A cipher with a trailer seals a copy with room for it (the engine's Mtu leaves that room); others seal in place.
+        ReadOnlySpan<byte> wire = _protection.Seal(datagram);
         if (!_addressValidated)
         {
-            _wireSent += datagram.Length;
+            _wireSent += wire.Length;
         }
 
-        _owner.Socket.Send(datagram, _remoteAddress);
+        _owner.Socket.Send(wire, _remoteAddress);
     }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Kcp.Transport.Crypto;
 using Kcp.Transport.Diagnostics;
 
 namespace Kcp.Transport;
@@ -123,10 +122,7 @@ public sealed partial class KcpSession
 
         // Counted into the owner's totals before the owner forgets the session, so no snapshot misses it.
         _owner.Counters.OnSessionClosed(this, reason);
-        if (_aeadSend is { } sendNonce)
-        {
-            ((AesGcmPacketCipher)_cipher!).ReleaseSendNonce(sendNonce);
-        }
+        _protection.Dispose();   // returns what the session held in the shared key (nonce salts, claims)
 
         _owner.OnSessionClosed(this);
         KcpTransportLog.SessionClosed(_owner.Logger, Conversation, RemoteEndPoint, reason);

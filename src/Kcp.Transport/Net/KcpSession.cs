@@ -26,7 +26,8 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
     private readonly KcpOptions _options;
     private readonly IKcpSessionOwner _owner;
     private readonly SocketAddress _remoteAddress;
-    private readonly PacketCipher? _cipher;
+    private readonly SessionProtection _protection;
+    private readonly int _cryptTrailer;
     private readonly FecEncoder? _fecEncoder;
     private readonly FecDecoder? _fecDecoder;
     private readonly Pipe _inputPipe;   // engine -> application
@@ -49,19 +50,17 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
     private readonly uint _clockOffset;
     private readonly long _amplificationFactor;
     private readonly long _unvalidatedIdleMs;
-    private readonly AeadSendNonce? _aeadSend;
-    private readonly byte[] _sealBuffer = [];
-    private AeadReplayWindow? _replayWindow;
     private bool _addressValidated;
     private long _wireReceived;
     private long _wireSent;
 
-    internal KcpSession(uint conv, KcpOptions options, IKcpSessionOwner owner, SocketAddress remoteAddress, PacketCipher? cipher, bool passive)
+    internal KcpSession(uint conv, KcpOptions options, IKcpSessionOwner owner, SocketAddress remoteAddress, PacketProtection protection, bool passive)
     {
         _options = options;
         _owner = owner;
         _remoteAddress = remoteAddress;
-        _cipher = cipher;
+        _protection = protection.CreateSession();
+        _cryptTrailer = protection.TrailerSize;
         IsPassive = passive;
         Conversation = conv;
         RemoteEndPoint = remoteAddress.ToIPEndPoint();
@@ -80,15 +79,10 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
         {
             _unvalidatedIdleMs = Math.Min(_unvalidatedIdleMs, _idleTimeoutMs);
         }
-        if (cipher is AesGcmPacketCipher gcm)
-        {
-            _aeadSend = gcm.CreateSendNonce();
-            _sealBuffer = new byte[PacketLayout.MaxDatagramSize + AesGcmPacketCipher.TagSize];
-        }
 
         _engine = new KcpControlBlock(conv, this);
-        _engine.SetMtu(options.Mtu - (cipher?.TrailerSize ?? 0));
-        _engine.ReserveBytes(PacketLayout.HeaderSize(cipher?.HeaderSize ?? 0, options));
+        _engine.SetMtu(options.Mtu - protection.TrailerSize);
+        _engine.ReserveBytes(PacketLayout.HeaderSize(protection.HeaderSize, options));
         _engine.SetNoDelay(options.NoDelay, options.Interval, options.FastResend, options.NoCongestionWindow ? 1 : 0);
         _engine.SetWindowSize(options.SendWindow, options.ReceiveWindow);
         _engine.StreamMode = options.StreamMode;
@@ -97,7 +91,7 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
 
         if (PacketLayout.FecEnabled(options))
         {
-            _fecEncoder = new FecEncoder(options.DataShards, options.ParityShards, cipher?.HeaderSize ?? 0);
+            _fecEncoder = new FecEncoder(options.DataShards, options.ParityShards, protection.HeaderSize);
             _fecDecoder = new FecDecoder(options.DataShards, options.ParityShards);
         }
 
@@ -137,18 +131,6 @@ public sealed partial class KcpSession : IDuplexPipe, IAsyncDisposable, IKcpOutp
 
     /// <summary>True once the peer echoed one of our segments (always true for dialed sessions).</summary>
     internal bool IsAddressValidated => Volatile.Read(ref _addressValidated);
-
-    /// <summary>aes-128-gcm: the salt of the peer's first datagram (its nonce salt if it is one of ours).</summary>
-    internal uint? PeerSalt
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _replayWindow?.PeerSalt;
-            }
-        }
-    }
 
     /// <summary>The socket this session sends on (its own when dialed, the listener's when accepted).</summary>
     internal KcpUdpSocket Socket => _owner.Socket;

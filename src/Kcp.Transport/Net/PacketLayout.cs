@@ -20,13 +20,12 @@ internal static class PacketLayout
     /// <summary>
     /// The receive steps every socket runs before routing a datagram (kcp-wire.md §1.3): size limit, decryption and
     /// checksum (or AEAD open), header removal, minimum KCP length. On success <paramref name="packet"/> is the FEC or
-    /// KCP part and <paramref name="nonce"/> the authenticated AEAD nonce (empty for other ciphers).
+    /// KCP part, and <paramref name="datagram"/> the opened datagram the replay checks look at.
     /// </summary>
     public static bool TryOpen(
-        PacketCipher? cipher, Span<byte> datagram, out Span<byte> packet, out ReadOnlySpan<byte> nonce, out Diagnostics.PacketDropReason reason)
+        PacketProtection protection, Span<byte> datagram, out Span<byte> packet, out Diagnostics.PacketDropReason reason)
     {
         packet = datagram;
-        nonce = default;
         reason = default;
         if (datagram.Length > MaxDatagramSize)
         {
@@ -34,27 +33,17 @@ internal static class PacketLayout
             return false;
         }
 
-        if (cipher is not null)
+        switch (protection.Open(datagram))
         {
-            if (datagram.Length < cipher.HeaderSize + cipher.TrailerSize)
-            {
+            case OpenResult.TooShort:
                 reason = Diagnostics.PacketDropReason.DecryptFailed;
                 return false;
-            }
-
-            if (!cipher.TryOpen(datagram))
-            {
+            case OpenResult.Forged:
                 reason = Diagnostics.PacketDropReason.BadChecksum;
                 return false;
-            }
-
-            packet = datagram[cipher.HeaderSize..^cipher.TrailerSize];
-            if (cipher is AesGcmPacketCipher)
-            {
-                nonce = datagram[..cipher.HeaderSize];
-            }
         }
 
+        packet = datagram[protection.HeaderSize..^protection.TrailerSize];
         if (packet.Length < KcpPacketInspector.KcpHeaderSize)
         {
             reason = Diagnostics.PacketDropReason.TooShort;
@@ -63,4 +52,12 @@ internal static class PacketLayout
 
         return true;
     }
+
+    /// <summary>The drop reason a replay or reflection verdict is counted under; null when the datagram was accepted.</summary>
+    public static Diagnostics.PacketDropReason? Refusal(PacketVerdict verdict) => verdict switch
+    {
+        PacketVerdict.Accepted => null,
+        PacketVerdict.Reflected => Diagnostics.PacketDropReason.Reflected,
+        _ => Diagnostics.PacketDropReason.Replayed,
+    };
 }

@@ -29,7 +29,13 @@ public sealed class KcpCryptTests
         Assert.Equal(expectedHex, Convert.ToHexStringLower(KcpCrypt.DeriveKey(passphrase)));
 
     [Fact]
-    public void Create_Null_ReturnsNoCipher() => Assert.Null(CipherRegistry.Create("null", SpecVectors.DefaultPass));
+    public void Create_Null_ReturnsProtectionWithoutHeaderOrTrailer()
+    {
+        using PacketProtection protection = CipherRegistry.Create("null", SpecVectors.DefaultPass);
+
+        Assert.Equal("null", protection.Name);
+        Assert.Equal((0, 0), (protection.HeaderSize, protection.TrailerSize));
+    }
 
     [Fact]
     public void Create_UnknownName_ThrowsNamingIt()
@@ -50,9 +56,8 @@ public sealed class KcpCryptTests
     [Fact]
     public void Create_NoneWithoutKey_Works()
     {
-        using PacketCipher? cipher = CipherRegistry.Create("none", default);
+        using PacketProtection cipher = CipherRegistry.Create("none", default);
 
-        Assert.NotNull(cipher);
         Assert.Equal(20, cipher.HeaderSize);
     }
 
@@ -60,7 +65,7 @@ public sealed class KcpCryptTests
     [MemberData(nameof(SpecVectors.FramedNames), MemberType = typeof(SpecVectors))]
     public void Create_FramedName_ReportsNameAndHeader(string name)
     {
-        using PacketCipher cipher = CipherRegistry.Create(name, SpecVectors.DefaultPass)!;
+        using PacketProtection cipher = CipherRegistry.Create(name, SpecVectors.DefaultPass);
 
         Assert.Equal(name, cipher.Name);
         Assert.Equal(20, cipher.HeaderSize);
@@ -90,7 +95,7 @@ public sealed class KcpCryptTests
 
     private static byte[] Seal(string name, byte[] pass)
     {
-        using PacketCipher cipher = CipherRegistry.Create(name, pass)!;
+        using PacketProtection cipher = CipherRegistry.Create(name, pass);
         var d = new byte[64];
         cipher.SealWithNonce(d, new byte[16]);
         return d;
