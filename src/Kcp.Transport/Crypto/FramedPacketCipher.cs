@@ -7,7 +7,7 @@ namespace Kcp.Transport.Crypto;
 /// kcp-go's nonce + CRC framing shared by the CFB family, salsa20, xor and none (kcp-wire.md §1.1 (b), §1.2 step 3,
 /// §1.3 step 2): <c>| nonce 16 | CRC-32/IEEE LE of [20,end) | payload |</c>, then the whole datagram [0,end) goes
 /// through the cipher. Subclasses provide only the whole-datagram transform, which must be safe to run on many threads
-/// at once; the nonces come from each session's <see cref="FramedSessionProtection"/>.
+/// at once; each session draws its nonces from this key's <see cref="NonceGenerator"/>.
 /// </summary>
 internal abstract class FramedPacketCipher : PacketProtection
 {
@@ -15,6 +15,8 @@ internal abstract class FramedPacketCipher : PacketProtection
     public const int FrameHeaderSize = NonceGenerator.NonceSize + ChecksumSize;
 
     private const int ChecksumSize = 4;
+
+    private readonly NonceGenerator _nonces = new();
 
     /// <inheritdoc/>
     public sealed override int HeaderSize => FrameHeaderSize;
@@ -33,7 +35,14 @@ internal abstract class FramedPacketCipher : PacketProtection
     }
 
     /// <inheritdoc/>
-    public sealed override SessionProtection CreateSession() => new FramedSessionProtection(this);
+    public sealed override SessionProtection CreateSession() => new FramedSessionProtection(this, new NonceSequence(_nonces));
+
+    /// <inheritdoc/>
+    public override void Dispose()
+    {
+        _nonces.Dispose();
+        base.Dispose();
+    }
 
     /// <inheritdoc/>
     internal sealed override void SealWithNonce(Span<byte> datagram, ReadOnlySpan<byte> nonce)
