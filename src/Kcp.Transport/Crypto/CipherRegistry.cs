@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Engines;
@@ -35,7 +36,8 @@ internal static class CipherRegistry
             static (pass, settings) => new AesGcmPacketCipher(pass[..16], settings)),
     ];
 
-    private static readonly Dictionary<string, CipherDescriptor> s_byName = s_descriptors.ToDictionary(d => d.Name, StringComparer.Ordinal);
+    private static readonly FrozenDictionary<string, CipherDescriptor> s_byName =
+        s_descriptors.ToFrozenDictionary(d => d.Name, StringComparer.Ordinal);
 
     /// <summary>Every registered name in kcptun's order, "none" and "null" included.</summary>
     public static IReadOnlyList<string> Names { get; } = Array.AsReadOnly(s_descriptors.Select(d => d.Name).ToArray());
