@@ -28,11 +28,8 @@ internal sealed class AesGcmSessionProtection : SessionProtection
         _counter = counterStart;
     }
 
-    /// <summary>The salt this session's nonces start with.</summary>
+    /// <summary>The salt this session's nonces start with (registered in the key as ours until disposal).</summary>
     public uint SendSalt => _sendSalt;
-
-    /// <summary>The salt of the peer's first accepted datagram, if any arrived yet.</summary>
-    public uint? PeerSalt => _window?.PeerSalt;
 
     /// <summary>Copies the datagram behind the next nonce into the session's buffer, seals it there with the tag and returns it.</summary>
     public override ReadOnlySpan<byte> Seal(Span<byte> datagram)
@@ -62,7 +59,6 @@ internal sealed class AesGcmSessionProtection : SessionProtection
     public override PacketVerdict Accept(ReadOnlySpan<byte> datagram, long nowMs)
     {
         uint salt = AesGcmPacketCipher.SaltOf(datagram);
-        ulong counter = BinaryPrimitives.ReadUInt64LittleEndian(datagram[4..]);
         if (_window is null)
         {
             PacketVerdict first = _key.TakePeerSalt(salt, out _ownsPeerSalt);
@@ -77,12 +73,17 @@ internal sealed class AesGcmSessionProtection : SessionProtection
         {
             return _key.CheckShared(datagram, remember: true, nowMs);
         }
-        else if (!_ownsPeerSalt && _key.CheckShared(datagram, remember: false, nowMs) is var shared && shared != PacketVerdict.Accepted)
+        else if (!_ownsPeerSalt)
         {
-            // Another live session owns this salt, so it could also be one of ours some day: checked under the lock.
-            return shared;
+            // Another live session owns this salt (a race at session start), so the lock-free path is not safe here.
+            PacketVerdict shared = _key.CheckShared(datagram, remember: false, nowMs);
+            if (shared != PacketVerdict.Accepted)
+            {
+                return shared;
+            }
         }
 
+        ulong counter = BinaryPrimitives.ReadUInt64LittleEndian(datagram[4..]);
         return _window.TryAccept(counter) ? PacketVerdict.Accepted : PacketVerdict.Replayed;
     }
 
@@ -99,7 +100,7 @@ internal sealed class AesGcmSessionProtection : SessionProtection
     }
 
     /// <summary>Writes salt ‖ counter (little endian) and advances the counter, which starts below 2^63 and cannot wrap.</summary>
-    internal void WriteNextNonce(Span<byte> nonce)
+    private void WriteNextNonce(Span<byte> nonce)
     {
         BinaryPrimitives.WriteUInt32LittleEndian(nonce, _sendSalt);
         BinaryPrimitives.WriteUInt64LittleEndian(nonce[4..], _counter++);

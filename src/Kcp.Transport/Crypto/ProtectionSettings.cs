@@ -6,7 +6,7 @@ namespace Kcp.Transport.Crypto;
 /// </summary>
 internal sealed record ProtectionSettings
 {
-    /// <summary>The settings of a default <c>KcpSecurityOptions</c>.</summary>
+    /// <summary>The defaults, the same as the transport's default security options, for tests and tools.</summary>
     public static ProtectionSettings Default { get; } = new();
 
     /// <summary>How long nonces of peers with random nonces, and the salts of closed peers, are refused as replays.</summary>
