@@ -104,18 +104,11 @@ public sealed class KcpOptions
     public KcpSocketBackend SocketBackend { get; set; }
 
     /// <summary>The packet protection these settings ask for: the cipher, its key derived from <see cref="Key"/>, and the replay settings.</summary>
-    internal PacketProtection CreateProtection(Microsoft.Extensions.Logging.ILogger logger)
-    {
-        PacketCipher? cipher = KcpCrypt.Create(Crypt, KcpCrypt.DeriveKey(Key ?? string.Empty));
-        if (cipher is AesGcmPacketCipher gcm)
-        {
-            gcm.ReplayHorizonMs = (long)Security.ReplayHorizon.TotalMilliseconds;
-            gcm.MaxRememberedNonces = Security.MaxRememberedNonces;
-            gcm.NonceBudgetWarning = count => Diagnostics.KcpTransportLog.NonceBudgetWarning(logger, count);
-        }
-
-        return new ShimProtection(cipher);
-    }
+    internal PacketProtection CreateProtection(ILogger logger)
+        => CipherRegistry.Create(
+            Crypt,
+            KcpCrypt.DeriveKey(Key ?? string.Empty),
+            Security.ToProtectionSettings(count => Diagnostics.KcpTransportLog.NonceBudgetWarning(logger, count)));
 
     /// <summary>Applies one of kcptun's mode presets to <see cref="NoDelay"/>, <see cref="Interval"/>, <see cref="FastResend"/> and <see cref="NoCongestionWindow"/>.</summary>
     public KcpOptions ApplyPreset(KcpPreset preset)
@@ -182,21 +175,21 @@ public sealed class KcpOptions
             Security.AddValidationErrors(errors);
         }
 
-        if (string.IsNullOrEmpty(Crypt) || !KcpCrypt.IsSupported(Crypt))
+        if (!CipherRegistry.TryGet(Crypt, out CipherDescriptor? cipher))
         {
             errors.Add($"KcpOptions.Crypt '{Crypt}' is not supported; use one of: {string.Join(", ", KcpCrypt.Names)}.");
         }
-        else if (Crypt is not ("null" or "none") && string.IsNullOrEmpty(Key))
+        else if (cipher.RequiresKey && string.IsNullOrEmpty(Key))
         {
             errors.Add($"KcpOptions.Key is required when KcpOptions.Crypt is '{Crypt}'.");
         }
 
-        if (errors.Count == 0)
+        if (errors.Count == 0 && cipher is not null)
         {
-            int header = PacketLayout.HeaderSize(this) + PacketLayout.CryptTrailer(Crypt);
+            int header = cipher.HeaderSize + (DataShards > 0 && ParityShards > 0 ? Fec.FecPacket.HeaderSizePlus2 : 0) + cipher.TrailerSize;
             Check(Mtu - header - Protocol.KcpControlBlock.Overhead >= 1,
                 $"KcpOptions.Mtu {Mtu} leaves no room for data after {header} bytes of FEC/crypto headers.");
-            int trailer = PacketLayout.CryptTrailer(Crypt);
+            int trailer = cipher.TrailerSize;
             Check(Mtu - trailer >= MinMtu, $"KcpOptions.Mtu must be at least {MinMtu + trailer} with Crypt '{Crypt}' (was {Mtu}).");
         }
 

@@ -48,6 +48,14 @@ public sealed class KcpSecurityOptions
     /// <summary>Returns a copy that later changes to this instance do not affect.</summary>
     public KcpSecurityOptions Clone() => (KcpSecurityOptions)MemberwiseClone();
 
+    /// <summary>The settings the packet protection of a key takes from these options (Crypto/ does not know them).</summary>
+    internal Crypto.ProtectionSettings ToProtectionSettings(Action<long>? nonceBudgetWarning) => new()
+    {
+        ReplayHorizonMs = (long)ReplayHorizon.TotalMilliseconds,
+        MaxRememberedNonces = MaxRememberedNonces,
+        NonceBudgetWarning = nonceBudgetWarning,
+    };
+
     internal void AddValidationErrors(List<string> errors)
     {
         void Check(bool ok, string message)

@@ -105,7 +105,12 @@ internal static class ArchitectureRules
         // (KcpMetrics.GetSnapshot, kcp-go's DefaultSnmp).
         "Kcp.Transport.Diagnostics.KcpInstruments.<Shared>k__BackingField",
         "Kcp.Transport.Diagnostics.KcpInstruments.s_byFactory",
-        "Kcp.Transport.Diagnostics.MetricsRegistry.s_sources");
+        "Kcp.Transport.Diagnostics.MetricsRegistry.s_sources",
+
+        // Immutable tables, built once: the cipher registrations (one line per cipher) and the default settings.
+        "Kcp.Transport.Crypto.CipherRegistry.s_descriptors",
+        "Kcp.Transport.Crypto.CipherRegistry.s_byName",
+        "Kcp.Transport.Crypto.ProtectionSettings.<Default>k__BackingField");
 
     /// <summary>The mark of compiler-generated lambda caches (<c>&lt;&gt;c.&lt;&gt;9</c>, <c>&lt;&gt;9__0_0</c>).</summary>
     public const string CompilerGeneratedMarker = "<>";

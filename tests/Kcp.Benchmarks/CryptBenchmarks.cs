@@ -2,6 +2,7 @@ using System.IO.Hashing;
 using System.Security.Cryptography;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
+using Kcp.Transport;
 using Kcp.Transport.Crypto;
 
 namespace Kcp.Benchmarks;
@@ -50,8 +51,8 @@ public class CryptBenchmarks
         _twofish = Block("twofish", pass);
         _sm4 = Block("sm4", pass);
 
-        _salsa20 = (Salsa20PacketCipher)KcpCrypt.Create("salsa20", pass)!;
-        _xor = (XorPacketCipher)KcpCrypt.Create("xor", pass)!;
+        _salsa20 = (Salsa20PacketCipher)CipherRegistry.Create("salsa20", pass);
+        _xor = (XorPacketCipher)CipherRegistry.Create("xor", pass);
     }
 
     [Benchmark, BytesPerOperation(CryptBytes)]
@@ -109,7 +110,7 @@ public class CryptBenchmarks
     [Benchmark, BytesPerOperation(1024)]
     public uint CRC32() => Crc32.HashToUInt32(_crcContent);
 
-    private static BlockCipher Block(string name, byte[] pass) => ((CfbPacketCipher)KcpCrypt.Create(name, pass)!).Cipher;
+    private static BlockCipher Block(string name, byte[] pass) => ((CfbPacketCipher)CipherRegistry.Create(name, pass)).Cipher;
 
     private void Cfb(BlockCipher cipher)
     {

@@ -13,8 +13,8 @@ namespace Kcp.Fuzz;
 /// </summary>
 internal static class FuzzTargets
 {
-    private static readonly PacketProtection s_plain = new KcpOptions().CreateProtection(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
-    private static readonly PacketCipher s_cipher = KcpCrypt.Create("aes-128", KcpCrypt.DeriveKey("fuzz"))!;
+    private static readonly PacketProtection s_plain = CipherRegistry.Create("null", KcpCrypt.DeriveKey("fuzz"));
+    private static readonly PacketProtection s_cipher = CipherRegistry.Create("aes-128", KcpCrypt.DeriveKey("fuzz"));
 
     public static void Datagram(ReadOnlySpan<byte> input)
     {
@@ -33,10 +33,10 @@ internal static class FuzzTargets
             KcpPacketValidator.ScanPushes(packet.Kcp, 128, out _, out _);
         }
 
-        // Decryption and checksum on a copy (TryOpen works in place).
+        // Decryption and checksum on a copy (Open works in place).
         Span<byte> copy = stackalloc byte[input.Length];
         input.CopyTo(copy);
-        s_cipher.TryOpen(copy);
+        s_cipher.Open(copy);
 
         // A session: KCP input of the raw bytes, then as FEC shards, then a flush to exercise what input changed.
         using var engine = new KcpControlBlock(conv: input.Length >= 4 ? BitConverter.ToUInt32(input) : 0, new NullSink());

@@ -5,100 +5,85 @@ namespace Kcp.Transport.Crypto;
 
 /// <summary>
 /// kcptun's <c>aes-128-gcm</c> (kcp-go >= v5.6.49): datagram = nonce (12, clear) ‖ AES-GCM ciphertext ‖ tag (16); no
-/// CRC, no associated data; with FEC every data and parity datagram is sealed on its own. Our sessions send nonces made
-/// of a per-session random salt (4 bytes) and a counter (8 bytes, little endian, random start), which upstream peers
-/// accept as any other nonce. One instance per key: it also keeps the per-key replay filter, the salts our sessions send
-/// with (reflection guard) and the salts of peers seen recently (replay of a first datagram from another address).
+/// CRC, no associated data; with FEC every data and parity datagram is sealed on its own (kcp-wire.md §4.6). Our sessions
+/// send nonces made of a per-session random salt (4 bytes) and a counter (8 bytes, little endian, random start), which
+/// upstream peers accept as any other nonce. One instance per key: besides the cipher it keeps, under one lock, the salts
+/// our sessions send with (reflection guard), the salts of peers seen recently (a first datagram replayed from another
+/// address) and the filter of random nonces (kcp-go peers).
 /// </summary>
-internal sealed class AesGcmPacketCipher : PacketCipher
+internal sealed class AesGcmPacketCipher : PacketProtection
 {
+    /// <summary>kcptun's name of this mode.</summary>
+    public const string CipherName = "aes-128-gcm";
+
+    /// <summary>The 12-byte nonce in clear in front of the ciphertext.</summary>
+    public const int NonceSize = 12;
+
+    /// <summary>The 16-byte tag after the ciphertext.</summary>
+    public const int TagSize = 16;
+
     /// <summary>NIST SP 800-38D limit on random 96-bit nonces under one key; we warn at half of it.</summary>
     public const long NonceBudget = 1L << 32;
 
+    // A peer salt's expiry while a session owns it; a claim not yet taken by its session and a released one expire.
+    private const long Owned = long.MaxValue;
+
     private readonly byte[] _key;
-    private readonly ThreadLocal<AesGcm> _aes;
+    private readonly ThreadLocal<AesGcm> _aes;   // AesGcm instances are not safe for concurrent use
+    private readonly ProtectionSettings _settings;
     private readonly Lock _lock = new();
-    private readonly Dictionary<uint, int> _sendSalts = [];
-    private readonly Dictionary<uint, long> _peerSalts = [];   // salt -> expiry (long.MaxValue while its session lives)
-    private HashSet<NonceKey> _currentNonces = [];
-    private HashSet<NonceKey> _previousNonces = [];
-    private long _generationStartMs = long.MinValue;
+    private readonly HashSet<uint> _sendSalts = [];
+    private readonly Dictionary<uint, long> _peerSalts = [];   // salt -> expiry (Owned while its session lives)
+    private readonly AeadNonceFilter _nonces;
     private long _sealed;
     private int _budgetWarnings;
 
-    public AesGcmPacketCipher(ReadOnlySpan<byte> key)
+    /// <summary>Creates the mode from a 16-byte key; <paramref name="settings"/> sets the replay horizon and the budget warning.</summary>
+    public AesGcmPacketCipher(ReadOnlySpan<byte> key, ProtectionSettings settings)
     {
         _key = key.ToArray();
-        _aes = new ThreadLocal<AesGcm>(() => new AesGcm(_key, PacketLayout.AeadTagSize), trackAllValues: true);
+        _settings = settings;
+        _aes = new ThreadLocal<AesGcm>(() => new AesGcm(_key, TagSize), trackAllValues: true);
+        _nonces = new AeadNonceFilter(settings.ReplayHorizonMs, settings.MaxRememberedNonces);
     }
 
     /// <inheritdoc/>
-    public override string Name => KcpCrypt.AesGcmName;
+    public override string Name => CipherName;
 
     /// <inheritdoc/>
-    public override int HeaderSize => PacketLayout.AeadNonceSize;
+    public override int HeaderSize => NonceSize;
 
     /// <inheritdoc/>
-    public override int TrailerSize => PacketLayout.AeadTagSize;
+    public override int TrailerSize => TagSize;
 
     /// <summary>Datagrams sealed with this key so far.</summary>
     public long SealedCount => Volatile.Read(ref _sealed);
 
-    /// <summary>Called (once at 2^31, once at 2^32 sealed datagrams) so the owner can warn that the key must be rotated.</summary>
-    public Action<long>? NonceBudgetWarning { get; set; }
-
-    /// <summary>Replay horizon for peers with random nonces.</summary>
-    public long ReplayHorizonMs { get; set; } = 60_000;
-
-    /// <summary>Most nonces per generation of the replay filter.</summary>
-    public int MaxRememberedNonces { get; set; } = 1 << 20;
-
-    /// <summary>Seals with a random nonce (as kcp-go does). Sessions use <see cref="Seal(Span{byte}, AeadSendNonce)"/>.</summary>
-    public override void Seal(Span<byte> datagram)
-    {
-        RandomNumberGenerator.Fill(datagram[..PacketLayout.AeadNonceSize]);
-        SealInPlace(datagram);
-    }
-
-    /// <summary>Seals with the session's next salt ‖ counter nonce.</summary>
-    public void Seal(Span<byte> datagram, AeadSendNonce nonce)
-    {
-        nonce.WriteNext(datagram[..PacketLayout.AeadNonceSize]);
-        SealInPlace(datagram);
-    }
-
-    /// <inheritdoc/>
-    internal override void SealWithNonce(Span<byte> datagram, ReadOnlySpan<byte> nonce)
-    {
-        nonce[..PacketLayout.AeadNonceSize].CopyTo(datagram);
-        SealInPlace(datagram);
-    }
-
-    /// <inheritdoc/>
-    public override bool TryOpen(Span<byte> datagram)
-    {
-        if (datagram.Length < PacketLayout.AeadNonceSize + PacketLayout.AeadTagSize)
-        {
-            return false;
-        }
-
-        Span<byte> text = datagram[PacketLayout.AeadNonceSize..^PacketLayout.AeadTagSize];
-        try
-        {
-            _aes.Value!.Decrypt(datagram[..PacketLayout.AeadNonceSize], text, datagram[^PacketLayout.AeadTagSize..], text);
-            return true;
-        }
-        catch (AuthenticationTagMismatchException)
-        {
-            return false;
-        }
-    }
-
     /// <summary>The first four nonce bytes: the sender's salt if it is one of ours.</summary>
     public static uint SaltOf(ReadOnlySpan<byte> nonce) => BinaryPrimitives.ReadUInt32LittleEndian(nonce);
 
-    /// <summary>A new send-nonce sequence whose salt is registered as ours (refused on receive: reflection guard).</summary>
-    public AeadSendNonce CreateSendNonce()
+    /// <inheritdoc/>
+    public override OpenResult Open(Span<byte> datagram)
+    {
+        if (datagram.Length < NonceSize + TagSize)
+        {
+            return OpenResult.TooShort;
+        }
+
+        Span<byte> text = datagram[NonceSize..^TagSize];
+        try
+        {
+            _aes.Value!.Decrypt(datagram[..NonceSize], text, datagram[^TagSize..], text);
+            return OpenResult.Opened;
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            return OpenResult.Forged;
+        }
+    }
+
+    /// <summary>A new session with a fresh send salt, registered as ours until the session is disposed (reflection guard).</summary>
+    public override SessionProtection CreateSession()
     {
         Span<byte> random = stackalloc byte[12];
         lock (_lock)
@@ -109,77 +94,51 @@ internal sealed class AesGcmPacketCipher : PacketCipher
                 RandomNumberGenerator.Fill(random);
                 salt = BinaryPrimitives.ReadUInt32LittleEndian(random);
             }
-            while (_sendSalts.ContainsKey(salt) || _peerSalts.ContainsKey(salt));
+            while (_sendSalts.Contains(salt) || _peerSalts.ContainsKey(salt));
 
-            _sendSalts[salt] = 1;
+            _sendSalts.Add(salt);
+
             // Start below 2^63 so the counter never wraps within a session.
             ulong counter = BinaryPrimitives.ReadUInt64LittleEndian(random[4..]) >> 1;
-            return new AeadSendNonce(salt, counter);
+            return new AesGcmSessionProtection(this, salt, counter);
         }
     }
 
-    /// <summary>Forgets a closed session's send salt.</summary>
-    public void ReleaseSendNonce(AeadSendNonce nonce)
-    {
-        lock (_lock)
-        {
-            _sendSalts.Remove(nonce.Salt);
-        }
-    }
-
-    /// <summary>True if <paramref name="salt"/> is one our sessions send with: a datagram of ours came back.</summary>
-    public bool IsOwnSalt(uint salt)
-    {
-        lock (_lock)
-        {
-            return _sendSalts.ContainsKey(salt);
-        }
-    }
+    /// <inheritdoc/>
+    public override bool IsReflected(ReadOnlySpan<byte> datagram) => datagram.Length >= NonceSize && IsOwnSalt(SaltOf(datagram));
 
     /// <summary>
-    /// A new session's first datagram: refused if its salt belongs to a live or recently closed peer (a first datagram
-    /// replayed from another address) or its nonce was seen; otherwise the salt is claimed until <see cref="ReleasePeerSalt"/>.
+    /// Refuses a reflected salt, a salt claimed by a live or recently closed peer, or a nonce seen within the horizon;
+    /// otherwise claims the salt: for the replay horizon until the new session's first <see cref="SessionProtection.Accept"/>
+    /// takes it over, then until that session is disposed, then again for the horizon.
     /// </summary>
-    public bool TryClaimPeerSalt(ReadOnlySpan<byte> nonce, long nowMs)
+    public override PacketVerdict AdmitNewPeer(ReadOnlySpan<byte> datagram, long nowMs)
     {
-        uint salt = SaltOf(nonce);
+        uint salt = SaltOf(datagram);
         lock (_lock)
         {
+            if (_sendSalts.Contains(salt))
+            {
+                return PacketVerdict.Reflected;
+            }
+
             if (_peerSalts.TryGetValue(salt, out long expiry) && expiry > nowMs)
             {
-                return false;
+                return PacketVerdict.Replayed;
             }
 
-            if (!RememberLocked(nonce, nowMs))
+            if (!_nonces.TryAdd(datagram, nowMs))
             {
-                return false;
+                return PacketVerdict.Replayed;
             }
 
-            if (_peerSalts.Count > MaxRememberedNonces)
+            if (_peerSalts.Count > _settings.MaxRememberedNonces)
             {
                 PruneLocked(nowMs);
             }
 
-            _peerSalts[salt] = long.MaxValue;
-            return true;
-        }
-    }
-
-    /// <summary>The session of a claimed peer salt closed: keep refusing the salt for the replay horizon.</summary>
-    public void ReleasePeerSalt(uint salt, long nowMs)
-    {
-        lock (_lock)
-        {
-            _peerSalts[salt] = nowMs + ReplayHorizonMs;
-        }
-    }
-
-    /// <summary>Per-key filter for peers with random nonces: false if the nonce was seen within the horizon.</summary>
-    public bool TryRemember(ReadOnlySpan<byte> nonce, long nowMs)
-    {
-        lock (_lock)
-        {
-            return RememberLocked(nonce, nowMs);
+            _peerSalts[salt] = nowMs + _settings.ReplayHorizonMs;
+            return PacketVerdict.Accepted;
         }
     }
 
@@ -196,31 +155,85 @@ internal sealed class AesGcmPacketCipher : PacketCipher
         base.Dispose();
     }
 
-    private void SealInPlace(Span<byte> datagram)
+    /// <summary>Seals <paramref name="datagram"/> (nonce, plaintext, room for the tag) in place with its caller-chosen nonce.</summary>
+    internal override void SealWithNonce(Span<byte> datagram, ReadOnlySpan<byte> nonce)
     {
-        Span<byte> text = datagram[PacketLayout.AeadNonceSize..^PacketLayout.AeadTagSize];
-        _aes.Value!.Encrypt(datagram[..PacketLayout.AeadNonceSize], text, text, datagram[^PacketLayout.AeadTagSize..]);
+        nonce[..NonceSize].CopyTo(datagram);
+        SealInPlace(datagram);
+    }
+
+    /// <summary>Encrypts between the nonce already in place and the tag room, writes the tag and counts the nonce budget.</summary>
+    internal void SealInPlace(Span<byte> datagram)
+    {
+        Span<byte> text = datagram[NonceSize..^TagSize];
+        _aes.Value!.Encrypt(datagram[..NonceSize], text, text, datagram[^TagSize..]);
         long count = Interlocked.Increment(ref _sealed);
         if (count >= NonceBudget / 2 && Interlocked.CompareExchange(ref _budgetWarnings, 1, 0) == 0
             || count >= NonceBudget && Interlocked.CompareExchange(ref _budgetWarnings, 2, 1) == 1)
         {
-            NonceBudgetWarning?.Invoke(count);
+            _settings.NonceBudgetWarning?.Invoke(count);
         }
     }
 
-    private bool RememberLocked(ReadOnlySpan<byte> nonce, long nowMs)
+    /// <summary>True if <paramref name="salt"/> is one our sessions send with: a datagram of ours came back.</summary>
+    internal bool IsOwnSalt(uint salt)
     {
-        // Two generations, each half the horizon: a nonce is remembered for at least half, at most the whole horizon.
-        if (_generationStartMs == long.MinValue || nowMs - _generationStartMs >= ReplayHorizonMs / 2
-            || _currentNonces.Count >= MaxRememberedNonces)
+        lock (_lock)
         {
-            (_previousNonces, _currentNonces) = (_currentNonces, _previousNonces);
-            _currentNonces.Clear();
-            _generationStartMs = nowMs;
+            return _sendSalts.Contains(salt);
         }
+    }
 
-        var key = new NonceKey(BinaryPrimitives.ReadUInt64LittleEndian(nonce), BinaryPrimitives.ReadUInt32LittleEndian(nonce[8..]));
-        return !_previousNonces.Contains(key) && _currentNonces.Add(key);
+    /// <summary>
+    /// A session's first accepted datagram: reflected if its salt is ours; otherwise the session takes the salt over
+    /// (<paramref name="owned"/>) unless another live session owns it. An owned salt can never become a send salt, which
+    /// is what lets the session check later datagrams with it without this lock.
+    /// </summary>
+    internal PacketVerdict TakePeerSalt(uint salt, out bool owned)
+    {
+        lock (_lock)
+        {
+            owned = false;
+            if (_sendSalts.Contains(salt))
+            {
+                return PacketVerdict.Reflected;
+            }
+
+            if (!_peerSalts.TryGetValue(salt, out long expiry) || expiry != Owned)
+            {
+                _peerSalts[salt] = Owned;
+                owned = true;
+            }
+
+            return PacketVerdict.Accepted;
+        }
+    }
+
+    /// <summary>
+    /// A datagram whose salt is not the session's owned peer salt: reflected if the salt is ours; otherwise, when
+    /// <paramref name="remember"/>, checked against the per-key filter of random nonces.
+    /// </summary>
+    internal PacketVerdict CheckShared(ReadOnlySpan<byte> nonce, bool remember, long nowMs)
+    {
+        lock (_lock)
+        {
+            return _sendSalts.Contains(SaltOf(nonce)) ? PacketVerdict.Reflected
+                : remember && !_nonces.TryAdd(nonce, nowMs) ? PacketVerdict.Replayed
+                : PacketVerdict.Accepted;
+        }
+    }
+
+    /// <summary>A session closed: forgets its send salt and refuses the peer salt it owned for the replay horizon.</summary>
+    internal void ReleaseSession(uint sendSalt, uint? ownedPeerSalt, long nowMs)
+    {
+        lock (_lock)
+        {
+            _sendSalts.Remove(sendSalt);
+            if (ownedPeerSalt is { } salt)
+            {
+                _peerSalts[salt] = nowMs + _settings.ReplayHorizonMs;
+            }
+        }
     }
 
     private void PruneLocked(long nowMs)
@@ -232,72 +245,5 @@ internal sealed class AesGcmPacketCipher : PacketCipher
                 _peerSalts.Remove(entry.Key);
             }
         }
-    }
-
-    private readonly record struct NonceKey(ulong Low, uint High);
-}
-
-/// <summary>One session's send nonces: its random salt, then a counter that never repeats within the session.</summary>
-internal sealed class AeadSendNonce(uint salt, ulong start)
-{
-    private ulong _counter = start;
-
-    public uint Salt { get; } = salt;
-
-    /// <summary>Writes salt ‖ counter (little endian) and advances the counter. Callers serialize (the session's gate).</summary>
-    public void WriteNext(Span<byte> nonce)
-    {
-        BinaryPrimitives.WriteUInt32LittleEndian(nonce, Salt);
-        BinaryPrimitives.WriteUInt64LittleEndian(nonce[4..], _counter++);
-    }
-}
-
-/// <summary>
-/// Receive-side replay protection of one session (RFC 6479 bitmap): datagrams whose nonce carries the peer's salt (our
-/// peers send salt ‖ counter) pass through an exact sliding window; others (random nonces: kcp-go) through the cipher's
-/// per-key filter. Updated only after a successful open. Callers serialize (the session's gate).
-/// </summary>
-internal sealed class AeadReplayWindow(uint peerSalt)
-{
-    private const int Blocks = 32;                       // 2048 bits, window 1984 datagrams
-    private const ulong WindowSize = (Blocks - 1) * 64;
-    private readonly ulong[] _bitmap = new ulong[Blocks];
-    private ulong _top;
-    private bool _any;
-
-    public uint PeerSalt { get; } = peerSalt;
-
-    /// <summary>True (and remembered) if <paramref name="counter"/> was not seen and is not below the window.</summary>
-    public bool TryAccept(ulong counter)
-    {
-        if (_any && counter <= _top)
-        {
-            if (_top - counter >= WindowSize)
-            {
-                return false;
-            }
-        }
-        else
-        {
-            ulong from = _any ? (_top / 64) + 1 : counter / 64;
-            ulong to = counter / 64;
-            for (ulong block = from, n = 0; block <= to && n < Blocks; block++, n++)
-            {
-                _bitmap[block % Blocks] = 0;
-            }
-
-            _top = counter;
-            _any = true;
-        }
-
-        ref ulong word = ref _bitmap[(counter / 64) % Blocks];
-        ulong bit = 1UL << (int)(counter % 64);
-        if ((word & bit) != 0)
-        {
-            return false;
-        }
-
-        word |= bit;
-        return true;
     }
 }

@@ -36,6 +36,10 @@ internal sealed class AesNiBlockCipher : BlockCipher
     /// <summary>True when this implementation can run on the current CPU.</summary>
     public static bool IsSupported => AesNi.IsSupported;
 
+    /// <summary>AES on this implementation where the CPU has AES instructions (the fast path), else on the platform one.</summary>
+    public static BlockCipher CreateOrPlatform(ReadOnlySpan<byte> key) =>
+        AesNi.IsSupported ? new AesNiBlockCipher(key) : PlatformEcbBlockCipher.CreateAes(key);
+
     /// <inheritdoc/>
     public override int BlockSize => 16;
 

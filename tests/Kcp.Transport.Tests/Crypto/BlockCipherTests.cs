@@ -14,7 +14,7 @@ public sealed class BlockCipherTests
     };
 
     private static CfbPacketCipher Create(string name) =>
-        Assert.IsType<CfbPacketCipher>(KcpCrypt.Create(name, SpecVectors.DefaultPass));
+        Assert.IsType<CfbPacketCipher>(CipherRegistry.Create(name, SpecVectors.DefaultPass));
 
     [Theory]
     [MemberData(nameof(SpecVectors.FirstKeystreamBlocks), MemberType = typeof(SpecVectors))]

@@ -29,12 +29,18 @@ public sealed class KcpCryptTests
         Assert.Equal(expectedHex, Convert.ToHexStringLower(KcpCrypt.DeriveKey(passphrase)));
 
     [Fact]
-    public void Create_Null_ReturnsNoCipher() => Assert.Null(KcpCrypt.Create("null", SpecVectors.DefaultPass));
+    public void Create_Null_ReturnsProtectionWithoutHeaderOrTrailer()
+    {
+        using PacketProtection protection = CipherRegistry.Create("null", SpecVectors.DefaultPass);
+
+        Assert.Equal("null", protection.Name);
+        Assert.Equal((0, 0), (protection.HeaderSize, protection.TrailerSize));
+    }
 
     [Fact]
     public void Create_UnknownName_ThrowsNamingIt()
     {
-        var ex = Assert.Throws<ArgumentException>(() => KcpCrypt.Create("rot13", SpecVectors.DefaultPass));
+        var ex = Assert.Throws<ArgumentException>(() => CipherRegistry.Create("rot13", SpecVectors.DefaultPass));
 
         Assert.Contains("rot13", ex.Message, StringComparison.Ordinal);
     }
@@ -43,16 +49,15 @@ public sealed class KcpCryptTests
     [MemberData(nameof(SpecVectors.KeyedNames), MemberType = typeof(SpecVectors))]
     public void Create_KeyNot32Bytes_Throws(string name)
     {
-        Assert.Throws<ArgumentException>(() => KcpCrypt.Create(name, new byte[16]));
-        Assert.Throws<ArgumentException>(() => KcpCrypt.Create(name, new byte[33]));
+        Assert.Throws<ArgumentException>(() => CipherRegistry.Create(name, new byte[16]));
+        Assert.Throws<ArgumentException>(() => CipherRegistry.Create(name, new byte[33]));
     }
 
     [Fact]
     public void Create_NoneWithoutKey_Works()
     {
-        using PacketCipher? cipher = KcpCrypt.Create("none", default);
+        using PacketProtection cipher = CipherRegistry.Create("none", default);
 
-        Assert.NotNull(cipher);
         Assert.Equal(20, cipher.HeaderSize);
     }
 
@@ -60,7 +65,7 @@ public sealed class KcpCryptTests
     [MemberData(nameof(SpecVectors.FramedNames), MemberType = typeof(SpecVectors))]
     public void Create_FramedName_ReportsNameAndHeader(string name)
     {
-        using PacketCipher cipher = KcpCrypt.Create(name, SpecVectors.DefaultPass)!;
+        using PacketProtection cipher = CipherRegistry.Create(name, SpecVectors.DefaultPass);
 
         Assert.Equal(name, cipher.Name);
         Assert.Equal(20, cipher.HeaderSize);
@@ -90,7 +95,7 @@ public sealed class KcpCryptTests
 
     private static byte[] Seal(string name, byte[] pass)
     {
-        using PacketCipher cipher = KcpCrypt.Create(name, pass)!;
+        using PacketProtection cipher = CipherRegistry.Create(name, pass);
         var d = new byte[64];
         cipher.SealWithNonce(d, new byte[16]);
         return d;

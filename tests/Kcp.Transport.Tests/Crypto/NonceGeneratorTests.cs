@@ -6,8 +6,10 @@ namespace Kcp.Transport.Tests.Crypto;
 public sealed class NonceGeneratorTests
 {
     [Fact]
-    public void Fill_MillionDrawsOnFourThreads_NeverRepeats()
+    public void Fill_MillionDrawsOnFourThreadsOfOneKey_NeverRepeats()
     {
+        // One sequence per thread, as one per session: each crosses about 60 range refills, interleaved with the others.
+        using var generator = new NonceGenerator();
         const int Threads = 4;
         const int PerThread = 250_000;
         var results = new UInt128[Threads][];
@@ -18,10 +20,11 @@ public sealed class NonceGeneratorTests
             workers[t] = new Thread(() =>
             {
                 var mine = new UInt128[PerThread];
+                var sequence = new NonceSequence(generator);
                 Span<byte> nonce = stackalloc byte[16];
                 for (int i = 0; i < PerThread; i++)
                 {
-                    NonceGenerator.Fill(nonce);
+                    sequence.Fill(nonce);
                     mine[i] = BinaryPrimitives.ReadUInt128LittleEndian(nonce);
                 }
 
@@ -51,10 +54,12 @@ public sealed class NonceGeneratorTests
     public void Fill_Output_LooksRandomNotSequential()
     {
         // A raw counter would leave most bytes equal between consecutive draws; encrypted draws differ almost everywhere.
+        using var generator = new NonceGenerator();
+        var sequence = new NonceSequence(generator);
         Span<byte> a = stackalloc byte[16];
         Span<byte> b = stackalloc byte[16];
-        NonceGenerator.Fill(a);
-        NonceGenerator.Fill(b);
+        sequence.Fill(a);
+        sequence.Fill(b);
         int equalBytes = 0;
         for (int i = 0; i < 16; i++)
         {
@@ -67,13 +72,15 @@ public sealed class NonceGeneratorTests
     [Fact]
     public void Fill_AfterWarmUp_AllocatesNothing()
     {
+        using var generator = new NonceGenerator();
+        var sequence = new NonceSequence(generator);
         Span<byte> nonce = stackalloc byte[16];
-        NonceGenerator.Fill(nonce);
+        sequence.Fill(nonce);
         long before = GC.GetAllocatedBytesForCurrentThread();
 
-        for (int i = 0; i < 10_000; i++)
+        for (int i = 0; i < 10_000; i++)   // two range refills on the way
         {
-            NonceGenerator.Fill(nonce);
+            sequence.Fill(nonce);
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
@@ -83,6 +90,36 @@ public sealed class NonceGeneratorTests
     [InlineData(0)]
     [InlineData(15)]
     [InlineData(17)]
-    public void Fill_WrongLength_Throws(int length) =>
-        Assert.Throws<ArgumentException>(() => NonceGenerator.Fill(new byte[length]));
+    public void Fill_WrongLength_Throws(int length)
+    {
+        using var generator = new NonceGenerator();
+
+        Assert.Throws<ArgumentException>(() => new NonceSequence(generator).Fill(new byte[length]));
+    }
+
+    [Fact]
+    public void ReserveRange_ConsecutiveCalls_NeverOverlap()
+    {
+        using var generator = new NonceGenerator();
+
+        ulong first = generator.ReserveRange();
+        ulong second = generator.ReserveRange();
+
+        Assert.Equal(first + NonceGenerator.RangeSize, second);
+    }
+
+    [Fact]
+    public void Write_SameCounterUnderTwoKeys_Differs()
+    {
+        // Each key (listener, client) has its own generator: same counter, independent AES key and salt.
+        using var one = new NonceGenerator();
+        using var two = new NonceGenerator();
+        byte[] a = new byte[16];
+        byte[] b = new byte[16];
+
+        one.Write(0, a);
+        two.Write(0, b);
+
+        Assert.NotEqual(a, b);
+    }
 }

@@ -7,7 +7,7 @@ public sealed class AesGcmCipherTests
 {
     private const string V9Hex = "000102030405060708090a0b" + "17be27d65b6cc5c13f13fbdf0d6795721def429d453df549a2951fe227" + "05aad5c66fa2793fbe84400d30edd95f";
 
-    private static AesGcmPacketCipher Create() => (AesGcmPacketCipher)KcpCrypt.Create(KcpCrypt.AesGcmName, SpecVectors.DefaultPass)!;
+    private static AesGcmPacketCipher Create() => (AesGcmPacketCipher)CipherRegistry.Create(KcpCrypt.AesGcmName, SpecVectors.DefaultPass);
 
     [Fact]
     public void Seal_V9Nonce_MatchesUpstreamLayoutVector()
@@ -28,7 +28,7 @@ public sealed class AesGcmCipherTests
         using AesGcmPacketCipher cipher = Create();
         byte[] datagram = Convert.FromHexString(V9Hex);
 
-        Assert.True(cipher.TryOpen(datagram));
+        Assert.Equal(OpenResult.Opened, cipher.Open(datagram));
         Assert.Equal(SpecVectors.Seg1Hex, Convert.ToHexStringLower(datagram.AsSpan(12, 29)));
     }
 
@@ -56,11 +56,12 @@ public sealed class AesGcmCipherTests
         }
 
         // A datagram from our session sequence (salt | counter nonce) opens in Go too.
-        var session = cipher.CreateSendNonce();
-        byte[] live = new byte[12 + 29 + 16];
-        Convert.FromHexString(SpecVectors.Seg1Hex).CopyTo(live, 12);
-        cipher.Seal(live, session);
-        requests.Add($"open {Convert.ToHexStringLower(live)}");
+        using (SessionProtection session = cipher.CreateSession())
+        {
+            byte[] live = new byte[12 + 29];
+            Convert.FromHexString(SpecVectors.Seg1Hex).CopyTo(live, 12);
+            requests.Add($"open {Convert.ToHexStringLower(session.Seal(live))}");
+        }
 
         string[] answers = await GcmMaker.RunAsync(SpecVectors.DefaultPassphrase, requests);
 
@@ -70,7 +71,7 @@ public sealed class AesGcmCipherTests
             byte[] goSealed = Convert.FromHexString(answers[2 * i]);
             Assert.Equal(ours[i], goSealed);
             Assert.Equal(Convert.ToHexStringLower(plaintexts[i]), answers[(2 * i) + 1]);
-            Assert.True(cipher.TryOpen(goSealed));
+            Assert.Equal(OpenResult.Opened, cipher.Open(goSealed));
             Assert.Equal(plaintexts[i], goSealed.AsSpan(12, plaintexts[i].Length).ToArray());
         }
 
@@ -81,16 +82,17 @@ public sealed class AesGcmCipherTests
     public void TryOpen_OneBitFlippedAnywhere_RefusesEveryOneOf10000()
     {
         using AesGcmPacketCipher cipher = Create();
+        using SessionProtection session = cipher.CreateSession();
         var random = new Random(8);
         int refused = 0;
         for (int i = 0; i < 10_000; i++)
         {
-            byte[] datagram = new byte[12 + random.Next(24, 1400) + 16];
-            random.NextBytes(datagram.AsSpan(12, datagram.Length - 28));
-            cipher.Seal(datagram);
+            byte[] plain = new byte[12 + random.Next(24, 1400)];
+            random.NextBytes(plain.AsSpan(12));
+            byte[] datagram = session.Seal(plain).ToArray();
             int bit = random.Next(datagram.Length * 8);
             datagram[bit / 8] ^= (byte)(1 << (bit % 8));
-            refused += cipher.TryOpen(datagram) ? 0 : 1;
+            refused += cipher.Open(datagram) == OpenResult.Forged ? 1 : 0;
         }
 
         Assert.Equal(10_000, refused);
@@ -99,15 +101,18 @@ public sealed class AesGcmCipherTests
     [Fact]
     public void SealAndOpen_SteadyState_AllocateNothing()
     {
-        using AesGcmPacketCipher cipher = Create();
-        AeadSendNonce nonce = cipher.CreateSendNonce();
-        var window = new AeadReplayWindow(nonce.Salt);
-        byte[] datagram = new byte[1400];
+        // Two instances of one key, as the two ends of a session: the receiver's own salts are not the sender's.
+        using AesGcmPacketCipher sender = Create();
+        using AesGcmPacketCipher receiver = Create();
+        using SessionProtection sending = sender.CreateSession();
+        using SessionProtection receiving = receiver.CreateSession();
+        byte[] datagram = new byte[1384];
+        byte[] received = new byte[1400];
         void RoundTrip()
         {
-            cipher.Seal(datagram, nonce);
-            Assert.True(cipher.TryOpen(datagram));
-            Assert.True(window.TryAccept(BitConverter.ToUInt64(datagram, 4)));
+            sending.Seal(datagram).CopyTo(received);
+            Assert.True(receiver.Open(received) == OpenResult.Opened);
+            Assert.True(receiving.Accept(received, 0) == PacketVerdict.Accepted);
         }
 
         RoundTrip();
@@ -124,18 +129,16 @@ public sealed class AesGcmCipherTests
     public void SendNonces_SaltThenIncreasingCounter_AndSaltIsOwned()
     {
         using AesGcmPacketCipher cipher = Create();
-        AeadSendNonce a = cipher.CreateSendNonce();
-        Span<byte> n1 = stackalloc byte[12];
-        Span<byte> n2 = stackalloc byte[12];
-        a.WriteNext(n1);
-        a.WriteNext(n2);
+        var a = (AesGcmSessionProtection)cipher.CreateSession();
+        byte[] n1 = a.Seal(new byte[12 + 24]).ToArray();
+        byte[] n2 = a.Seal(new byte[12 + 24]).ToArray();
 
-        Assert.Equal(a.Salt, AesGcmPacketCipher.SaltOf(n1));
-        Assert.Equal(a.Salt, AesGcmPacketCipher.SaltOf(n2));
-        Assert.Equal(BitConverter.ToUInt64(n1[4..]) + 1, BitConverter.ToUInt64(n2[4..]));
-        Assert.True(cipher.IsOwnSalt(a.Salt));
-        cipher.ReleaseSendNonce(a);
-        Assert.False(cipher.IsOwnSalt(a.Salt));
+        Assert.Equal(a.SendSalt, AesGcmPacketCipher.SaltOf(n1));
+        Assert.Equal(a.SendSalt, AesGcmPacketCipher.SaltOf(n2));
+        Assert.Equal(BitConverter.ToUInt64(n1, 4) + 1, BitConverter.ToUInt64(n2, 4));
+        Assert.True(cipher.IsReflected(n1));
+        a.Dispose();
+        Assert.False(cipher.IsReflected(n1));
     }
 
     [Fact]
@@ -163,13 +166,12 @@ public sealed class AesGcmCipherTests
     [Fact]
     public void RandomNonceFilter_RefusesARepeatWithinTheHorizon_ForgetsAfter()
     {
-        using AesGcmPacketCipher cipher = Create();
-        cipher.ReplayHorizonMs = 1000;
+        var filter = new AeadNonceFilter(horizonMs: 1000, maxNonces: 1 << 20);
         byte[] nonce = Convert.FromHexString("0102030405060708090a0b0c");
 
-        Assert.True(cipher.TryRemember(nonce, 0));
-        Assert.False(cipher.TryRemember(nonce, 400));
-        Assert.False(cipher.TryRemember(nonce, 900));   // rotated once at 500, still in the previous generation
-        Assert.True(cipher.TryRemember(nonce, 2100));   // two rotations later
+        Assert.True(filter.TryAdd(nonce, 0));
+        Assert.False(filter.TryAdd(nonce, 400));
+        Assert.False(filter.TryAdd(nonce, 900));   // rotated once at 500, still in the previous generation
+        Assert.True(filter.TryAdd(nonce, 2100));   // two rotations later
     }
 }

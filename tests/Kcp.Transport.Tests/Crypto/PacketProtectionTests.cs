@@ -5,11 +5,20 @@ using Kcp.Transport.Crypto;
 
 namespace Kcp.Transport.Tests.Crypto;
 
-/// <summary>Framing and whole-datagram behaviour of every <see cref="PacketCipher"/> against kcp-go's known answers.</summary>
-public sealed class PacketCipherTests
+/// <summary>Framing and whole-datagram behaviour of every framed <see cref="PacketProtection"/> against kcp-go's known answers.</summary>
+public sealed class PacketProtectionTests
 {
-    private static PacketCipher Create(string name, byte[]? pass = null) =>
-        KcpCrypt.Create(name, pass ?? SpecVectors.DefaultPass)!;
+    private static PacketProtection Create(string name, byte[]? pass = null) =>
+        CipherRegistry.Create(name, pass ?? SpecVectors.DefaultPass);
+
+    private static bool TryOpen(PacketProtection cipher, Span<byte> datagram) => cipher.Open(datagram) == OpenResult.Opened;
+
+    /// <summary>Seals with a session of its own: framed modes seal in place and return the same bytes.</summary>
+    private static void Seal(PacketProtection cipher, Span<byte> datagram)
+    {
+        using SessionProtection session = cipher.CreateSession();
+        Assert.True(session.Seal(datagram) == datagram);
+    }
 
     private static byte[] Seg1Datagram()
     {
@@ -31,7 +40,7 @@ public sealed class PacketCipherTests
     [MemberData(nameof(SpecVectors.P1Ciphertexts), MemberType = typeof(SpecVectors))]
     public void SealWithNonce_P1_MatchesKcpGo(string name, string expectedHex)
     {
-        using PacketCipher cipher = Create(name);
+        using PacketProtection cipher = Create(name);
         byte[] d = Seg1Datagram();
 
         cipher.SealWithNonce(d, Convert.FromHexString(SpecVectors.Nonce0Hex));
@@ -43,10 +52,10 @@ public sealed class PacketCipherTests
     [MemberData(nameof(SpecVectors.P1Ciphertexts), MemberType = typeof(SpecVectors))]
     public void TryOpen_P1Ciphertext_RestoresPlaintext(string name, string ciphertextHex)
     {
-        using PacketCipher cipher = Create(name);
+        using PacketProtection cipher = Create(name);
         byte[] d = Convert.FromHexString(ciphertextHex);
 
-        Assert.True(cipher.TryOpen(d));
+        Assert.True(TryOpen(cipher, d));
         Assert.Equal(SpecVectors.P1Hex, Convert.ToHexStringLower(d));
     }
 
@@ -54,7 +63,7 @@ public sealed class PacketCipherTests
     [MemberData(nameof(SpecVectors.P2Ciphertexts), MemberType = typeof(SpecVectors))]
     public void SealWithNonce_P2_MatchesKcpGo(string name, string sha256Hex, string firstHex, string lastHex)
     {
-        using PacketCipher cipher = Create(name);
+        using PacketProtection cipher = Create(name);
         byte[] d = Seg2Datagram();
 
         cipher.SealWithNonce(d, Convert.FromHexString(SpecVectors.Nonce0Hex));
@@ -63,7 +72,7 @@ public sealed class PacketCipherTests
         Assert.Equal(firstHex, Convert.ToHexStringLower(d.AsSpan(0, 32)));
         Assert.Equal(lastHex, Convert.ToHexStringLower(d.AsSpan(d.Length - 21)));
         Assert.Equal(sha256Hex, Convert.ToHexStringLower(SHA256.HashData(d)));
-        Assert.True(cipher.TryOpen(d));
+        Assert.True(TryOpen(cipher, d));
         Assert.Equal(SpecVectors.P2Sha256, Convert.ToHexStringLower(SHA256.HashData(d)));
     }
 
@@ -80,7 +89,7 @@ public sealed class PacketCipherTests
             ("303132333435363738393a3b3c3d3e3f", "02000000f2001b004433221151008000e8030000020000000000000009000000687df6b4b1",
                 "b6b37373036b26bc99218f687a35c9a05a20120eac659371fef19e61fb214ba2b4e905cad66b89a1634dea1da6d445177676d33f87999f9a7d"),
         ];
-        using PacketCipher cipher = Create("aes");
+        using PacketProtection cipher = Create("aes");
 
         foreach ((string nonce, string body, string wire) in packets)
         {
@@ -95,13 +104,13 @@ public sealed class PacketCipherTests
     [MemberData(nameof(SpecVectors.FramedNames), MemberType = typeof(SpecVectors))]
     public void Seal_ThenTryOpen_RoundTripsPayloadAndWritesChecksum(string name)
     {
-        using PacketCipher cipher = Create(name);
+        using PacketProtection cipher = Create(name);
         byte[] payload = RandomNumberGenerator.GetBytes(1380);
         byte[] d = new byte[cipher.HeaderSize + payload.Length];
         payload.CopyTo(d, cipher.HeaderSize);
 
-        cipher.Seal(d);
-        Assert.True(cipher.TryOpen(d));
+        Seal(cipher, d);
+        Assert.True(TryOpen(cipher, d));
 
         Assert.Equal(20, cipher.HeaderSize);
         Assert.Equal(0, cipher.TrailerSize);
@@ -113,16 +122,17 @@ public sealed class PacketCipherTests
     [MemberData(nameof(SpecVectors.FramedNames), MemberType = typeof(SpecVectors))]
     public void Seal_SamePayloadTwice_UsesDifferentNonces(string name)
     {
-        using PacketCipher cipher = Create(name);
+        using PacketProtection cipher = Create(name);
+        using SessionProtection session = cipher.CreateSession();
         byte[] a = Seg1Datagram();
         byte[] b = Seg1Datagram();
 
-        cipher.Seal(a);
-        cipher.Seal(b);
+        session.Seal(a);
+        session.Seal(b);
 
         Assert.NotEqual(a, b);
-        Assert.True(cipher.TryOpen(a));
-        Assert.True(cipher.TryOpen(b));
+        Assert.True(TryOpen(cipher, a));
+        Assert.True(TryOpen(cipher, b));
         Assert.NotEqual(a.AsSpan(0, 16).ToArray(), b.AsSpan(0, 16).ToArray());
         Assert.Equal(a.AsSpan(16).ToArray(), b.AsSpan(16).ToArray());
     }
@@ -131,22 +141,22 @@ public sealed class PacketCipherTests
     [MemberData(nameof(SpecVectors.FramedNames), MemberType = typeof(SpecVectors))]
     public void TryOpen_HeaderOnlyDatagram_Succeeds(string name)
     {
-        using PacketCipher cipher = Create(name);
+        using PacketProtection cipher = Create(name);
         var d = new byte[20];
 
-        cipher.Seal(d);
+        Seal(cipher, d);
 
-        Assert.True(cipher.TryOpen(d));
+        Assert.True(TryOpen(cipher, d));
     }
 
     [Theory]
     [MemberData(nameof(SpecVectors.FramedNames), MemberType = typeof(SpecVectors))]
     public void TryOpen_ShorterThanHeader_ReturnsFalse(string name)
     {
-        using PacketCipher cipher = Create(name);
+        using PacketProtection cipher = Create(name);
         for (int length = 0; length < 20; length++)
         {
-            Assert.False(cipher.TryOpen(new byte[length]));
+            Assert.Equal(OpenResult.TooShort, cipher.Open(new byte[length]));
         }
     }
 
@@ -154,16 +164,16 @@ public sealed class PacketCipherTests
     [MemberData(nameof(SpecVectors.FramedNames), MemberType = typeof(SpecVectors))]
     public void Seal_ShorterThanHeader_Throws(string name)
     {
-        using PacketCipher cipher = Create(name);
+        using PacketProtection cipher = Create(name);
 
-        Assert.Throws<ArgumentException>(() => cipher.Seal(new byte[19]));
+        Assert.Throws<ArgumentException>(() => Seal(cipher, new byte[19]));
     }
 
     [Theory]
     [MemberData(nameof(SpecVectors.FramedNames), MemberType = typeof(SpecVectors))]
     public void TryOpen_AnyBitFlippedFromChecksumOn_ReturnsFalse(string name)
     {
-        using PacketCipher cipher = Create(name);
+        using PacketProtection cipher = Create(name);
         byte[] sealedP2 = Seg2Datagram();
         cipher.SealWithNonce(sealedP2, Convert.FromHexString(SpecVectors.Nonce0Hex));
 
@@ -171,7 +181,7 @@ public sealed class PacketCipherTests
         {
             byte[] d = (byte[])sealedP2.Clone();
             d[bit / 8] ^= (byte)(1 << (bit % 8));
-            Assert.False(cipher.TryOpen(d), $"bit {bit} flipped was accepted");
+            Assert.False(TryOpen(cipher, d), $"bit {bit} flipped was accepted");
         }
     }
 
@@ -193,7 +203,7 @@ public sealed class PacketCipherTests
     [MemberData(nameof(SpecVectors.FramedNames), MemberType = typeof(SpecVectors))]
     public void TryOpen_AnyProtectedBitFlipped_ReturnsFalse(string name)
     {
-        using PacketCipher cipher = Create(name);
+        using PacketProtection cipher = Create(name);
         byte[] sealedP1 = Convert.FromHexString(SpecVectors.P1Hex);
         cipher.SealWithNonce(sealedP1, Convert.FromHexString(SpecVectors.Nonce0Hex));
         (int start, int end) = UnprotectedNonceBytes(name);
@@ -207,7 +217,7 @@ public sealed class PacketCipherTests
 
             byte[] d = (byte[])sealedP1.Clone();
             d[bit / 8] ^= (byte)(1 << (bit % 8));
-            Assert.False(cipher.TryOpen(d), $"bit {bit} flipped was accepted");
+            Assert.False(TryOpen(cipher, d), $"bit {bit} flipped was accepted");
         }
     }
 
@@ -215,16 +225,16 @@ public sealed class PacketCipherTests
     [MemberData(nameof(SpecVectors.FramedNames), MemberType = typeof(SpecVectors))]
     public void TryOpen_UnprotectedNonceBitFlipped_IsAcceptedLikeKcpGo(string name)
     {
-        using PacketCipher cipher = Create(name);
+        using PacketProtection cipher = Create(name);
         byte[] sealedP1 = Seg1Datagram();
-        cipher.Seal(sealedP1);
+        Seal(cipher, sealedP1);
         (int start, int end) = UnprotectedNonceBytes(name);
 
         for (int i = start; i < end; i++)
         {
             byte[] d = (byte[])sealedP1.Clone();
             d[i] ^= 0x80;
-            Assert.True(cipher.TryOpen(d));
+            Assert.True(TryOpen(cipher, d));
             Assert.Equal(Convert.FromHexString(SpecVectors.Seg1Hex), d[20..]);
         }
     }
@@ -233,54 +243,56 @@ public sealed class PacketCipherTests
     [MemberData(nameof(SpecVectors.KeyedNames), MemberType = typeof(SpecVectors))]
     public void TryOpen_WrongKey_ReturnsFalse(string name)
     {
-        using PacketCipher sender = Create(name);
-        using PacketCipher receiver = Create(name, KcpCrypt.DeriveKey("not the key"));
+        using PacketProtection sender = Create(name);
+        using PacketProtection receiver = Create(name, KcpCrypt.DeriveKey("not the key"));
         byte[] d = Seg2Datagram();
 
-        sender.Seal(d);
+        Seal(sender, d);
 
-        Assert.False(receiver.TryOpen(d));
+        Assert.False(TryOpen(receiver, d));
     }
 
     [Fact]
     public void TryOpen_XorWithWrongKey_ReturnsFalse()
     {
-        using PacketCipher sender = Create("xor");
-        using PacketCipher receiver = Create("xor", KcpCrypt.DeriveKey("not the key"));
+        using PacketProtection sender = Create("xor");
+        using PacketProtection receiver = Create("xor", KcpCrypt.DeriveKey("not the key"));
         byte[] d = Seg2Datagram();
 
-        sender.Seal(d);
+        Seal(sender, d);
 
-        Assert.False(receiver.TryOpen(d));
+        Assert.False(TryOpen(receiver, d));
     }
 
     [Theory]
     [MemberData(nameof(SpecVectors.FramedNames), MemberType = typeof(SpecVectors))]
     public void TryOpen_DifferentMode_ReturnsFalse(string name)
     {
-        using PacketCipher sender = Create(name);
-        using PacketCipher receiver = Create(name == "aes" ? "aes-128" : "aes");
+        using PacketProtection sender = Create(name);
+        using PacketProtection receiver = Create(name == "aes" ? "aes-128" : "aes");
         byte[] d = Seg2Datagram();
 
-        sender.Seal(d);
+        Seal(sender, d);
 
-        Assert.False(receiver.TryOpen(d));
+        Assert.False(TryOpen(receiver, d));
     }
 
     [Theory]
     [MemberData(nameof(SpecVectors.FramedNames), MemberType = typeof(SpecVectors))]
     public void SealAndTryOpen_AfterWarmUp_AllocateNothing(string name)
     {
-        using PacketCipher cipher = Create(name);
+        using PacketProtection cipher = Create(name);
+        using SessionProtection session = cipher.CreateSession();
         var d = new byte[1400];
-        cipher.Seal(d);
-        Assert.True(cipher.TryOpen(d));
+        session.Seal(d);
+        Assert.True(TryOpen(cipher, d));
 
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 100; i++)
         {
-            cipher.Seal(d);
-            cipher.TryOpen(d);
+            session.Seal(d);
+            cipher.Open(d);
+            session.Accept(d, 0);
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
@@ -290,7 +302,7 @@ public sealed class PacketCipherTests
     [MemberData(nameof(SpecVectors.FramedNames), MemberType = typeof(SpecVectors))]
     public void SealAndTryOpen_SharedAcrossThreads_StayCorrect(string name)
     {
-        using PacketCipher cipher = Create(name);
+        using PacketProtection cipher = Create(name);
         const int Threads = 4;
         const int Rounds = 300;
         int failures = 0;
@@ -302,6 +314,7 @@ public sealed class PacketCipherTests
             threads[t] = new Thread(() =>
             {
                 var random = new Random(seed);
+                using SessionProtection session = cipher.CreateSession();   // one per sender: sessions are not thread-safe
                 var payload = new byte[1480];
                 var d = new byte[1500];
                 for (int i = 0; i < Rounds; i++)
@@ -310,8 +323,8 @@ public sealed class PacketCipherTests
                     random.NextBytes(payload.AsSpan(0, length));
                     payload.AsSpan(0, length).CopyTo(d.AsSpan(20));
                     Span<byte> datagram = d.AsSpan(0, 20 + length);
-                    cipher.Seal(datagram);
-                    if (!cipher.TryOpen(datagram) || !datagram[20..].SequenceEqual(payload.AsSpan(0, length)))
+                    session.Seal(datagram);
+                    if (!TryOpen(cipher, datagram) || !datagram[20..].SequenceEqual(payload.AsSpan(0, length)))
                     {
                         Interlocked.Increment(ref failures);
                     }
