@@ -24,6 +24,19 @@ public enum KcpCloseReason
     /// <summary>The listener or the client socket was disposed.</summary>
     TransportClosed,
 
-    /// <summary>The peer announced that it closed the session.</summary>
+    /// <summary>The peer closed the session gracefully; everything it sent was delivered.</summary>
     RemoteClose,
+
+    /// <summary>The peer aborted the session (or its listener closed); what it had queued is lost.</summary>
+    RemoteAbort,
+
+    /// <summary>
+    /// The peer's listener no longer knows the session (it restarted, or closed the session) and said so. With
+    /// <see cref="KcpOptions.Crypt"/> "none" or "null" anyone can forge this, as anything else; with a cipher only
+    /// a holder of the key can.
+    /// </summary>
+    Reset,
+
+    /// <summary>A dialed session received nothing valid within <see cref="KcpOptions.ConnectTimeout"/> of its first datagram.</summary>
+    ConnectTimeout,
 }

@@ -86,6 +86,9 @@ public readonly record struct KcpMetricsSnapshot
     /// <summary>Datagrams that would have started a session but were refused: session limit, full backlog, listener not accepting.</summary>
     public long RefusedSessions { get; init; }
 
+    /// <summary>Resets a listener sent: answers to datagrams of conversations it does not know (restarted server, closed session).</summary>
+    public long ResetsSent { get; init; }
+
     /// <summary>The sum of two snapshots (for totals over several listeners); the maxima are added too, so treat that sum as an upper bound.</summary>
     public static KcpMetricsSnapshot operator +(KcpMetricsSnapshot left, KcpMetricsSnapshot right) => new()
     {
@@ -115,5 +118,6 @@ public readonly record struct KcpMetricsSnapshot
         FecShortShards = left.FecShortShards + right.FecShortShards,
         DroppedDatagrams = left.DroppedDatagrams + right.DroppedDatagrams,
         RefusedSessions = left.RefusedSessions + right.RefusedSessions,
+        ResetsSent = left.ResetsSent + right.ResetsSent,
     };
 }

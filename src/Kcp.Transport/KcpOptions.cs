@@ -71,8 +71,15 @@ public sealed class KcpOptions
     /// <summary>A segment sent this many times without an ACK marks the link dead and closes the session.</summary>
     public int DeadLink { get; set; } = 20;
 
-    /// <summary>How long closing a session waits for sent data to be acknowledged before it gives up.</summary>
+    /// <summary>How long a graceful close (<see cref="KcpSession.CloseAsync"/>, disposal) waits for sent data to be acknowledged before it gives up. Aborts never wait.</summary>
     public TimeSpan LingerTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A dialed session that receives nothing valid within this long of its first datagram fails with
+    /// <see cref="KcpCloseReason.ConnectTimeout"/>: nothing listens there, or the server's crypt, key or FEC settings
+    /// differ (KCP has no handshake, so this is how a wrong key shows). <see cref="Timeout.InfiniteTimeSpan"/> disables it.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Bytes received but not yet read by the application at which the session stops taking data out of KCP (its window then closes).</summary>
     public long MaxReadBufferSize { get; set; } = 1024 * 1024;
@@ -160,6 +167,7 @@ public sealed class KcpOptions
         Check(IdleTimeout == Timeout.InfiniteTimeSpan || IdleTimeout > TimeSpan.Zero, $"KcpOptions.IdleTimeout must be positive or infinite (was {IdleTimeout}).");
         Check(DeadLink > 0, $"KcpOptions.DeadLink must be positive (was {DeadLink}).");
         Check(LingerTimeout >= TimeSpan.Zero, $"KcpOptions.LingerTimeout must not be negative (was {LingerTimeout}).");
+        Check(ConnectTimeout == Timeout.InfiniteTimeSpan || ConnectTimeout > TimeSpan.Zero, $"KcpOptions.ConnectTimeout must be positive or infinite (was {ConnectTimeout}).");
         Check(MaxReadBufferSize > 0, $"KcpOptions.MaxReadBufferSize must be positive (was {MaxReadBufferSize}).");
         Check(MaxWriteBufferSize > 0, $"KcpOptions.MaxWriteBufferSize must be positive (was {MaxWriteBufferSize}).");
         Check(AcceptBacklog > 0, $"KcpOptions.AcceptBacklog must be positive (was {AcceptBacklog}).");

@@ -45,6 +45,13 @@ public sealed class KcpSecurityOptions
     /// <summary>aes-128-gcm: most nonces remembered per key and half-horizon; when full the filter rotates early.</summary>
     public int MaxRememberedNonces { get; set; } = 1 << 20;
 
+    /// <summary>
+    /// Listener: resets sent per second at most, in answer to datagrams of conversations the listener does not know (a
+    /// client of a restarted server, a closed session), so that the client fails at once instead of at its idle timeout.
+    /// A reset is never larger than the datagram that caused it. 0 sends none (kcp-go sends none).
+    /// </summary>
+    public int ResetsPerSecond { get; set; } = 100;
+
     /// <summary>Returns a copy that later changes to this instance do not affect.</summary>
     public KcpSecurityOptions Clone() => (KcpSecurityOptions)MemberwiseClone();
 
@@ -77,6 +84,7 @@ public sealed class KcpSecurityOptions
         Check(AmplificationFactor >= 0, $"{P}AmplificationFactor must not be negative (was {AmplificationFactor}).");
         Check(TombstoneLifetime >= TimeSpan.Zero, $"{P}TombstoneLifetime must not be negative (was {TombstoneLifetime}).");
         Check(MaxTombstones >= 0, $"{P}MaxTombstones must not be negative (was {MaxTombstones}).");
+        Check(ResetsPerSecond >= 0, $"{P}ResetsPerSecond must not be negative (was {ResetsPerSecond}).");
         Check(ReplayHorizon > TimeSpan.Zero, $"{P}ReplayHorizon must be positive (was {ReplayHorizon}).");
         Check(MaxRememberedNonces >= 1024, $"{P}MaxRememberedNonces must be at least 1024 (was {MaxRememberedNonces}).");
     }

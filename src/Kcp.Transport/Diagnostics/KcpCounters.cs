@@ -20,6 +20,7 @@ internal sealed class KcpCounters
     private long _passiveOpens;
     private long _currentEstablished;
     private long _maxEstablished;
+    private long _resetsSent;
     private readonly long[] _drops = new long[PacketDropReasonNames.Count];
 
     // Guards _closedSessions and the sessions' "folded" flags, so a snapshot sees each session exactly once.
@@ -45,6 +46,7 @@ internal sealed class KcpCounters
     public long InBytes => Volatile.Read(ref _inBytes);
     public long OutBytes => Volatile.Read(ref _outBytes);
     public long InErrors => Volatile.Read(ref _inErrors);
+    public long ResetsSent => Volatile.Read(ref _resetsSent);
     public long InChecksumErrors => Volatile.Read(ref _inChecksumErrors);
     public long KcpInErrors => Volatile.Read(ref _kcpInErrors);
     public long ActiveOpens => Volatile.Read(ref _activeOpens);
@@ -105,6 +107,9 @@ internal sealed class KcpCounters
 
     /// <summary>A socket receive failed (kcp-go counts read errors in InErrs).</summary>
     public void OnReceiveError() => Interlocked.Increment(ref _inErrors);
+
+    /// <summary>A listener told a peer that it does not know its conversation.</summary>
+    public void OnResetSent() => Interlocked.Increment(ref _resetsSent);
 
     public void OnDropped(PacketDropReason reason)
     {
@@ -206,6 +211,7 @@ internal sealed class KcpCounters
             InBytes = InBytes,
             OutBytes = OutBytes,
             DroppedDatagrams = DroppedTotal,
+            ResetsSent = ResetsSent,
             RefusedSessions = Dropped(PacketDropReason.Refused) + Dropped(PacketDropReason.BacklogFull),
         };
     }

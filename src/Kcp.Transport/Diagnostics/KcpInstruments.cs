@@ -48,6 +48,7 @@ internal sealed class KcpInstruments
         Counter("kcp.udp.errors", "{datagram}", "Receive errors and unusable datagrams (InErrs).", s => s.InErrors, sessions: false);
         Counter("kcp.datagrams.checksum_errors", "{datagram}", "Datagrams whose CRC-32 failed after decryption (InCsumErrors).", s => s.InChecksumErrors, sessions: false);
         Counter("kcp.segments.input_errors", "{packet}", "Packets the KCP input rejected (KCPInErrors).", s => s.KcpInErrors, sessions: false);
+        Counter("kcp.sessions.reset", "{datagram}", "Resets a listener sent to peers of conversations it does not know.", s => s.ResetsSent, sessions: false);
         Counter("kcp.sessions.opened", "{session}", "Sessions dialed (ActiveOpens, kcp.role=client) or accepted (PassiveOpens, kcp.role=listener).", s => s.ActiveOpens + s.PassiveOpens, sessions: false);
         Counter("kcp.segments.received", "{segment}", "KCP segments received (InSegs).", s => s.InSegments, sessions: true);
         Counter("kcp.segments.sent", "{segment}", "KCP segments sent (OutSegs).", s => s.OutSegments, sessions: true);
@@ -210,6 +211,9 @@ internal sealed class KcpInstruments
                 KcpCloseReason.Replaced => "replaced",
                 KcpCloseReason.TransportClosed => "transport_closed",
                 KcpCloseReason.RemoteClose => "remote_close",
+                KcpCloseReason.RemoteAbort => "remote_abort",
+                KcpCloseReason.Reset => "reset",
+                KcpCloseReason.ConnectTimeout => "connect_timeout",
                 _ => throw new InvalidOperationException($"No tag value for {reason}."),
             };
         }

@@ -17,17 +17,19 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
     private readonly IPEndPoint _localEndPoint;
     private readonly ISessionAcceptor _acceptor;
     private readonly Admission _admission;
+    private readonly ResetSender _resets;
     private readonly Dictionary<SocketAddress, IPacketHandler> _sessions = [];
     private readonly Lock _lock = new();
     private readonly LogRateLimiter _refusedLog = new(10_000);
 
-    public ListenerIngress(KcpOptions options, IPEndPoint localEndPoint, ISessionAcceptor acceptor, PacketProtection protection, KcpCounters counters, ILogger logger)
+    public ListenerIngress(KcpOptions options, UdpSocket socket, ISessionAcceptor acceptor, PacketProtection protection, KcpCounters counters, ILogger logger)
         : base(protection, counters, logger)
     {
         _options = options;
-        _localEndPoint = localEndPoint;
+        _localEndPoint = socket.LocalEndPoint;
         _acceptor = acceptor;
         _admission = new Admission(options.Security);
+        _resets = new ResetSender(socket, protection, counters, options.Security.ResetsPerSecond);
     }
 
     /// <summary>Sessions open now.</summary>
@@ -127,10 +129,10 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
 
         uint conv = 0;
         bool valid = KcpPacketValidator.TryValidate(packet.Kcp, out conv);
-        bool freshPush = false, pushSn0 = false;
+        bool freshPush = false, pushSn0 = false, hasReceived = false;
         if (valid)
         {
-            KcpPacketValidator.ScanPushes(packet.Kcp, (uint)_options.ReceiveWindow, out freshPush, out pushSn0);
+            KcpPacketValidator.ScanPushes(packet.Kcp, (uint)_options.ReceiveWindow, out freshPush, out pushSn0, out hasReceived);
         }
 
         IPacketHandler? session;
@@ -161,7 +163,7 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
             {
                 refused = !valid ? (packet.IsFec ? PacketDropReason.NoSession : PacketDropReason.Malformed)
                     : _admission.IsTombstoned(remote, conv, nowMs) ? PacketDropReason.Tombstoned
-                    : !freshPush ? PacketDropReason.NotFresh
+                    : !freshPush || hasReceived ? PacketDropReason.NotFresh
                     : !_acceptor.IsAccepting || _sessions.Count >= _options.MaxSessions ? PacketDropReason.Refused
                     : _acceptor.Pending >= _options.AcceptBacklog ? PacketDropReason.BacklogFull
                     : _admission.CheckNewSession(remote, nowMs) ?? Claim(packet, nowMs);
@@ -179,6 +181,12 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
         }
 
         replaced?.Close(KcpCloseReason.Replaced);
+        if (refused is PacketDropReason.NotFresh or PacketDropReason.Tombstoned && session is null)
+        {
+            // A conversation we do not know, from a peer that believes in it: our own restart, or a session that closed.
+            _resets.Send(conv, remote, packet.WireLength);
+        }
+
         if (refused is { } reason)
         {
             if (reason is PacketDropReason.Refused or PacketDropReason.BacklogFull or PacketDropReason.UnvalidatedLimit or PacketDropReason.RateLimited)

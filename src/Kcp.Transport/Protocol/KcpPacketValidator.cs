@@ -36,12 +36,15 @@ internal static class KcpPacketValidator
 
     /// <summary>
     /// For a part <see cref="TryValidate"/> accepted: whether it holds a fresh PUSH (sn below the receive window, as a new
-    /// client's first segments) and whether it holds a PUSH with sn 0 (a restarted client, kcp-go's takeover rule).
+    /// client's first segments), whether it holds a PUSH with sn 0 (a restarted client, kcp-go's takeover rule), and
+    /// whether its sender already received data in this conversation (una above 0: a new conversation's segments all
+    /// carry una 0, so this one began with a server that is gone).
     /// </summary>
-    public static void ScanPushes(ReadOnlySpan<byte> kcp, uint receiveWindow, out bool freshPush, out bool pushSn0)
+    public static void ScanPushes(ReadOnlySpan<byte> kcp, uint receiveWindow, out bool freshPush, out bool pushSn0, out bool hasReceived)
     {
         freshPush = false;
         pushSn0 = false;
+        hasReceived = kcp.Length >= KcpSegmentHeader.Size && KcpSegmentHeader.Read(kcp).Una != 0;
         while (kcp.Length >= KcpSegmentHeader.Size)
         {
             KcpSegmentHeader header = KcpSegmentHeader.Read(kcp);

@@ -12,13 +12,22 @@ namespace Kcp.Transport.Sessions;
 /// </summary>
 internal sealed class DatagramSender(SessionContext context, SessionLock sessionLock, SessionProtection protection, AmplificationGuard guard, SocketAddress remote)
 {
+    /// <summary>When the first datagram left (<see cref="KcpClock.NowMs64"/>), 0 before: a dialed session's connect timeout counts from it.</summary>
+    public long FirstSentMs { get; private set; }
+
     /// <summary>Seals and queues one datagram, unless the amplification budget of an unvalidated address forbids it.</summary>
     public void Transmit(Span<byte> datagram)
     {
-        if (!guard.MaySend(datagram.Length + context.Protection.TrailerSize, KcpClock.NowMs64))
+        long nowMs = KcpClock.NowMs64;
+        if (!guard.MaySend(datagram.Length + context.Protection.TrailerSize, nowMs))
         {
             context.Counters.OnDropped(PacketDropReason.AmplificationLimit);
             return;
+        }
+
+        if (FirstSentMs == 0)
+        {
+            FirstSentMs = nowMs;
         }
 
         ReadOnlySpan<byte> wire = protection.Seal(datagram);

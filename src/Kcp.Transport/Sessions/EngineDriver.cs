@@ -44,12 +44,15 @@ internal sealed class EngineDriver : IDisposable
     /// <summary>The engine's clock at <paramref name="nowMs"/> of this process's clock.</summary>
     public uint Time(long nowMs) => unchecked((uint)nowMs + _clockOffset);
 
-    /// <summary>Gives one KCP part to the engine: false when it was malformed (the caller counts it).</summary>
-    public bool Input(ReadOnlySpan<byte> kcp, bool regular, uint now, ref bool closeNotice)
+    /// <summary>
+    /// Gives one KCP part to the engine, or, when it is the peer's close notice, its kind to <paramref name="notice"/>:
+    /// false when it was malformed (the caller counts it).
+    /// </summary>
+    public bool Input(ReadOnlySpan<byte> kcp, bool regular, uint now, ref KcpCloseKind? notice)
     {
-        if (KcpCloseNotice.Is(kcp, Engine.Conv))
+        if (KcpCloseNotice.TryRead(kcp, Engine.Conv, out KcpCloseKind kind))
         {
-            closeNotice = true;
+            notice = kind;
             return true;
         }
 
@@ -70,15 +73,15 @@ internal sealed class EngineDriver : IDisposable
         Engine.SmoothedRtt, Engine.RttVariance, Engine.RetransmissionTimeout, Engine.SendWindow, Engine.ReceiveWindow,
         Engine.RemoteWindow, Engine.CongestionWindow, InFlight: Engine.WaitSnd, counters);
 
-    /// <summary>Sends our close notice (twice: it is one unacknowledged datagram) through the engine's output.</summary>
-    public void SendCloseNotice(IKcpOutputSink output)
+    /// <summary>Sends our close notice of <paramref name="kind"/> (twice: it is one unacknowledged datagram) through the engine's output.</summary>
+    public void SendCloseNotice(IKcpOutputSink output, KcpCloseKind kind)
     {
         int header = Engine.Reserved;
         Span<byte> datagram = stackalloc byte[header + KcpCloseNotice.Size];
         for (int i = 0; i < 2; i++)
         {
             datagram.Clear();
-            KcpCloseNotice.Write(datagram.Slice(header), Engine.Conv, Now);
+            KcpCloseNotice.Write(datagram.Slice(header), Engine.Conv, Now, kind);
             output.Output(datagram);
         }
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Kcp.Transport.Diagnostics;
 using Kcp.Transport.Ingress;
+using Kcp.Transport.Protocol;
 
 namespace Kcp.Transport.Sessions;
 
@@ -84,10 +85,10 @@ internal sealed partial class Session
                 _engine.Flush(_driver.Now, ackOnly: false);
             }
 
+            // Tells a peer of ours that the session is gone, and whether it may read to the end.
             if (reason is KcpCloseReason.LocalClose or KcpCloseReason.Aborted or KcpCloseReason.TransportClosed)
             {
-                // Tells a peer of ours that the session is gone.
-                _driver.SendCloseNotice(this);
+                _driver.SendCloseNotice(this, reason == KcpCloseReason.LocalClose ? KcpCloseKind.Graceful : KcpCloseKind.Abort);
             }
 
             _counters.Freeze();

@@ -34,6 +34,8 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
     private long _timerDue = long.MaxValue; // owned by the scheduler
     private KcpCloseReason _closeReason;
     private long _lastReceiveMs;
+    private bool _anyReceived;              // a valid datagram arrived (a dialed session's connect timeout stops)
+    private KcpCloseKind? _notice;          // the peer's close notice, acted on after its datagram
     private uint _now;                      // the time of the packet being processed, for FEC-recovered input
 
     public Session(uint conv, SocketAddress remoteAddress, bool passive, SessionContext context, IPacketHandlerOwner owner)
@@ -140,7 +142,8 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
     {
         long now64 = KcpClock.NowMs64;
         uint now = _driver.Time(now64);
-        bool validated = false, remoteClosed = false;
+        bool validated = false;
+        KcpCloseReason remoteClosed = KcpCloseReason.None;
         using (_lock.Enter())
         {
             if (!IsOpen || !Accept(packet.Datagram, now64))
@@ -150,6 +153,7 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
 
             _guard.OnReceived(packet.WireLength);
             _lastReceiveMs = now64;
+            _anyReceived = true;
             _now = now;
 
             // Raw KCP and data shards reach the engine at once; the decoder only adds what it rebuilds (kcp-go's order).
@@ -177,9 +181,15 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
                 _input.Turn = null;
             }
 
-            // The peer closed after all its data was acknowledged: hand the rest to the application, then end.
-            remoteClosed = _input.RemoteClosed;
-            if (remoteClosed)
+            // A graceful close comes after all the peer's data was acknowledged: hand the rest to the application, then end.
+            remoteClosed = _notice switch
+            {
+                KcpCloseKind.Graceful => KcpCloseReason.RemoteClose,
+                KcpCloseKind.Reset => KcpCloseReason.Reset,
+                null => KcpCloseReason.None,
+                _ => KcpCloseReason.RemoteAbort,
+            };
+            if (remoteClosed == KcpCloseReason.RemoteClose)
             {
                 _input.Unpause();
                 _input.Pump();
@@ -191,9 +201,9 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
             _owner.OnValidated(this);
         }
 
-        if (remoteClosed)
+        if (remoteClosed != KcpCloseReason.None)
         {
-            Close(KcpCloseReason.RemoteClose, error: null);
+            Close(remoteClosed, remoteClosed == KcpCloseReason.RemoteClose ? null : new KcpSessionClosedException(remoteClosed));
         }
     }
 
@@ -242,7 +252,11 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
                 }
 
                 bool validated = _guard.IsValidated;
-                if (_timeouts.IsIdle(nowMs, _lastReceiveMs, validated))
+                if (_timeouts.IsConnectLate(nowMs, _sender.FirstSentMs, _anyReceived))
+                {
+                    expired = KcpCloseReason.ConnectTimeout;
+                }
+                else if (_timeouts.IsIdle(nowMs, _lastReceiveMs, validated))
                 {
                     expired = KcpCloseReason.IdleTimeout;
                 }
@@ -272,7 +286,7 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
             expired = KcpCloseReason.Aborted;
         }
 
-        Close(expired, new KcpSessionClosedException(expired));
+        Close(expired, expired == KcpCloseReason.ConnectTimeout ? ConnectTimeoutError() : new KcpSessionClosedException(expired));
         return -1;
     }
 
@@ -290,13 +304,23 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
 
     private void InputKcp(ReadOnlySpan<byte> kcp, bool regular)
     {
-        bool closeNotice = false;
-        if (!_driver.Input(kcp, regular, _now, ref closeNotice))
+        if (!_driver.Input(kcp, regular, _now, ref _notice))
         {
             _context.Counters.OnDropped(PacketDropReason.Malformed);
         }
 
-        _input.RemoteClosed |= closeNotice;
+        _input.RemoteClosed |= _notice is not null;
+    }
+
+    /// <summary>What a dialed session that heard nothing says: the likely causes, with our settings to compare.</summary>
+    private KcpSessionClosedException ConnectTimeoutError()
+    {
+        KcpOptions options = _context.Options;
+        return new KcpSessionClosedException(
+            KcpCloseReason.ConnectTimeout,
+            $"No valid datagram came from {RemoteEndPoint} within {options.ConnectTimeout.TotalSeconds:0.###} s of the first one sent "
+            + $"(KcpOptions.ConnectTimeout): nothing is listening there, or the server's settings differ from these: Crypt '{options.Crypt}', "
+            + $"Key, DataShards {options.DataShards}, ParityShards {options.ParityShards}.");
     }
 
     private void AfterInput(uint now)

@@ -3,7 +3,8 @@ namespace Kcp.Transport.Sessions;
 /// <summary>
 /// When a silent session ends: after <see cref="KcpOptions.IdleTimeout"/> without a datagram (the shorter
 /// <see cref="KcpSecurityOptions.UnvalidatedIdleTimeout"/> while the peer's address is unproven: a session that proved
-/// nothing never outlives one that did), or at a dead link once the peer is silent too.
+/// nothing never outlives one that did), at a dead link once the peer is silent too, or, dialed, after
+/// <see cref="KcpOptions.ConnectTimeout"/> without one valid datagram.
 /// </summary>
 internal readonly struct SessionTimeouts
 {
@@ -16,11 +17,13 @@ internal readonly struct SessionTimeouts
 
     private readonly long _idleMs;
     private readonly long _unvalidatedIdleMs;
+    private readonly long _connectMs;
 
     public SessionTimeouts(KcpOptions options)
     {
         _idleMs = options.IdleTimeout == Timeout.InfiniteTimeSpan ? -1 : (long)options.IdleTimeout.TotalMilliseconds;
         _unvalidatedIdleMs = (long)options.Security.UnvalidatedIdleTimeout.TotalMilliseconds;
+        _connectMs = options.ConnectTimeout == Timeout.InfiniteTimeSpan ? -1 : (long)options.ConnectTimeout.TotalMilliseconds;
         if (_idleMs > 0)
         {
             _unvalidatedIdleMs = Math.Min(_unvalidatedIdleMs, _idleMs);
@@ -30,6 +33,10 @@ internal readonly struct SessionTimeouts
     /// <summary>True when nothing arrived for longer than the timeout that applies.</summary>
     public bool IsIdle(long nowMs, long lastReceiveMs, bool validated)
         => IdleMs(validated) is > 0 and long idle && nowMs - lastReceiveMs > idle;
+
+    /// <summary>True when a dialed session's first datagram left longer than the connect timeout ago and nothing valid came back.</summary>
+    public bool IsConnectLate(long nowMs, long firstSentMs, bool anyReceived)
+        => !anyReceived && firstSentMs > 0 && _connectMs > 0 && nowMs - firstSentMs > _connectMs;
 
     /// <summary>True when the engine marked the link dead and the peer has been silent a while.</summary>
     public static bool IsDead(bool engineDeadLink, long nowMs, long lastReceiveMs)

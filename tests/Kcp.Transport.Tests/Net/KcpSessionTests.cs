@@ -121,7 +121,7 @@ public sealed class KcpSessionTests
     }
 
     [Fact]
-    public async Task Dispose_MidTransfer_PeerLearnsOfCloseAtOnce()
+    public async Task ListenerDispose_MidTransfer_PeerLearnsOfTheAbortAtOnce()
     {
         var listener = KcpListener.Bind(Loopback, Fast());
         Task<KcpSession?> accept = listener.AcceptAsync().AsTask();
@@ -134,9 +134,10 @@ public sealed class KcpSessionTests
 
         Assert.Equal(KcpCloseReason.TransportClosed, server.CloseReason);
         Assert.Equal(0, listener.SessionCount);
-        // The close notice reaches the client (its idle timeout is 30 s): its input ends without error.
-        await DrainAsync(client.Input).DefaultTimeout();
-        Assert.Equal(KcpCloseReason.RemoteClose, client.CloseReason);
+        // The abort notice reaches the client (its idle timeout is 30 s): its input fails saying so.
+        var aborted = await Assert.ThrowsAsync<KcpSessionClosedException>(() => DrainAsync(client.Input).DefaultTimeout());
+        Assert.Equal(KcpCloseReason.RemoteAbort, aborted.Reason);
+        Assert.Equal(KcpCloseReason.RemoteAbort, client.CloseReason);
         await Assert.ThrowsAsync<IOException>(() => write.DefaultTimeout());
         await client.DisposeAsync();
     }
