@@ -8,7 +8,10 @@ namespace Kcp.AspNetCore.Internal;
 /// <summary>
 /// A duplex <see cref="Stream"/> over a <see cref="KcpSession"/>, for APIs that want streams (HttpClient, SslStream).
 /// Reads copy out of the session's input pipe; writes go into its output pipe and are flushed at once. Disposing
-/// closes the session gracefully in the background, bounded by <see cref="KcpOptions.LingerTimeout"/>.
+/// ends pending reads at once and closes the session gracefully in the background, bounded by
+/// <see cref="KcpOptions.LingerTimeout"/>. A reset (the server restarted and does not know the session) reads as the end
+/// of the stream, as a server closing an idle keep-alive connection does: HttpClient then retries a request it had not
+/// started sending content for on a new connection, which is what HTTP allows.
 /// </summary>
 internal sealed class KcpSessionStream : Stream
 {
@@ -55,7 +58,16 @@ internal sealed class KcpSessionStream : Stream
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         while (true)
         {
-            ReadResult result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            ReadResult result;
+            try
+            {
+                result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (KcpSessionClosedException e) when (e.Reason == KcpCloseReason.Reset)
+            {
+                return 0;
+            }
+
             ReadOnlySequence<byte> data = result.Buffer;
             if (!data.IsEmpty && !buffer.IsEmpty)
             {
@@ -90,7 +102,7 @@ internal sealed class KcpSessionStream : Stream
         if (result.IsCompleted)
         {
             // The session closed under us: the bytes can never be delivered.
-            throw new IOException($"The KCP session was closed: {_session.CloseReason}.");
+            throw new KcpSessionClosedException(_session.CloseReason);
         }
     }
 
@@ -120,6 +132,7 @@ internal sealed class KcpSessionStream : Stream
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            _input.CancelPendingRead();
             await _session.DisposeAsync().ConfigureAwait(false);
             await _input.CompleteAsync().ConfigureAwait(false);
         }
@@ -132,8 +145,9 @@ internal sealed class KcpSessionStream : Stream
     {
         if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            // A synchronous caller (HttpClient's connection pool) must not wait for the peer's acknowledgements:
-            // the graceful close runs on, bounded by the linger timeout.
+            // A synchronous caller (HttpClient's connection pool, or a cancelled request) must not wait for the peer's
+            // acknowledgements: the pending read ends now, the graceful close runs on, bounded by the linger timeout.
+            _input.CancelPendingRead();
             _ = CloseInBackgroundAsync(_session);
         }
 
