@@ -49,5 +49,25 @@ internal static class PipeTransfer
         return buffer;
     }
 
+    /// <summary>Reads until the input ends without error and returns everything it held.</summary>
+    public static async Task<byte[]> ReadToEndAsync(PipeReader input, CancellationToken cancellationToken = default)
+    {
+        var received = new MemoryStream();
+        while (true)
+        {
+            ReadResult result = await input.ReadAsync(cancellationToken);
+            foreach (ReadOnlyMemory<byte> segment in result.Buffer)
+            {
+                received.Write(segment.Span);
+            }
+
+            input.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted)
+            {
+                return received.ToArray();
+            }
+        }
+    }
+
     public static string Sha256(ReadOnlySpan<byte> data) => Convert.ToHexStringLower(SHA256.HashData(data));
 }
