@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO.Pipelines;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using Kcp.Transport;
 using KcpCat;
@@ -43,6 +44,18 @@ catch (OperationCanceledException) when (timeout.IsCancellationRequested)
     }
 
     return 0;
+}
+catch (Exception e) when (e is IOException or SocketException)
+{
+    // A session that ended (reset, connect timeout, dead link...) or a socket that could not be bound: one clear line.
+    string reason = e is KcpSessionClosedException closed ? $"{closed.Reason}: {closed.Message}" : e.Message;
+    if (arguments.Verb == "dial")
+    {
+        Output.Line(Output.Result(0, 0, string.Empty, ok: false, reason));
+    }
+
+    Console.Error.WriteLine($"kcpcat: {reason}");
+    return 1;
 }
 
 namespace KcpCat
@@ -178,6 +191,19 @@ namespace KcpCat
         private static async Task<(bool Ok, string Sha)> RunOneAsync(CatArguments a, long bytes, CancellationToken cancellationToken)
         {
             await using KcpSession session = await KcpClient.ConnectAsync(a.EndPoint, a.Options, cancellationToken: cancellationToken);
+            try
+            {
+                return await RunModeAsync(a, session, bytes, cancellationToken);
+            }
+            catch (IOException e) when (e is not KcpSessionClosedException && session.CloseReason != KcpCloseReason.None)
+            {
+                // The pipes only say that the session ended; the session says why.
+                throw new KcpSessionClosedException(session.CloseReason, $"{e.Message} {new KcpSessionClosedException(session.CloseReason).Message}");
+            }
+        }
+
+        private static async Task<(bool Ok, string Sha)> RunModeAsync(CatArguments a, KcpSession session, long bytes, CancellationToken cancellationToken)
+        {
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             switch (a.Mode)
             {
@@ -219,7 +245,7 @@ namespace KcpCat
                 FlushResult flushed = await output.FlushAsync(cancellationToken);
                 if (flushed.IsCompleted)
                 {
-                    throw new IOException("The session closed while sending.");
+                    throw new IOException($"The session closed while sending, {bytes - left} of {bytes} bytes written.");
                 }
             }
         }
@@ -355,7 +381,7 @@ namespace KcpCat
             double mbps = seconds > 0 ? bytes * sessions * 8 / seconds / 1e6 : 0;
             string s = seconds.ToString("0.000", CultureInfo.InvariantCulture);
             string m = mbps.ToString("0.00", CultureInfo.InvariantCulture);
-            string err = error is null ? string.Empty : $",\"error\":\"{error}\"";
+            string err = error is null ? string.Empty : $",\"error\":\"{System.Text.Json.JsonEncodedText.Encode(error)}\"";
             return $$"""{"bytes":{{bytes}},"sessions":{{sessions}},"seconds":{{s}},"mbps":{{m}},"sha256":"{{sha}}","ok":{{(ok ? "true" : "false")}}{{err}}}""";
         }
     }

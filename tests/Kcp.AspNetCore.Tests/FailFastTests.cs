@@ -5,7 +5,10 @@ using Kcp.Transport;
 using Kcp.Transport.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -99,6 +102,85 @@ public sealed class FailFastTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"the cancelled request returned after {clock.Elapsed.TotalSeconds:0.0} s");
     }
 
+    [Fact]
+    public async Task SignalR_ServerRestartedOnTheSamePort_AutomaticReconnectReachesTheNewServer()
+    {
+        // Arrange
+        bool serverMuted = false;
+        int port = FreeUdpPort();
+        await using WebApplication first = await StartAsync(port, "first", hub: true);
+        await using var relay = new UdpFaultRelay(
+            new IPEndPoint(IPAddress.Loopback, port),
+            new RelayFaults { DropWhen = (toServer, _) => !toServer && Volatile.Read(ref serverMuted) },
+            seed: 2);
+        await using HubConnection hub = new HubConnectionBuilder()
+            .WithKcp(relay.EndPoint, options => Aes(options))
+            .WithAutomaticReconnect([TimeSpan.Zero, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)])
+            .WithKeepAliveInterval(TimeSpan.FromSeconds(1))
+            .Build();
+        var reconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        hub.Reconnected += _ =>
+        {
+            reconnected.TrySetResult();
+            return Task.CompletedTask;
+        };
+        await hub.StartAsync().DefaultTimeout();
+        Assert.Equal("first", await hub.InvokeAsync<string>("Who").DefaultTimeout());
+
+        // Act: the first server dies silently, the second takes its port.
+        Volatile.Write(ref serverMuted, true);
+        await first.StopAsync().DefaultTimeout();
+        await using WebApplication second = await StartAsync(port, "second", hub: true);
+        Volatile.Write(ref serverMuted, false);
+        var clock = Stopwatch.StartNew();
+        await reconnected.Task.DefaultTimeout();
+
+        // Assert: the next ping met a reset, not the 30 s server timeout.
+        Assert.True(clock.Elapsed < Prompt, $"reconnecting took {clock.Elapsed.TotalSeconds:0.0} s");
+        Assert.Equal("second", await hub.InvokeAsync<string>("Who").DefaultTimeout());
+    }
+
+    [Fact]
+    public async Task ConnectionFactory_ServerRestarted_ReadFailsWithConnectionResetSayingReset()
+    {
+        // Arrange
+        bool serverMuted = false;
+        int port = FreeUdpPort();
+        await using WebApplication first = await StartAsync(port, "first");
+        await using var relay = new UdpFaultRelay(
+            new IPEndPoint(IPAddress.Loopback, port),
+            new RelayFaults { DropWhen = (toServer, _) => !toServer && Volatile.Read(ref serverMuted) },
+            seed: 3);
+        var options = new KcpOptions();
+        Aes(options);
+        await using var factory = new KcpConnectionFactory(options);
+        await using ConnectionContext connection = await factory.ConnectAsync(relay.EndPoint).DefaultTimeout();
+        await connection.Transport.Output.WriteAsync("GET / HTTP/1.1\r\nHost: kcp\r\n\r\n"u8.ToArray()).DefaultTimeout();
+        System.IO.Pipelines.ReadResult response = await connection.Transport.Input.ReadAsync().DefaultTimeout();
+        connection.Transport.Input.AdvanceTo(response.Buffer.End);
+        Volatile.Write(ref serverMuted, true);
+        await first.StopAsync().DefaultTimeout();
+        await using WebApplication second = await StartAsync(port, "second");
+        Volatile.Write(ref serverMuted, false);
+
+        // Act
+        await connection.Transport.Output.WriteAsync("GET / HTTP/1.1\r\nHost: kcp\r\n\r\n"u8.ToArray()).DefaultTimeout();
+        var clock = Stopwatch.StartNew();
+        var reset = await Assert.ThrowsAsync<ConnectionResetException>(async () =>
+        {
+            while (true)
+            {
+                System.IO.Pipelines.ReadResult read = await connection.Transport.Input.ReadAsync().DefaultTimeout();
+                connection.Transport.Input.AdvanceTo(read.Buffer.End);
+            }
+        });
+
+        // Assert
+        Assert.True(clock.Elapsed < Prompt, $"the reset took {clock.Elapsed.TotalSeconds:0.0} s");
+        Assert.Equal(KcpCloseReason.Reset, Assert.IsType<KcpSessionClosedException>(reset.InnerException).Reason);
+        Assert.Equal(KcpCloseReason.Reset, connection.Features.Get<IKcpSessionFeature>()!.CloseReason);
+    }
+
     private static Exception Innermost(Exception e)
     {
         while (e.InnerException is { } inner)
@@ -116,17 +198,36 @@ public sealed class FailFastTests
         return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 
-    /// <summary>A Kestrel with one KCP endpoint on <paramref name="port"/> answering every request with <paramref name="name"/>.</summary>
-    private static async Task<WebApplication> StartAsync(int port, string name)
+    /// <summary>
+    /// A Kestrel with one KCP endpoint on <paramref name="port"/> that answers every HTTP request with
+    /// <paramref name="name"/>, or, with <paramref name="hub"/>, serves <see cref="WhoHub"/>, which says it.
+    /// </summary>
+    private static async Task<WebApplication> StartAsync(int port, string name, bool hub = false)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.Logging.ClearProviders();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
+        builder.Services.AddSignalR();
+        builder.Services.AddSingleton(new ServerName(name));
         builder.WebHost.UseKcp();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenKcp(IPAddress.Loopback, port, options => Aes(options)));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenKcp(IPAddress.Loopback, port, options => Aes(options), listen =>
+        {
+            if (hub)
+            {
+                listen.UseHub<WhoHub>();
+            }
+        }));
         WebApplication app = builder.Build();
         app.MapGet("/", () => name);
         await app.StartAsync().DefaultTimeout();
         return app;
+    }
+
+    private sealed record ServerName(string Value);
+
+    /// <summary>Says which server the client reached.</summary>
+    private sealed class WhoHub(ServerName name) : Hub
+    {
+        public string Who() => name.Value;
     }
 }

@@ -147,11 +147,15 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
             if (session is not null && valid && conv != session.Conversation)
             {
                 // kcp-go: a new conv starting at sn 0 from a known address is a restarted client; it replaces the
-                // session. We require a PUSH with sn 0 (not just any first segment), a conv not closed recently and,
-                // with aes-128-gcm, a nonce never seen (a replayed old first datagram cannot take the address over).
+                // session. We require a PUSH with sn 0 (not just any first segment) of a new conversation (una 0), a
+                // conv not closed recently and, with aes-128-gcm, a nonce never seen (a replayed old first datagram
+                // cannot take the address over).
+                // A takeover opens a session like any other: the same admission limits apply, or a flood of new
+                // conversations from one address would open sessions as fast as it sends.
                 refused = !pushSn0 ? PacketDropReason.UnknownConversation
                     : _admission.IsTombstoned(remote, conv, nowMs) ? PacketDropReason.Tombstoned
-                    : Claim(packet, nowMs);
+                    : hasReceived ? PacketDropReason.NotFresh
+                    : _admission.CheckNewSession(remote, nowMs) ?? Claim(packet, nowMs);
                 if (refused is null)
                 {
                     replaced = session;

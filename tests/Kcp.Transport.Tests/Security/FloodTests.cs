@@ -114,6 +114,47 @@ public sealed class FloodTests(ITestOutputHelper output)
         Assert.True(legitServer!.Core.IsAddressValidated);
     }
 
+    [Fact]
+    public async Task TakeoverFlood_NewConversationsFromKnownAddresses_OpenNoMoreSessionsThanTheRateAllows()
+    {
+        // Arrange: a few ports that start a new conversation (PUSH sn 0, kcp-go's restarted-client rule) with every
+        // datagram, each taking its address over from the session the previous one opened.
+        const double Rate = 20;
+        const int Burst = 10;
+        KcpOptions options = Options();
+        options.Security.NewSessionsPerSecondPerPrefix = Rate;
+        options.Security.NewSessionBurstPerPrefix = Burst;
+        await using var listener = KcpListener.Bind(Loopback, options);
+        _ = EchoAllAsync(listener);
+        Socket[] sources = [.. Enumerable.Range(0, 10).Select(_ => NewSocket())];
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        // Act: 200 datagrams every 5 ms for 2 s, each a new conversation.
+        uint conv = 0x9000;
+        while (clock.Elapsed < TimeSpan.FromSeconds(2))
+        {
+            for (int i = 0; i < 200; i++)
+            {
+                sources[i % sources.Length].SendTo(Segments.Build(Segments.Push(conv++, 0, 1, new byte[100])), listener.LocalEndPoint);
+            }
+
+            await Task.Delay(5);
+        }
+
+        await WaitForInPacketsAsync(listener, conv - 0x9000);
+        double seconds = clock.Elapsed.TotalSeconds;
+
+        // Assert
+        long opened = listener.Counters.PassiveOpens;
+        output.WriteLine($"{conv - 0x9000} new conversations in {seconds:0.0} s opened {opened} sessions; rate limited {listener.Counters.Dropped(PacketDropReason.RateLimited)}");
+        Assert.InRange(opened, 1, Burst + (long)Math.Ceiling(Rate * seconds) + 1);
+        Assert.True(listener.Counters.Dropped(PacketDropReason.RateLimited) > 0);
+        foreach (Socket source in sources)
+        {
+            source.Dispose();
+        }
+    }
+
     private static async Task<double> MedianAsync(KcpSession client, int seed)
     {
         var seconds = new List<double>();
