@@ -34,23 +34,13 @@ public sealed class FailFastTests
     [Fact]
     public async Task HttpClient_ServerRestartedOnTheSamePort_NextRequestSucceedsOnANewConnection()
     {
-        // Arrange: the client reaches the server through a relay that can swallow what the server sends, so that the
-        // first server dies without a word, as a killed process does.
-        bool serverMuted = false;
-        int port = FreeUdpPort();
-        await using WebApplication first = await StartAsync(port, "first");
-        await using var relay = new UdpFaultRelay(
-            new IPEndPoint(IPAddress.Loopback, port),
-            new RelayFaults { DropWhen = (toServer, _) => !toServer && Volatile.Read(ref serverMuted) },
-            seed: 1);
+        // Arrange
+        await using SilentRestart server = await SilentRestart.StartAsync(hub: false);
         var options = new KcpOptions();
         Aes(options);
-        using var client = new HttpClient(KcpHttpHandler.Create(relay.EndPoint, options)) { BaseAddress = new Uri("http://kcp/") };
+        using var client = new HttpClient(KcpHttpHandler.Create(server.EndPoint, options)) { BaseAddress = new Uri("http://kcp/") };
         Assert.Equal("first", await client.GetStringAsync("/").DefaultTimeout());
-        Volatile.Write(ref serverMuted, true);
-        await first.StopAsync().DefaultTimeout();
-        await using WebApplication second = await StartAsync(port, "second");
-        Volatile.Write(ref serverMuted, false);
+        await server.RestartAsync();
 
         // Act: the pooled connection's session is unknown to the second server.
         var clock = Stopwatch.StartNew();
@@ -106,15 +96,9 @@ public sealed class FailFastTests
     public async Task SignalR_ServerRestartedOnTheSamePort_AutomaticReconnectReachesTheNewServer()
     {
         // Arrange
-        bool serverMuted = false;
-        int port = FreeUdpPort();
-        await using WebApplication first = await StartAsync(port, "first", hub: true);
-        await using var relay = new UdpFaultRelay(
-            new IPEndPoint(IPAddress.Loopback, port),
-            new RelayFaults { DropWhen = (toServer, _) => !toServer && Volatile.Read(ref serverMuted) },
-            seed: 2);
+        await using SilentRestart server = await SilentRestart.StartAsync(hub: true);
         await using HubConnection hub = new HubConnectionBuilder()
-            .WithKcp(relay.EndPoint, options => Aes(options))
+            .WithKcp(server.EndPoint, options => Aes(options))
             .WithAutomaticReconnect([TimeSpan.Zero, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)])
             .WithKeepAliveInterval(TimeSpan.FromSeconds(1))
             .Build();
@@ -127,11 +111,8 @@ public sealed class FailFastTests
         await hub.StartAsync().DefaultTimeout();
         Assert.Equal("first", await hub.InvokeAsync<string>("Who").DefaultTimeout());
 
-        // Act: the first server dies silently, the second takes its port.
-        Volatile.Write(ref serverMuted, true);
-        await first.StopAsync().DefaultTimeout();
-        await using WebApplication second = await StartAsync(port, "second", hub: true);
-        Volatile.Write(ref serverMuted, false);
+        // Act
+        await server.RestartAsync();
         var clock = Stopwatch.StartNew();
         await reconnected.Task.DefaultTimeout();
 
@@ -144,24 +125,15 @@ public sealed class FailFastTests
     public async Task ConnectionFactory_ServerRestarted_ReadFailsWithConnectionResetSayingReset()
     {
         // Arrange
-        bool serverMuted = false;
-        int port = FreeUdpPort();
-        await using WebApplication first = await StartAsync(port, "first");
-        await using var relay = new UdpFaultRelay(
-            new IPEndPoint(IPAddress.Loopback, port),
-            new RelayFaults { DropWhen = (toServer, _) => !toServer && Volatile.Read(ref serverMuted) },
-            seed: 3);
+        await using SilentRestart server = await SilentRestart.StartAsync(hub: false);
         var options = new KcpOptions();
         Aes(options);
         await using var factory = new KcpConnectionFactory(options);
-        await using ConnectionContext connection = await factory.ConnectAsync(relay.EndPoint).DefaultTimeout();
+        await using ConnectionContext connection = await factory.ConnectAsync(server.EndPoint).DefaultTimeout();
         await connection.Transport.Output.WriteAsync("GET / HTTP/1.1\r\nHost: kcp\r\n\r\n"u8.ToArray()).DefaultTimeout();
         System.IO.Pipelines.ReadResult response = await connection.Transport.Input.ReadAsync().DefaultTimeout();
         connection.Transport.Input.AdvanceTo(response.Buffer.End);
-        Volatile.Write(ref serverMuted, true);
-        await first.StopAsync().DefaultTimeout();
-        await using WebApplication second = await StartAsync(port, "second");
-        Volatile.Write(ref serverMuted, false);
+        await server.RestartAsync();
 
         // Act
         await connection.Transport.Output.WriteAsync("GET / HTTP/1.1\r\nHost: kcp\r\n\r\n"u8.ToArray()).DefaultTimeout();
@@ -229,5 +201,52 @@ public sealed class FailFastTests
     private sealed class WhoHub(ServerName name) : Hub
     {
         public string Who() => name.Value;
+    }
+
+    /// <summary>
+    /// A server ("first") the client reaches through a relay that can swallow what the server sends, so that it dies
+    /// without a word as a killed process does; <see cref="RestartAsync"/> puts a second server ("second") on its port.
+    /// </summary>
+    private sealed class SilentRestart : IAsyncDisposable
+    {
+        private readonly int _port;
+        private readonly bool _hub;
+        private readonly UdpFaultRelay _relay;
+        private WebApplication _server;
+        private bool _muted;
+
+        private SilentRestart(int port, bool hub, WebApplication server)
+        {
+            _port = port;
+            _hub = hub;
+            _server = server;
+            _relay = new UdpFaultRelay(
+                new IPEndPoint(IPAddress.Loopback, port), new RelayFaults { DropWhen = (toServer, _) => !toServer && Volatile.Read(ref _muted) }, seed: port);
+        }
+
+        /// <summary>Where clients connect: the relay.</summary>
+        public IPEndPoint EndPoint => _relay.EndPoint;
+
+        public static async Task<SilentRestart> StartAsync(bool hub)
+        {
+            int port = FreeUdpPort();
+            return new SilentRestart(port, hub, await FailFastTests.StartAsync(port, "first", hub));
+        }
+
+        /// <summary>The first server stops with its goodbyes swallowed; the second binds its port.</summary>
+        public async Task RestartAsync()
+        {
+            Volatile.Write(ref _muted, true);
+            await _server.StopAsync().DefaultTimeout();
+            await _server.DisposeAsync();
+            _server = await FailFastTests.StartAsync(_port, "second", _hub);
+            Volatile.Write(ref _muted, false);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _server.DisposeAsync();
+            await _relay.DisposeAsync();
+        }
     }
 }
