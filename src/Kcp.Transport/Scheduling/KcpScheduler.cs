@@ -42,6 +42,9 @@ internal sealed class KcpScheduler : IDisposable
         }
     }
 
+    /// <summary>True while the scheduler's thread runs (false for a thread-less test scheduler).</summary>
+    public bool IsRunning => _thread?.IsAlive == true;
+
     /// <summary>Targets run so far.</summary>
     public long Fired => Interlocked.Read(ref _fired);
 

@@ -65,6 +65,9 @@ internal sealed unsafe class EpollPoller : IDisposable
         return new EpollPoller(epoll, wake, threadName);
     }
 
+    /// <summary>True while the poller's thread runs.</summary>
+    public bool IsRunning => _thread.IsAlive;
+
     /// <summary>
     /// Starts draining <paramref name="fd"/> with <paramref name="drain"/> (which returns false once its socket is
     /// closed), or returns null when epoll refuses the descriptor.
