@@ -17,9 +17,10 @@ internal static class ConfiguredKcpHost
         IEnumerable<KeyValuePair<string, string?>> settings,
         Action<KcpTransportOptions>? configure = null,
         Action<WebApplicationBuilder>? configureBuilder = null,
-        Action<WebApplication>? mapApp = null)
+        Action<WebApplication>? mapApp = null,
+        string? contentRoot = null)
     {
-        WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing", ContentRootPath = contentRoot });
         builder.Logging.ClearProviders();
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
@@ -35,9 +36,10 @@ internal static class ConfiguredKcpHost
         IEnumerable<KeyValuePair<string, string?>> settings,
         Action<KcpTransportOptions>? configure = null,
         Action<WebApplicationBuilder>? configureBuilder = null,
-        Action<WebApplication>? mapApp = null)
+        Action<WebApplication>? mapApp = null,
+        string? contentRoot = null)
     {
-        WebApplication app = Build(settings, configure, configureBuilder, mapApp);
+        WebApplication app = Build(settings, configure, configureBuilder, mapApp, contentRoot);
         try
         {
             await app.StartAsync().DefaultTimeout();
