@@ -1,4 +1,4 @@
-using System.Text.RegularExpressions;
+using System.Text;
 using Kcp.Transport;
 using Microsoft.Extensions.Configuration;
 
@@ -13,7 +13,7 @@ namespace Kcp.AspNetCore.Internal;
 /// throwaway instance (with a null value, which no conversion can reject), which tells an unknown key, nested ones
 /// included, without a list of names to keep in step with <see cref="KcpOptions"/>.
 /// </summary>
-internal static partial class KcpOptionsBinder
+internal static class KcpOptionsBinder
 {
     /// <summary>The key that applies one of kcptun's presets before the other keys.</summary>
     public const string PresetKey = "Preset";
@@ -69,11 +69,20 @@ internal static partial class KcpOptionsBinder
     /// <c>Name</c> or <c>Outer:Inner</c>.
     /// </summary>
     public static string Translate(string message, Func<string, string> pathOf)
-        => SettingName().Replace(message, match => pathOf(match.Groups["name"].Value.Replace('.', ':')));
+    {
+        var text = new StringBuilder(message.Length + 32);
+        int copied = 0;
+        foreach ((int start, int length, string name) in SettingNames(message))
+        {
+            text.Append(message, copied, start - copied).Append(pathOf(name));
+            copied = start + length;
+        }
+
+        return text.Append(message, copied, message.Length - copied).ToString();
+    }
 
     /// <summary>The setting names (<c>Outer:Inner</c>) a validation message mentions.</summary>
-    public static IEnumerable<string> NamesIn(string message)
-        => SettingName().Matches(message).Select(match => match.Groups["name"].Value.Replace('.', ':'));
+    public static IEnumerable<string> NamesIn(string message) => SettingNames(message).Select(match => match.Name);
 
     /// <summary>The child of <paramref name="section"/> at <paramref name="relative"/> (<c>A:B</c>) as the user spelled it, or null.</summary>
     public static IConfigurationSection? Find(IConfigurationSection section, string relative)
@@ -148,6 +157,50 @@ internal static partial class KcpOptionsBinder
         }
     }
 
-    [GeneratedRegex(@"\bKcpOptions\.(?<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)", RegexOptions.CultureInvariant)]
-    private static partial Regex SettingName();
+    /// <summary>Each <c>KcpOptions.A.B</c> in <paramref name="message"/>: where it starts, its length, and <c>A:B</c>.</summary>
+    private static List<(int Start, int Length, string Name)> SettingNames(string message)
+    {
+        const string Prefix = "KcpOptions.";
+        var found = new List<(int, int, string)>();
+        int from = 0;
+        while ((from = message.IndexOf(Prefix, from, StringComparison.Ordinal)) >= 0)
+        {
+            int start = from;
+            int end = start + Prefix.Length;
+            from = end;
+            if ((start > 0 && IsNamePart(message[start - 1])) || end >= message.Length || !IsNameStart(message[end]))
+            {
+                continue;
+            }
+
+            var name = new StringBuilder();
+            while (true)
+            {
+                int identifier = end;
+                while (end < message.Length && IsNamePart(message[end]))
+                {
+                    end++;
+                }
+
+                name.Append(message, identifier, end - identifier);
+                if (end + 1 < message.Length && message[end] == '.' && IsNameStart(message[end + 1]))
+                {
+                    name.Append(':');
+                    end++;
+                    continue;
+                }
+
+                break;
+            }
+
+            found.Add((start, end - start, name.ToString()));
+            from = end;
+        }
+
+        return found;
+    }
+
+    private static bool IsNameStart(char c) => char.IsAsciiLetter(c) || c == '_';
+
+    private static bool IsNamePart(char c) => char.IsAsciiLetterOrDigit(c) || c == '_';
 }
