@@ -1,9 +1,6 @@
 using ChatHubSample;
 using ChatHubSample.Client;
 using ChatHubSample.Stats;
-using Kcp.AspNetCore;
-using Kcp.Transport;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.SignalR;
 using OpenTelemetry.Metrics;
 
@@ -21,25 +18,17 @@ builder.Services.AddSingleton<KcpStatsSampler>();
 builder.Services.AddHostedService(services => services.GetRequiredService<KcpStatsSampler>());
 
 // The transport's meter at /metrics (Prometheus) and its health at /healthz.
-builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(KcpMetrics.MeterName).AddPrometheusExporter());
+builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(Kcp.Transport.KcpMetrics.MeterName).AddPrometheusExporter());
 builder.Services.AddHealthChecks().AddKcp();
 
-builder.WebHost.UseKcp();
-builder.WebHost.ConfigureKestrel(kestrel =>
+// Both endpoints come from configuration (appsettings.json): Kcp:Endpoints:Chat is the hub on KCP (its Url and KCP
+// settings), Kestrel:Endpoints:Web the page on TCP. Kcp__Endpoints__Chat__Url=kcp://127.0.0.1:6000 moves the hub.
+// The hub is served raw on the KCP endpoint (no HTTP): a connection handler, as UseHub adds it.
+builder.WebHost.UseKcp(kcp => kcp.Endpoint("Chat", listen =>
 {
-    // Read when Kestrel is configured, not before Build(): WebApplicationFactory's overrides (ports 0) arrive late.
-    var configuration = kestrel.ApplicationServices.GetRequiredService<IConfiguration>();
-    var kcp = KcpChatSettings.From(configuration);
-    var http = HttpChatSettings.From(configuration);
-
-    // The KCP endpoint is bound first: WebApplicationFactory takes the last bound address as its HTTP base address.
-    kestrel.ListenKcp(kcp.IPAddress, kcp.Port, kcp.Apply, listen =>
-    {
-        var registry = listen.ApplicationServices.GetRequiredService<KcpConnectionRegistry>();
-        listen.Use(registry.Track).UseHub<ChatHub>();
-    });
-    kestrel.Listen(http.IPAddress, http.Port);
-});
+    var registry = listen.ApplicationServices.GetRequiredService<KcpConnectionRegistry>();
+    listen.Use(registry.Track).UseHub<ChatHub>();
+}));
 
 var app = builder.Build();
 

@@ -10,25 +10,31 @@ internal static partial class ServerBanner
 {
     public static void Print(WebApplication app)
     {
-        var kcp = KcpChatSettings.From(app.Configuration);
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         var kcpEndPoints = app.Services.GetRequiredService<KcpTransportFactory>().BoundEndPoints;
-        string kcpAddress = kcpEndPoints.Count > 0 ? kcpEndPoints[0].IPEndPoint.ToString() : $"{kcp.Address}:{kcp.Port}";
+        string server = kcpEndPoints.Count > 0 ? kcpEndPoints[0].IPEndPoint.ToString() : "(not bound)";
 
         var text = new StringBuilder();
         text.AppendLine("ChatHub is running.");
-        text.AppendLine($"  KCP hub (UDP):  {kcpAddress}  crypt={kcp.Crypt} fec={kcp.DataShards}/{kcp.ParityShards} preset={kcp.Preset}");
+        foreach (KcpEndPoint endPoint in kcpEndPoints)
+        {
+            var options = endPoint.Options;
+            text.AppendLine(options is null
+                ? $"  KCP hub (UDP):  {endPoint.IPEndPoint}"
+                : $"  KCP hub (UDP):  {endPoint.IPEndPoint}  crypt={options.Crypt} fec={options.DataShards}/{options.ParityShards} nodelay={options.NoDelay} interval={options.Interval}ms");
+        }
+
         foreach (string address in addresses)
         {
-            // Kestrel lists the KCP endpoint as an http:// address too; only the TCP one serves the page.
-            if (!address.Contains(kcpAddress, StringComparison.Ordinal) && !address.Contains("kcp", StringComparison.OrdinalIgnoreCase))
+            // Kestrel lists the KCP endpoint too (as http://ip:port/kcp); only the TCP one serves the page.
+            if (!address.EndsWith("/kcp", StringComparison.Ordinal))
             {
                 text.AppendLine($"  Web page:       {address}/   (WebSocket hub at {address}{ChatHub.Path}, stats at {address}/api/kcp-stats)");
             }
         }
 
-        text.AppendLine($"  Console client: dotnet run --project samples/ChatHub -- client --name alice --server {kcpAddress}");
-        text.Append($"  Load test:      dotnet run --project samples/ChatHub -- client --bots 20 --server {kcpAddress}");
+        text.AppendLine($"  Console client: dotnet run --project samples/ChatHub -- client --name alice --server {server}");
+        text.Append($"  Load test:      dotnet run --project samples/ChatHub -- client --bots 20 --server {server}");
 
         // Through the logger, not Console, so the banner does not interleave with the start-up log lines.
         LogBanner(app.Logger, text.ToString());

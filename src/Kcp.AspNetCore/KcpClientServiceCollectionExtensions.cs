@@ -1,11 +1,11 @@
 using System.Diagnostics.Metrics;
+using Kcp.AspNetCore;
 using Kcp.Transport;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
-namespace Kcp.AspNetCore;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers the KCP client.</summary>
 public static class KcpClientServiceCollectionExtensions

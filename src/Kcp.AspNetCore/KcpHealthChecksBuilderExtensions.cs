@@ -1,8 +1,8 @@
 using Kcp.AspNetCore.Internal;
-using Microsoft.Extensions.DependencyInjection;
+using Kcp.AspNetCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace Kcp.AspNetCore;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers the KCP transport's health check.</summary>
 public static class KcpHealthChecksBuilderExtensions

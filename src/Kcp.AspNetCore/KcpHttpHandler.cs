@@ -7,9 +7,21 @@ using Microsoft.Extensions.Logging;
 namespace Kcp.AspNetCore;
 
 /// <summary>
-/// Lets a plain <see cref="HttpClient"/> speak HTTP/1.1 to a Kestrel KCP endpoint: the handler's
-/// <see cref="SocketsHttpHandler.ConnectCallback"/> dials a KCP session instead of a TCP connection.
+/// Lets a plain <see cref="HttpClient"/> (or gRPC's <c>GrpcChannel</c>, or an <c>AddHttpClient</c> client through
+/// <c>UseKcp</c>) speak HTTP to a Kestrel KCP endpoint: the handler's <see cref="SocketsHttpHandler.ConnectCallback"/>
+/// dials a KCP session instead of a TCP connection, and everything above it is <see cref="SocketsHttpHandler"/>'s.
 /// </summary>
+/// <remarks>
+/// <para>HTTP/1.1 is the default: one request at a time per KCP session, several sessions for concurrent requests.</para>
+/// <para>HTTP/2 without TLS (h2c, for an endpoint whose <c>Protocols</c> is <c>Http2</c>): ask for it exactly, with
+/// <c>http://</c> URIs, <see cref="HttpClient.DefaultRequestVersion"/> = <see cref="System.Net.HttpVersion.Version20"/> and
+/// <see cref="HttpClient.DefaultVersionPolicy"/> = <see cref="HttpVersionPolicy.RequestVersionExact"/> (gRPC's
+/// channel does this itself). Concurrent requests are then streams of one KCP session
+/// (<see cref="SocketsHttpHandler.EnableMultipleHttp2Connections"/> opens more when the server's stream limit is reached).</para>
+/// <para>TLS (an endpoint with <c>UseHttps</c> or a <c>Certificate</c>): use <c>https://</c> URIs; the host name is
+/// checked against the certificate unless <see cref="SocketsHttpHandler.SslOptions"/> says otherwise, and ALPN picks
+/// h2 when the request asks for HTTP/2 (<see cref="HttpVersionPolicy.RequestVersionOrHigher"/>).</para>
+/// </remarks>
 public static class KcpHttpHandler
 {
     /// <summary>

@@ -1,22 +1,29 @@
 using System.Diagnostics.Metrics;
+using Kcp.AspNetCore;
 using Kcp.AspNetCore.Internal;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Kcp.AspNetCore;
+namespace Microsoft.AspNetCore.Hosting;
 
-/// <summary>Registers the KCP transport with Kestrel.</summary>
+/// <summary>Registers the KCP transport with Kestrel, beside <c>UseSockets</c> and <c>UseQuic</c>.</summary>
 public static class WebHostBuilderKcpExtensions
 {
     /// <summary>
-    /// Adds <see cref="KcpTransportFactory"/> as an additional Kestrel transport (Sockets keeps serving TCP endpoints)
-    /// and <see cref="KcpTransportOptions"/>, bound from the "Kcp" configuration section, then changed by
-    /// <paramref name="configure"/>, and validated when the host starts. Add endpoints with <c>ListenKcp</c>.
+    /// Adds <see cref="KcpTransportFactory"/> as an additional Kestrel transport (Sockets keeps serving TCP endpoints),
+    /// reads the <c>Kcp</c> configuration section (<c>Kcp:Defaults</c>, and <c>Kcp:Endpoints:&lt;name&gt;</c>, which
+    /// it binds as Kestrel binds <c>Kestrel:Endpoints</c>), applies <paramref name="configure"/>, and validates it all
+    /// when the host starts: a bad or unknown key stops the host with a message naming it. Endpoints can also be added
+    /// in code with <c>ListenKcp</c>. The section is read once; a later configuration reload is logged, not applied.
     /// </summary>
+    /// <param name="hostBuilder">The web host builder.</param>
+    /// <param name="configure">Changes the defaults, or configures endpoints declared in configuration (<see cref="KcpTransportOptions.Endpoint"/>).</param>
+    /// <returns>The web host builder, for chaining.</returns>
     public static IWebHostBuilder UseKcp(this IWebHostBuilder hostBuilder, Action<KcpTransportOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(hostBuilder);
@@ -27,8 +34,14 @@ public static class WebHostBuilderKcpExtensions
         return hostBuilder.ConfigureServices(services =>
         {
             services.AddOptions<KcpTransportOptions>().ValidateOnStart();
-            services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KcpTransportOptions>, KcpTransportOptionsSetup>());
+            services.TryAddSingleton<KcpTransportOptionsSetup>();
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KcpTransportOptions>, KcpTransportOptionsSetup>(
+                static sp => sp.GetRequiredService<KcpTransportOptionsSetup>()));
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<KcpTransportOptions>, KcpTransportOptionsSetup>(
+                static sp => sp.GetRequiredService<KcpTransportOptionsSetup>()));
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KcpTransportOptions>, KcpTransportOptionsValidator>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KestrelServerOptions>, KcpEndpointsSetup>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KcpConfigurationChangeLogger>());
             if (configure is not null)
             {
                 services.Configure(configure);

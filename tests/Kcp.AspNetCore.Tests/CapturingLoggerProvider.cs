@@ -8,6 +8,9 @@ internal sealed class CapturingLoggerProvider : ILoggerProvider
 {
     public ConcurrentQueue<(string Category, string EventName)> Events { get; } = new();
 
+    /// <summary>The formatted messages, with their event names.</summary>
+    public ConcurrentQueue<(string EventName, string Message)> Messages { get; } = new();
+
     public ILogger CreateLogger(string categoryName) => new Logger(categoryName, this);
 
     public void Dispose()
@@ -28,6 +31,7 @@ internal sealed class CapturingLoggerProvider : ILoggerProvider
             if (IsEnabled(logLevel) && eventId.Name is { } name)
             {
                 owner.Events.Enqueue((category, name));
+                owner.Messages.Enqueue((name, formatter(state, exception)));
             }
         }
     }

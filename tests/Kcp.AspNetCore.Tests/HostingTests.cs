@@ -77,7 +77,7 @@ public sealed class HostingTests
     {
         await using KcpTestHost host = await KcpTestHost.StartAsync(
             configureKcp: kcp => kcp.SendWindow = 64,
-            configureBuilder: b => b.Configuration.AddInMemoryCollection([new KeyValuePair<string, string?>("Kcp:Mtu", "1200")]));
+            configureBuilder: b => b.Configuration.AddInMemoryCollection([new KeyValuePair<string, string?>("Kcp:Defaults:Mtu", "1200")]));
 
         KcpOptions options = Assert.Single(host.Factory.BoundEndPoints).Options!;
 

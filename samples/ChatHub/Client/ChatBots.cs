@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Net;
+using Kcp.AspNetCore;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace ChatHubSample.Client;
@@ -7,7 +7,7 @@ namespace ChatHubSample.Client;
 /// <summary>Load mode: N KCP clients, each broadcasting a message periodically; prints throughput and round trips.</summary>
 internal static class ChatBots
 {
-    public static async Task<int> RunAsync(IPEndPoint server, KcpChatSettings settings, ChatClientArguments arguments, CancellationToken stop)
+    public static async Task<int> RunAsync(KcpEndPoint server, ChatClientArguments arguments, CancellationToken stop)
     {
         long sent = 0, received = 0, failures = 0, reconnects = 0;
         var connections = new List<HubConnection>(arguments.Bots);
@@ -15,7 +15,7 @@ internal static class ChatBots
         {
             for (int i = 1; i <= arguments.Bots; i++)
             {
-                HubConnection connection = ChatConnection.Create(server, settings);
+                HubConnection connection = ChatConnection.Create(server);
                 connection.On<string, string, string>(ChatHub.ReceiveMessage, (_, _, _) => Interlocked.Increment(ref received));
                 connection.Reconnected += _ =>
                 {
@@ -26,7 +26,7 @@ internal static class ChatBots
                 await connection.StartAsync(stop).ConfigureAwait(false);
             }
 
-            Console.WriteLine($"{arguments.Bots} bots connected to {server} over KCP; Ctrl+C stops.");
+            Console.WriteLine($"{arguments.Bots} bots connected to {server.IPEndPoint} over KCP; Ctrl+C stops.");
             var bots = new Task[connections.Count];
             for (int i = 0; i < connections.Count; i++)
             {

@@ -7,7 +7,7 @@ internal sealed class ChatClientArguments
 {
     public string Name { get; private set; } = Environment.UserName;
 
-    /// <summary>The KCP endpoint of the server; null means the address and port of the "Kcp" configuration section.</summary>
+    /// <summary>The KCP endpoint of the server; null means the address of Kcp:Endpoints:Chat:Url in configuration.</summary>
     public IPEndPoint? Server { get; private set; }
 
     /// <summary>Number of bot clients; 0 runs the interactive client.</summary>

@@ -1,4 +1,4 @@
-using System.Net;
+using Kcp.AspNetCore;
 
 namespace ChatHubSample.Client;
 
@@ -18,14 +18,25 @@ internal static class ChatClientCommand
             return string.IsNullOrEmpty(error) ? 0 : 2;
         }
 
-        // The client reads the same appsettings.json as the server: both ends must agree on crypt, key and FEC.
+        // The client reads the server's endpoint from the same appsettings.json (and Kcp__... environment variables):
+        // both ends must agree on crypt, key and FEC. --server changes only the address.
         IConfiguration configuration = new ConfigurationBuilder()
             .SetBasePath(AppContext.BaseDirectory)
             .AddJsonFile("appsettings.json", optional: true)
             .AddEnvironmentVariables()
             .Build();
-        var settings = KcpChatSettings.From(configuration);
-        IPEndPoint server = arguments.Server ?? new IPEndPoint(settings.IPAddress, settings.Port);
+        KcpEndPoint configured;
+        try
+        {
+            configured = configuration.GetKcpEndPoint("Chat");
+        }
+        catch (InvalidOperationException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message).ConfigureAwait(false);
+            return 2;
+        }
+
+        KcpEndPoint server = arguments.Server is { } address ? new KcpEndPoint(address, configured.Options) : configured;
 
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
@@ -35,7 +46,7 @@ internal static class ChatClientCommand
         };
 
         return arguments.Bots > 0
-            ? await ChatBots.RunAsync(server, settings, arguments, stop.Token).ConfigureAwait(false)
-            : await InteractiveChat.RunAsync(server, settings, arguments.Name, stop.Token).ConfigureAwait(false);
+            ? await ChatBots.RunAsync(server, arguments, stop.Token).ConfigureAwait(false)
+            : await InteractiveChat.RunAsync(server, arguments.Name, stop.Token).ConfigureAwait(false);
     }
 }

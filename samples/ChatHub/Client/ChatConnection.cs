@@ -1,15 +1,14 @@
-using System.Net;
 using Kcp.AspNetCore;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace ChatHubSample.Client;
 
-/// <summary>Builds hub connections to the chat over KCP with the shared "Kcp" settings (crypt, key, FEC, preset).</summary>
+/// <summary>Builds hub connections to the chat over KCP with the endpoint's settings (crypt, key, FEC, preset).</summary>
 internal static class ChatConnection
 {
-    public static HubConnection Create(IPEndPoint server, KcpChatSettings settings)
+    public static HubConnection Create(KcpEndPoint server)
         => new HubConnectionBuilder()
-            .WithKcp(server, settings.Apply)
+            .WithKcp(server)
             .WithAutomaticReconnect()
             .Build();
 }

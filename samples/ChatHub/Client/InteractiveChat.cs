@@ -1,4 +1,4 @@
-using System.Net;
+using Kcp.AspNetCore;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace ChatHubSample.Client;
@@ -6,9 +6,9 @@ namespace ChatHubSample.Client;
 /// <summary>The console chat: prints what arrives, sends what is typed.</summary>
 internal static class InteractiveChat
 {
-    public static async Task<int> RunAsync(IPEndPoint server, KcpChatSettings settings, string name, CancellationToken stop)
+    public static async Task<int> RunAsync(KcpEndPoint server, string name, CancellationToken stop)
     {
-        await using var connection = ChatConnection.Create(server, settings);
+        await using var connection = ChatConnection.Create(server);
         connection.On<string, string, string>(ChatHub.ReceiveMessage, (user, message, via) =>
             Console.WriteLine($"[{via}] {user}: {message}"));
         connection.On<string, string, string, string>(ChatHub.ReceiveGroupMessage, (group, user, message, via) =>
@@ -25,7 +25,7 @@ internal static class InteractiveChat
             return Task.CompletedTask;
         };
 
-        Console.WriteLine($"Connecting to {server} over KCP as {name}...");
+        Console.WriteLine($"Connecting to {server.IPEndPoint} over KCP as {name}...");
         await connection.StartAsync(stop).ConfigureAwait(false);
         Console.WriteLine("Connected. Type a message, /join G, /leave G, /g G TEXT, /quit.");
 

@@ -36,4 +36,7 @@ internal static partial class KcpAspNetCoreLog
 
     [LoggerMessage(9, LogLevel.Debug, "Connection {ConnectionId} disposed after the KCP session ended with {Reason}.", EventName = "ConnectionDisposed")]
     public static partial void ConnectionDisposed(ILogger logger, string connectionId, KcpCloseReason reason);
+
+    [LoggerMessage(10, LogLevel.Warning, "Configuration under Kcp changed ({Keys}); KCP endpoints and their settings are read once, at start-up: restart the host to apply the change.", EventName = "ConfigurationChangeIgnored")]
+    public static partial void ConfigurationChangeIgnored(ILogger logger, string keys);
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using ChatHubSample;
 using Kcp.AspNetCore;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http.Connections;
@@ -32,26 +31,30 @@ public sealed class ChatServerFactory : WebApplicationFactory<Program>
     }
 
     /// <summary>The KCP hub endpoint as bound (the real port).</summary>
-    public IPEndPoint KcpEndPoint
+    public IPEndPoint KcpEndPoint => BoundKcpEndPoint.IPEndPoint;
+
+    /// <summary>
+    /// The KCP hub endpoint as a client dials it: the real port, and the settings (crypt, key, FEC) the sample's
+    /// <c>Kcp:Endpoints:Chat</c> gives, as <c>GetKcpEndPoint("Chat")</c> reads them for the console client.
+    /// </summary>
+    public KcpEndPoint ClientEndPoint
+        => new(KcpEndPoint, Services.GetRequiredService<IConfiguration>().GetKcpEndPoint("Chat").Options);
+
+    private KcpEndPoint BoundKcpEndPoint
     {
         get
         {
             StartServer();
             IReadOnlyList<KcpEndPoint> bound = Services.GetRequiredService<KcpTransportFactory>().BoundEndPoints;
             Assert.NotEmpty(bound);
-            return bound[0].IPEndPoint;
+            return bound[0];
         }
     }
-
-    /// <summary>The sample's KCP settings (crypt, key, FEC): a client must use the same ones.</summary>
-    internal KcpChatSettings KcpSettings => KcpChatSettings.From(Services.GetRequiredService<IConfiguration>());
 
     /// <summary>A hub connection over KCP, built with the extension under test.</summary>
     public HubConnection CreateKcpConnection(Action<IHubConnectionBuilder>? configure = null)
     {
-        IPEndPoint endPoint = KcpEndPoint;
-        KcpChatSettings settings = KcpSettings;
-        var builder = new HubConnectionBuilder().WithKcp(endPoint, settings.Apply).WithKeepAliveInterval(KeepAlive);
+        var builder = new HubConnectionBuilder().WithKcp(ClientEndPoint).WithKeepAliveInterval(KeepAlive);
         configure?.Invoke(builder);
         return builder.Build();
     }
@@ -69,8 +72,9 @@ public sealed class ChatServerFactory : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseSetting("Kcp:Port", "0");
-        builder.UseSetting("Http:Port", "0");
+        // The sample's own endpoints (appsettings.json), moved to free ports as an operator would move them.
+        builder.UseSetting("Kcp:Endpoints:Chat:Url", "kcp://127.0.0.1:0");
+        builder.UseSetting("Kestrel:Endpoints:Web:Url", "http://127.0.0.1:0");
         builder.ConfigureTestServices(services =>
         {
             services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(5));

@@ -5,6 +5,7 @@ using Kcp.Transport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,10 +31,7 @@ internal sealed class HttpOverKcpChatServer : IAsyncDisposable
         EndPoint = endPoint;
     }
 
-    /// <summary>
-    /// Both ends' KCP settings, set explicitly: the endpoint's defaults come from the sample's appsettings.json (copied
-    /// next to the tests), which these override.
-    /// </summary>
+    /// <summary>Both ends' KCP settings, set explicitly (the server reads no configuration file).</summary>
     public static void ConfigureKcp(KcpOptions options)
     {
         options.ApplyPreset(KcpPreset.Fast2);
@@ -63,6 +61,10 @@ internal sealed class HttpOverKcpChatServer : IAsyncDisposable
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.Logging.ClearProviders();
+
+        // Not the sample's appsettings.json (copied next to the tests): its Kcp:Endpoints:Chat and Kestrel:Endpoints:Web
+        // would be bound too. This server has the one KCP endpoint below.
+        builder.Configuration.Sources.Clear();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.Services.AddSignalR(o =>
         {

@@ -1,0 +1,275 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using Kcp.Transport;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using static Kcp.AspNetCore.Tests.ConfiguredKcpHost;
+
+namespace Kcp.AspNetCore.Tests;
+
+/// <summary>Endpoints declared under <c>Kcp:Endpoints</c> bind, with <c>Kcp:Defaults</c> under their own keys, and clients read the same section.</summary>
+public sealed class ConfigurationEndpointTests
+{
+    private static void MapHello(WebApplication app) => app.MapGet("/hello", (HttpContext context) => "hello over " + context.Request.Protocol);
+
+    private static HttpClient KcpHttpClient(KcpEndPoint endPoint)
+    {
+        var services = new ServiceCollection();
+        services.AddHttpClient("kcp", client =>
+        {
+            client.BaseAddress = new Uri("http://kcp.test/");
+            client.Timeout = TestTimeouts.Default;
+        }).UseKcp(endPoint);
+        return services.BuildServiceProvider().GetRequiredService<IHttpClientFactory>().CreateClient("kcp");
+    }
+
+    [Fact]
+    public async Task ConfiguredEndpoint_AesAndFecFromDefaults_ServesHttpToAnHttpClientFactoryClient()
+    {
+        WebApplication app = await StartAsync(
+        [
+            Setting("Kcp:Defaults:Crypt", "aes"),
+            Setting("Kcp:Defaults:Key", "configured secret"),
+            Setting("Kcp:Defaults:DataShards", "10"),
+            Setting("Kcp:Defaults:ParityShards", "3"),
+            Setting("Kcp:Endpoints:Api:Url", "kcp://127.0.0.1:0"),
+            Setting("Kcp:Endpoints:Api:Preset", "Fast3"),
+        ], mapApp: MapHello);
+        try
+        {
+            KcpOptions bound = BoundEndPoint(app).Options!;
+            using HttpClient client = KcpHttpClient(ClientEndPoint(app));
+
+            string body = await client.GetStringAsync("hello").DefaultTimeout();
+
+            Assert.Equal("hello over HTTP/1.1", body);
+            Assert.Equal(("aes", 10, 3), (bound.Crypt, bound.DataShards, bound.ParityShards));
+            Assert.Equal((1, 10), (bound.NoDelay, bound.Interval));
+        }
+        finally
+        {
+            await StopAsync(app);
+        }
+    }
+
+    [Fact]
+    public async Task ConfiguredEndpoint_NestedSecurityKeys_BindOverTheDefaultsNestedKeys()
+    {
+        WebApplication app = await StartAsync(
+        [
+            Setting("Kcp:Defaults:Security:MaxTombstones", "5"),
+            Setting("Kcp:Defaults:Security:AmplificationFactor", "4"),
+            Setting("Kcp:Endpoints:Api:Url", "kcp://127.0.0.1:0"),
+            Setting("Kcp:Endpoints:Api:Security:AmplificationFactor", "7"),
+            Setting("Kcp:Endpoints:Api:Security:TombstoneLifetime", "00:00:30"),
+        ]);
+        try
+        {
+            KcpSecurityOptions security = BoundEndPoint(app).Options!.Security;
+
+            Assert.Equal(5, security.MaxTombstones);
+            Assert.Equal(7, security.AmplificationFactor);
+            Assert.Equal(TimeSpan.FromSeconds(30), security.TombstoneLifetime);
+            Assert.Equal(new KcpSecurityOptions().MaxUnvalidatedSessions, security.MaxUnvalidatedSessions);
+        }
+        finally
+        {
+            await StopAsync(app);
+        }
+    }
+
+    [Fact]
+    public async Task EndpointPreset_OverridesInheritedTimers_AndTheEndpointsExplicitKeysWin()
+    {
+        WebApplication app = await StartAsync(
+        [
+            Setting("Kcp:Defaults:Interval", "15"),
+            Setting("Kcp:Endpoints:A:Url", "kcp://127.0.0.1:0"),
+            Setting("Kcp:Endpoints:A:Preset", "Fast3"),
+            Setting("Kcp:Endpoints:B:Url", "kcp://127.0.0.1:0"),
+            Setting("Kcp:Endpoints:B:Preset", "Fast3"),
+            Setting("Kcp:Endpoints:B:Interval", "25"),
+            Setting("Kcp:Endpoints:C:Url", "kcp://127.0.0.1:0"),
+        ]);
+        try
+        {
+            int[] intervals = [.. app.Services.GetRequiredService<KcpTransportFactory>().BoundEndPoints.Select(e => e.Options!.Interval)];
+
+            Assert.Equal([10, 25, 15], intervals);
+        }
+        finally
+        {
+            await StopAsync(app);
+        }
+    }
+
+    [Fact]
+    public async Task EndpointCallback_ConnectionHandlerOnAConfiguredEndpoint_EchoesBytes()
+    {
+        WebApplication app = await StartAsync(
+            [Setting("Kcp:Endpoints:Echo:Url", "kcp://127.0.0.1:0"), Setting("Kcp:Endpoints:Echo:Crypt", "aes-128-gcm"), Setting("Kcp:Endpoints:Echo:Key", "k")],
+            kcp => kcp.Endpoint("Echo", listen => listen.UseConnectionHandler<EchoConnectionHandler>()));
+        try
+        {
+            await using var factory = new KcpConnectionFactory();
+            await using ConnectionContext connection = await factory.ConnectAsync(ClientEndPoint(app)).DefaultTimeout();
+
+            await connection.Transport.Output.WriteAsync("ping"u8.ToArray()).DefaultTimeout();
+            System.IO.Pipelines.ReadResult result = await connection.Transport.Input.ReadAtLeastAsync(4).DefaultTimeout();
+
+            Assert.Equal("ping"u8.ToArray(), result.Buffer.Slice(0, 4).ToArray());
+        }
+        finally
+        {
+            await StopAsync(app);
+        }
+    }
+
+    [Fact]
+    public async Task WildcardUrl_BindsEveryAddress_AndALoopbackClientIsServed()
+    {
+        WebApplication app = await StartAsync([Setting("Kcp:Endpoints:Api:Url", "kcp://*:0")], mapApp: MapHello);
+        try
+        {
+            IPAddress bound = BoundEndPoint(app).IPEndPoint.Address;
+            using HttpClient client = KcpHttpClient(ClientEndPoint(app));
+
+            Assert.Equal(Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : IPAddress.Any, bound);
+            Assert.Equal("hello over HTTP/1.1", await client.GetStringAsync("hello").DefaultTimeout());
+        }
+        finally
+        {
+            await StopAsync(app);
+        }
+    }
+
+    [Fact]
+    public async Task LocalhostUrl_BindsEveryLoopback_EachServing()
+    {
+        int port = FreeUdpPort();
+        WebApplication app = await StartAsync([Setting("Kcp:Endpoints:Api:Url", $"kcp://localhost:{port}")], mapApp: MapHello);
+        try
+        {
+            IPAddress[] expected = Socket.OSSupportsIPv6 ? [IPAddress.Loopback, IPAddress.IPv6Loopback] : [IPAddress.Loopback];
+            IReadOnlyList<KcpEndPoint> bound = app.Services.GetRequiredService<KcpTransportFactory>().BoundEndPoints;
+
+            Assert.Equal(expected, bound.Select(e => e.IPEndPoint.Address));
+            foreach (KcpEndPoint endPoint in bound)
+            {
+                using HttpClient client = KcpHttpClient(endPoint);
+                Assert.Equal(port, endPoint.IPEndPoint.Port);
+                Assert.Equal("hello over HTTP/1.1", await client.GetStringAsync("hello").DefaultTimeout());
+            }
+        }
+        finally
+        {
+            await StopAsync(app);
+        }
+    }
+
+    [Fact]
+    public async Task EnvironmentVariables_DoubleUnderscoreKeys_DeclareAndMoveTheEndpoint()
+    {
+        // A prefix of this test's own: the process environment is shared with the other tests.
+        string prefix = $"KCPTEST_{Guid.NewGuid():N}_";
+        int port = FreeUdpPort();
+        Environment.SetEnvironmentVariable(prefix + "Kcp__Endpoints__Chat__Url", $"kcp://127.0.0.1:{port}");
+        Environment.SetEnvironmentVariable(prefix + "Kcp__Endpoints__Chat__Mtu", "1200");
+        try
+        {
+            WebApplication app = await StartAsync([], configureBuilder: b => b.Configuration.AddEnvironmentVariables(prefix), mapApp: MapHello);
+            try
+            {
+                KcpEndPoint bound = BoundEndPoint(app);
+                using HttpClient client = KcpHttpClient(ClientEndPoint(app));
+
+                Assert.Equal(new IPEndPoint(IPAddress.Loopback, port), bound.IPEndPoint);
+                Assert.Equal(1200, bound.Options!.Mtu);
+                Assert.Equal("hello over HTTP/1.1", await client.GetStringAsync("hello").DefaultTimeout());
+            }
+            finally
+            {
+                await StopAsync(app);
+            }
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(prefix + "Kcp__Endpoints__Chat__Url", null);
+            Environment.SetEnvironmentVariable(prefix + "Kcp__Endpoints__Chat__Mtu", null);
+        }
+    }
+
+    [Fact]
+    public async Task Reload_ChangedKcpSection_IsLoggedNamingTheKeyAndNotApplied()
+    {
+        var logs = new CapturingLoggerProvider();
+        WebApplication app = await StartAsync(
+            [Setting("Kcp:Endpoints:Api:Url", "kcp://127.0.0.1:0"), Setting("Kcp:Endpoints:Api:Key", "secret value")],
+            configureBuilder: b => b.Logging.AddProvider(logs));
+        try
+        {
+            KcpEndPoint before = BoundEndPoint(app);
+
+            app.Configuration["Kcp:Endpoints:Api:Mtu"] = "1200";
+            app.Configuration["Kcp:Endpoints:Api:Key"] = "another secret";
+            ((IConfigurationRoot)app.Configuration).Reload();
+            using CancellationTokenSource timeout = new(TestTimeouts.Default);
+            while (!logs.Contains("ConfigurationChangeIgnored"))
+            {
+                await Task.Delay(20, timeout.Token);
+            }
+
+            string message = logs.Messages.First(m => m.EventName == "ConfigurationChangeIgnored").Message;
+            Assert.Contains("Kcp:Endpoints:Api:Mtu", message, StringComparison.Ordinal);
+            Assert.Contains("Kcp:Endpoints:Api:Key", message, StringComparison.Ordinal);
+            Assert.DoesNotContain("secret", message, StringComparison.Ordinal);
+            Assert.Contains("restart", message, StringComparison.Ordinal);
+            Assert.Same(before, BoundEndPoint(app));
+            Assert.Equal(1400, BoundEndPoint(app).Options!.Mtu);
+        }
+        finally
+        {
+            await StopAsync(app);
+        }
+    }
+
+    [Fact]
+    public void GetKcpEndPoint_WildcardUrl_DialsLoopbackWithDefaultsAndTheEndpointsKeys()
+    {
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(
+        [
+            Setting("Kcp:Defaults:Crypt", "aes-128-gcm"),
+            Setting("Kcp:Defaults:Key", "shared"),
+            Setting("Kcp:Endpoints:Chat:Url", "kcp://*:6000"),
+            Setting("Kcp:Endpoints:Chat:DataShards", "10"),
+            Setting("Kcp:Endpoints:Chat:ParityShards", "3"),
+            Setting("Kcp:Endpoints:Chat:Certificate:Path", "server-only.pfx"),
+        ]).Build();
+
+        KcpEndPoint endPoint = configuration.GetKcpEndPoint("Chat");
+
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, 6000), endPoint.IPEndPoint);
+        Assert.Equal(("aes-128-gcm", "shared", 10, 3), (endPoint.Options!.Crypt, endPoint.Options.Key, endPoint.Options.DataShards, endPoint.Options.ParityShards));
+    }
+
+    [Theory]
+    [InlineData("Kcp:Endpoints:Other:Url", "kcp://127.0.0.1:6000", "The configuration has no Kcp:Endpoints:Chat")]
+    [InlineData("Kcp:Endpoints:Chat:Mtu", "99999", "Kcp:Endpoints:Chat:Mtu must be between 50 and 1500 (was 99999).")]
+    [InlineData("Kcp:Endpoints:Chat:Mtux", "1", "Kcp:Endpoints:Chat:Mtux is not a KCP setting")]
+    [InlineData("Kcp:Defaults:Mtu", "1", "Kcp:Defaults:Mtu must be between 50 and 1500 (was 1).")]
+    public void GetKcpEndPoint_MissingOrInvalid_ThrowsNamingTheKey(string key, string value, string expected)
+    {
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(
+            key.StartsWith("Kcp:Endpoints:Other", StringComparison.Ordinal) ? [Setting(key, value)] : [Setting(key, value), Setting("Kcp:Endpoints:Chat:Url", "kcp://127.0.0.1:6000")]).Build();
+
+        InvalidOperationException error = Assert.Throws<InvalidOperationException>(() => configuration.GetKcpEndPoint("Chat"));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+}

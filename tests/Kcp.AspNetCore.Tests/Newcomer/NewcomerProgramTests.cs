@@ -1,0 +1,86 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+// Deliberately outside Kcp.*, with no `using Kcp...;`: what a newcomer's Program.cs writes compiles with the
+// namespaces ASP.NET Core apps already import (the Web SDK's implicit usings are the ones above).
+namespace NewcomerApp;
+
+public sealed class NewcomerProgramTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    private static int FreeUdpPort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true };
+        socket.Bind(new IPEndPoint(IPAddress.IPv6Any, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    [Fact]
+    public async Task CommonPath_ConfigurationAndEveryListenKcpForm_NeedsNoKcpNamespace()
+    {
+        int apiPort = FreeUdpPort();
+        int localhostPort = FreeUdpPort();
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
+        builder.Logging.ClearProviders();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Kcp:Endpoints:Api:Url"] = $"kcp://127.0.0.1:{apiPort}",
+            ["Kcp:Endpoints:Api:Crypt"] = "aes-128-gcm",
+            ["Kcp:Endpoints:Api:Key"] = "newcomer",
+        });
+
+        builder.WebHost.UseKcp();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.ListenKcp(new IPEndPoint(IPAddress.Loopback, 0));
+            kestrel.ListenKcpAnyIP(0, kcp => kcp.Mtu = 1200);
+            kestrel.ListenKcpLocalhost(localhostPort);
+        });
+        builder.Services.AddHealthChecks().AddKcp();
+        builder.Services.AddKcpClient();
+        builder.Services.AddHttpClient("api", client => client.BaseAddress = new Uri("http://api.kcp/"))
+            .UseKcp(builder.Configuration.GetKcpEndPoint("Api"));
+
+        await using WebApplication app = builder.Build();
+        app.MapGet("/", () => "hello, newcomer");
+        await app.StartAsync().WaitAsync(Timeout);
+        try
+        {
+            HttpClient client = app.Services.GetRequiredService<IHttpClientFactory>().CreateClient("api");
+
+            string body = await client.GetStringAsync("/").WaitAsync(Timeout);
+
+            Assert.Equal("hello, newcomer", body);
+            ICollection<string> addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+            int localhostSockets = Socket.OSSupportsIPv6 ? 2 : 1;
+            Assert.Equal(3 + localhostSockets, addresses.Count(a => a.EndsWith("/kcp", StringComparison.Ordinal)));
+            Assert.Contains(addresses, a => a.Contains($"127.0.0.1:{apiPort}/kcp", StringComparison.Ordinal));
+            Assert.Contains(addresses, a => a.Contains($"127.0.0.1:{localhostPort}/kcp", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await app.StopAsync().WaitAsync(Timeout);
+        }
+    }
+
+    [Fact]
+    public void ListenKcpLocalhost_PortZero_ThrowsSayingWhy()
+    {
+        var options = new KestrelServerOptions();
+
+        ArgumentOutOfRangeException error = Assert.Throws<ArgumentOutOfRangeException>(() => options.ListenKcpLocalhost(0));
+
+        Assert.Contains("ListenKcpLocalhost needs a port from 1 to 65535", error.Message, StringComparison.Ordinal);
+    }
+}
