@@ -3,8 +3,9 @@
 #   1. micro-benchmarks: our BenchmarkDotNet figures next to kcp-go's own `go test -bench` (built offline from
 #      Debian's source, copied to a temporary GOPATH), with the ratio kcp-go time / our time (> 1: we are faster);
 #   2. the scheduler: one tick over 10,000 sessions, 100 / 1,000 / 10,000 of them busy;
-#   3. process-level loopback transfers: kcpcat vs our kcp-go peer, same flags, sink mode: MB/s and CPU s/GB
-#      (both processes, from /proc), no crypto and aes + FEC 10/3;
+#   3. process-level loopback transfers: kcpcat vs our kcp-go peer, same flags (kcptun's: fast3, windows 1024, MTU
+#      1350), echo and sink × {no crypto}, {aes, FEC 10/3}, {aes-128-gcm, FEC 10/3: ours only, kcp-go 5.6.1 has no
+#      GCM}, --rounds alternated runs each: median MB/s and CPU s/GB (both processes, from /proc);
 #   4. the loopback ceiling: raw UDP datagrams/s (one call per datagram, and batched), and our transfer as a
 #      fraction of it; and the raw UDP round trip between two blocking threads, the floor under an echo;
 #   5. scale: K concurrent sessions against one echo listener (ours, kcp-go's), 64 bytes each once a second:
@@ -13,7 +14,7 @@
 #      source ports (4,000 made-up conversations, 20,000 datagrams/s) against each echo listener: retention %.
 #
 # usage: tests/Kcp.Benchmarks/compare.sh [--quick] [--skip micro,transfer,ceiling,scale,flood] [--sessions "1000 5000 10000"]
-#        [--bytes N] [--seconds S]
+#        [--bytes N] [--seconds S] [--rounds R]
 # --quick: BenchmarkDotNet short runs, 64 MB transfers, 1,000 sessions. Needs Go and golang-github-xtaci-kcp-dev.
 # The machine's other load shows in every figure: run it on a quiet machine and compare within one run.
 set -euo pipefail
@@ -23,7 +24,8 @@ cd "$root"
 
 skip=""
 sessions_list="1000 5000 10000"
-bytes=$((256 * 1024 * 1024))
+bytes=$((128 * 1024 * 1024))
+rounds=3
 seconds=20
 bdn_job="--job short"
 go_benchtime="1s"
@@ -34,6 +36,7 @@ while [ $# -gt 0 ]; do
     --sessions) sessions_list="$2"; shift;;
     --bytes) bytes="$2"; shift;;
     --seconds) seconds="$2"; shift;;
+    --rounds) rounds="$2"; shift;;
     *) echo "unknown argument $1" >&2; exit 2;;
   esac
   shift
@@ -86,7 +89,8 @@ cpu_of() { # utime + stime of a live process, in seconds
   awk '{ sub(/.*\) /, ""); print ($12 + $13) / 100 }' "/proc/$1/stat"
 }
 
-# transfer NAME IMPL ENV FLAGS...: one sink transfer of $bytes; writes "NAME mbps cpu_s_per_gb ok" to transfers.txt
+# transfer NAME IMPL MODE FLAGS...: one echo or sink transfer of $bytes; writes "NAME mbps cpu_s_per_gb ok" to
+# transfers.txt (MB/s of payload sent by the dialer; CPU of both processes per GB of that payload)
 # The address a kcpcat / kcp-go-peer listener printed in its "listening" event (empty after 20 s without one).
 listening_addr() {
   local addr=""
@@ -99,17 +103,17 @@ listening_addr() {
 }
 
 transfer() {
-  local name="$1" impl="$2" envset="$3"; shift 3
+  local name="$1" impl="$2" mode="$3"; shift 3
   local cmd
   if [ "$impl" = ours ]; then cmd=("${kcpcat[@]}"); else cmd=("${gopeer[@]}"); fi
   local out="$work/$name.listen"
-  env $envset "${cmd[@]}" listen 127.0.0.1:0 --mode sink --bytes "$bytes" --timeout 600 "$@" >"$out" 2>&1 &
+  "${cmd[@]}" listen 127.0.0.1:0 --mode "$mode" --bytes "$bytes" --timeout 600 "$@" >"$out" 2>&1 &
   local lpid=$!
   pids+=("$lpid")
   local addr; addr=$(listening_addr "$out")
   [ -n "$addr" ] || { echo "$name: listener did not start" >&2; cat "$out" >&2; return 0; }
   local dial_out="$work/$name.dial"
-  /usr/bin/time -f '%U %S' -o "$work/$name.time" env $envset "${cmd[@]}" dial "$addr" --mode sink --bytes "$bytes" --timeout 600 "$@" \
+  /usr/bin/time -f '%U %S' -o "$work/$name.time" "${cmd[@]}" dial "$addr" --mode "$mode" --bytes "$bytes" --timeout 600 "$@" \
     >"$dial_out" 2>"$work/$name.dial.err" || true
   sleep 0.5
   local lcpu; lcpu=$(cpu_of "$lpid" 2>/dev/null || echo 0)
@@ -129,15 +133,23 @@ except Exception as e:
 EOF
 }
 
-tuning=(--mode-preset fast3 --sndwnd 1024 --rcvwnd 1024)
+tuning=(--mode-preset fast3 --sndwnd 1024 --rcvwnd 1024 --mtu 1350)
+plain=(--crypt null)
+aesfec=(--crypt aes --key compare --datashard 10 --parityshard 3)
+gcmfec=(--crypt aes-128-gcm --key compare --datashard 10 --parityshard 3)
 if ! skipped transfer; then
-  echo "transfers ($bytes bytes each)..." >&2
+  echo "transfers ($bytes bytes each, $rounds rounds alternated)..." >&2
   : >"$results/transfers.txt"
-  transfer ours-null ours "" --crypt null "${tuning[@]}"
-  transfer ours-null-portable ours "" --crypt null --socket-backend portable "${tuning[@]}"
-  transfer kcpgo-null kcpgo "" --crypt null "${tuning[@]}"
-  transfer ours-aes-fec ours "" --crypt aes --datashard 10 --parityshard 3 "${tuning[@]}"
-  transfer kcpgo-aes-fec kcpgo "" --crypt aes --datashard 10 --parityshard 3 "${tuning[@]}"
+  for round in $(seq 1 "$rounds"); do
+    for mode in sink echo; do
+      transfer "$mode-plain-ours-$round" ours "$mode" "${plain[@]}" "${tuning[@]}"
+      transfer "$mode-plain-kcpgo-$round" kcpgo "$mode" "${plain[@]}" "${tuning[@]}"
+      transfer "$mode-aesfec-ours-$round" ours "$mode" "${aesfec[@]}" "${tuning[@]}"
+      transfer "$mode-aesfec-kcpgo-$round" kcpgo "$mode" "${aesfec[@]}" "${tuning[@]}"
+      transfer "$mode-gcmfec-ours-$round" ours "$mode" "${gcmfec[@]}" "${tuning[@]}"
+    done
+    transfer "sink-portable-ours-$round" ours sink "${plain[@]}" --socket-backend portable "${tuning[@]}"
+  done
 fi
 
 # ---- 4: the loopback ceiling -----------------------------------------------------------------------------------

@@ -79,25 +79,39 @@ if os.path.exists(path):
             ceiling[c["mode"]] = c
 
 mb = transfer_bytes // (1024 * 1024)
-for label, ours_key, go_key in [("no crypto", "ours-null", "kcpgo-null"),
-                                ("no crypto, portable I/O (ours)", "ours-null-portable", "kcpgo-null"),
-                                ("aes + FEC 10/3", "ours-aes-fec", "kcpgo-aes-fec")]:
-    o, g = transfers.get(ours_key), transfers.get(go_key)
-    if not o and not g:
-        continue
-    ratio = o[0] / g[0] if o and g and o[0] and g[0] else None
-    note = "" if (not o or o[2] == "True") and (not g or g[2] == "True") else f"ok: ours {o and o[2]}, kcp-go {g and g[2]}"
-    rows.append((f"transfer {mb} MB, sink (MB/s; CPU s/GB)", label,
-                 f"{fmt(o[0])} MB/s; {fmt(o[1])} s/GB" if o else "–",
-                 f"{fmt(g[0])} MB/s; {fmt(g[1])} s/GB" if g else "–",
-                 f"{ratio:.2f}×" if ratio else "–", note))
+
+def median_of(prefix):
+    """Median MB/s and CPU s/GB of the rounds named prefix-1, prefix-2, ..., with the MB/s range and failed rounds."""
+    runs = [v for k, v in transfers.items() if re.fullmatch(re.escape(prefix) + r"-\d+", k)]
+    good = [r for r in runs if r[0] is not None and r[2] == "True"]
+    if not good:
+        return None
+    speeds = sorted(r[0] for r in good)
+    cpus = sorted(r[1] for r in good)
+    return speeds[len(speeds) // 2], cpus[len(cpus) // 2], speeds[0], speeds[-1], len(runs) - len(good)
+
+for mode in ("sink", "echo"):
+    for profile, label in [("plain", "no crypto"), ("aesfec", "aes + FEC 10/3"), ("gcmfec", "aes-128-gcm + FEC 10/3"),
+                           ("portable", "no crypto, portable socket backend (ours)")]:
+        o, g = median_of(f"{mode}-{profile}-ours"), median_of(f"{mode}-{profile}-kcpgo")
+        if not o and not g:
+            continue
+        ratio = o[0] / g[0] if o and g else None
+        cpu = (f"CPU/GB {o[1] / g[1]:.2f}× kcp-go's" if o and g else
+               "kcp-go 5.6.1 has no aes-128-gcm" if profile == "gcmfec" else "")
+        failed = (o[4] if o else 0) + (g[4] if g else 0)
+        note = cpu + (f"; {failed} failed run(s)" if failed else "")
+        rows.append((f"transfer {mb} MB, {mode} (median MB/s [min–max]; CPU s/GB)", label,
+                     f"{fmt(o[0])} MB/s [{fmt(o[2])}–{fmt(o[3])}]; {fmt(o[1])} s/GB" if o else "–",
+                     f"{fmt(g[0])} MB/s [{fmt(g[2])}–{fmt(g[3])}]; {fmt(g[1])} s/GB" if g else "–",
+                     f"{ratio:.2f}×" if ratio else "–", note))
 
 for mode in ("single", "batched"):
     c = ceiling.get(mode)
     if not c:
         continue
-    o = transfers.get("ours-null")
-    g = transfers.get("kcpgo-null")
+    o = median_of("sink-plain-ours")
+    g = median_of("sink-plain-kcpgo")
     frac_o = f"{o[0] / c['mbps']:.0%}" if o and o[0] else "–"
     frac_g = f"{g[0] / c['mbps']:.0%}" if g and g[0] else "–"
     rows.append(("loopback ceiling (1400 B datagrams)", f"raw UDP, {mode}",
