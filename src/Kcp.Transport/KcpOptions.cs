@@ -103,6 +103,13 @@ public sealed class KcpOptions
     /// </summary>
     public KcpSocketBackend SocketBackend { get; set; }
 
+    /// <summary>
+    /// smux over each session, as kcptun speaks it (<see cref="KcpSmuxSession"/>): null (the default) keeps one
+    /// connection per session; set, each smux stream is a connection of its own in the Kestrel transport, and the client
+    /// opens streams over one shared session per remote endpoint.
+    /// </summary>
+    public KcpSmuxOptions? Smux { get; set; }
+
     /// <summary>The packet protection these settings ask for: the cipher, its key derived from <see cref="Key"/>, and the replay settings.</summary>
     internal PacketProtection CreateProtection(Microsoft.Extensions.Logging.ILogger logger)
     {
@@ -136,6 +143,7 @@ public sealed class KcpOptions
     {
         var copy = (KcpOptions)MemberwiseClone();
         copy.Security = Security?.Clone()!;
+        copy.Smux = Smux?.Clone();
         return copy;
     }
 
@@ -181,6 +189,8 @@ public sealed class KcpOptions
         {
             Security.AddValidationErrors(errors);
         }
+
+        Smux?.AddValidationErrors(errors);
 
         if (string.IsNullOrEmpty(Crypt) || !KcpCrypt.IsSupported(Crypt))
         {
