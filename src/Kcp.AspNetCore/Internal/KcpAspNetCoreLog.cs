@@ -36,4 +36,19 @@ internal static partial class KcpAspNetCoreLog
 
     [LoggerMessage(9, LogLevel.Debug, "Connection {ConnectionId} disposed after the KCP session ended with {Reason}.", EventName = "ConnectionDisposed")]
     public static partial void ConnectionDisposed(ILogger logger, string connectionId, KcpCloseReason reason);
+
+    [LoggerMessage(10, LogLevel.Debug, "Connection {ConnectionId} (smux stream {StreamId} of KCP conv {Conv}) from {Remote} accepted.", EventName = "StreamAccepted")]
+    public static partial void StreamAccepted(ILogger logger, string connectionId, uint streamId, uint conv, IPEndPoint remote);
+
+    [LoggerMessage(11, LogLevel.Debug, "Connection {ConnectionId} (smux stream {StreamId} of KCP conv {Conv}) to {Remote} opened.", EventName = "StreamOpened")]
+    public static partial void StreamOpened(ILogger logger, string connectionId, uint streamId, uint conv, IPEndPoint remote);
+
+    [LoggerMessage(12, LogLevel.Debug, "Connection {ConnectionId} reset: the smux session under stream {StreamId} ended with {Reason}.", EventName = "StreamReset")]
+    public static partial void StreamReset(ILogger logger, string connectionId, uint streamId, KcpSmuxCloseReason reason);
+
+    [LoggerMessage(13, LogLevel.Debug, "Connection {ConnectionId} (smux stream {StreamId}) disposed; its smux session: {SessionState}.", EventName = "StreamDisposed")]
+    public static partial void StreamDisposed(ILogger logger, string connectionId, uint streamId, KcpSmuxCloseReason sessionState);
+
+    [LoggerMessage(14, LogLevel.Debug, "smux session over KCP conv {Conv} with {Remote} ended ({Reason}); the KCP session is closed.", EventName = "SmuxSessionEnded")]
+    public static partial void SmuxSessionEnded(ILogger logger, uint conv, IPEndPoint remote, KcpSmuxCloseReason reason);
 }

@@ -260,7 +260,7 @@ internal sealed class SmuxSession
         (_transport as SnappyPipe)?.Stop();
         Counters.SessionClosed();
         KcpTransportLog.SmuxSessionClosed(_logger, Remote, reason, Interlocked.Read(ref _streamsOpened));
-        ThreadPool.UnsafeQueueUserWorkItem(static cts => cts.Cancel(), _closed, preferLocal: false);
+        ThreadPool.UnsafeQueueUserWorkItem(static cts => SmuxStream.CancelQuietly(cts), _closed, preferLocal: false);
         _ = CompleteWhenStoppedAsync();
     }
 

@@ -359,11 +359,23 @@ internal sealed class SmuxStream
         }
     }
 
+    /// <summary>Cancels on the thread pool; a callback's exception is the application's bug and must not end the process.</summary>
+    internal static void CancelQuietly(CancellationTokenSource cts)
+    {
+        try
+        {
+            cts.Cancel();
+        }
+        catch (AggregateException)
+        {
+        }
+    }
+
     private void CancelClosed()
     {
         if (!_closed.IsCancellationRequested)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static cts => cts.Cancel(), _closed, preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(static cts => CancelQuietly(cts), _closed, preferLocal: false);
         }
     }
 }
