@@ -22,8 +22,9 @@ public sealed class KcpSmuxOptions
 
     /// <summary>
     /// Bytes received on all streams of a session and not yet read (kcptun <c>-smuxbuf</c>). At this level the session
-    /// stops reading the KCP stream, whose window then closes. With version 2 each stream is also held to its own
-    /// window, so a stream whose reader stalls cannot take the whole budget from the others.
+    /// stops reading the KCP stream, whose window then closes. With version 2 each stream is held to its own window
+    /// and only bytes beyond it count here, so a stream whose reader stalls never stalls the others (version 1 has no
+    /// per-stream window: a stalled stream holding this much stalls the session, as in xtaci/smux).
     /// </summary>
     public int MaxReceiveBuffer { get; set; } = 4 * 1024 * 1024;
 

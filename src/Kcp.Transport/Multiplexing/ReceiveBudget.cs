@@ -2,7 +2,7 @@ namespace Kcp.Transport.Multiplexing;
 
 /// <summary>
 /// The session-wide receive buffer (smux's token bucket, kcptun <c>-smuxbuf</c>): bytes delivered to streams and not
-/// yet read by their applications. The frame reader stops reading the transport while the budget is exhausted, which
+/// yet read by their applications (with version 2, only what a stream holds beyond its window). The frame reader stops reading the transport while the budget is exhausted, which
 /// closes the KCP window; reads give tokens back and wake it.
 /// </summary>
 internal sealed class ReceiveBudget(int capacity)
@@ -17,7 +17,13 @@ internal sealed class ReceiveBudget(int capacity)
     public long Buffered => capacity - Volatile.Read(ref _tokens);
 
     /// <summary>Takes <paramref name="count"/> tokens for bytes delivered to a stream (may go below zero, as smux's bucket does).</summary>
-    public void Take(int count) => Interlocked.Add(ref _tokens, -count);
+    public void Take(long count)
+    {
+        if (count > 0)
+        {
+            Interlocked.Add(ref _tokens, -count);
+        }
+    }
 
     /// <summary>Returns tokens for bytes read (or dropped with their stream) and wakes the reader when there are some again.</summary>
     public void Return(long count)

@@ -90,10 +90,7 @@ internal sealed class SmuxFrameReader(SmuxSession session, PipeReader transport)
 
                 int count = (int)Math.Min(_remaining, reader.Remaining);
                 ReadOnlySequence<byte> payload = buffer.Slice(reader.Position, count);
-                if (_target is not null && _target.Deliver(payload))
-                {
-                    session.Budget.Take(count);
-                }
+                _target?.Deliver(payload);
 
                 reader.Advance(count);
                 _remaining -= count;

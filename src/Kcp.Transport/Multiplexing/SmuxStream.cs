@@ -19,6 +19,11 @@ internal sealed class SmuxStream
     private readonly CancellationTokenSource _closed = new();
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    // Unread bytes up to this many are not charged to the session's budget: version 2 windows bound them (the peer's
+    // first guess of our window, or the window we advertise), so waiting for budget there could only deadlock the
+    // session with the peer's UPD frames queued behind data we would not read. Version 1 has no windows: 0.
+    private readonly long _windowAllowance;
+
     // Input side (the frame reader and the application's reads), guarded by _lock where both touch it.
     private long _unread;
     private uint _numRead;
@@ -44,6 +49,7 @@ internal sealed class SmuxStream
         _session = session;
         Id = id;
         _synPending = openedLocally;
+        _windowAllowance = session.Version == 2 ? Math.Max(InitialPeerWindow, session.Options.MaxStreamBuffer) : 0;
         _input = new Pipe(session.InputPipeOptions);
         _output = new Pipe(session.OutputPipeOptions);
         Input = new SmuxStreamReader(this, _input.Reader);
@@ -76,14 +82,15 @@ internal sealed class SmuxStream
     /// <summary>The writer took the stream off its queue: later flushes must queue it again.</summary>
     public void ClearQueued() => Volatile.Write(ref _queued, 0);
 
-    /// <summary>Frame reader: a PSH payload (or part of one). False when nobody will read it (it is dropped, uncounted).</summary>
-    public bool Deliver(in ReadOnlySequence<byte> data)
+    /// <summary>Frame reader: a PSH payload (or part of one), charged to the session's budget beyond the window. Dropped when nobody will read it.</summary>
+    public void Deliver(in ReadOnlySequence<byte> data)
     {
+        long charge;
         lock (_lock)
         {
             if (_inputEnded || _inputAbandoned)
             {
-                return false;
+                return;
             }
 
             foreach (ReadOnlyMemory<byte> segment in data)
@@ -91,12 +98,15 @@ internal sealed class SmuxStream
                 _input.Writer.Write(segment.Span);
             }
 
+            long before = Excess(_unread);
             _unread += data.Length;
+            charge = Excess(_unread) - before;
 
             // No pause threshold on this pipe (the budget and the windows bound it): this completes at once.
             _ = _input.Writer.FlushAsync();
-            return true;
         }
+
+        _session.Budget.Take(charge);
     }
 
     /// <summary>Frame reader: the peer's FIN. The input completes after what was delivered.</summary>
@@ -142,8 +152,14 @@ internal sealed class SmuxStream
         long tokens;
         lock (_lock)
         {
-            tokens = _tokensReleased ? 0 : count;
-            _unread -= tokens;
+            tokens = 0;
+            if (!_tokensReleased)
+            {
+                long before = Excess(_unread);
+                _unread -= count;
+                tokens = before - Excess(_unread);
+            }
+
             if (_session.Version == 2 && !_inputEnded)
             {
                 _numRead += (uint)count;
@@ -315,10 +331,12 @@ internal sealed class SmuxStream
         return SmuxFrameHeader.Size;
     }
 
+    private long Excess(long unread) => Math.Max(0, unread - _windowAllowance);
+
     // Under _lock: the bytes still unread stop counting against the session's budget.
     private long ReleaseTokens()
     {
-        long unread = _tokensReleased ? 0 : _unread;
+        long unread = _tokensReleased ? 0 : Excess(_unread);
         _tokensReleased = true;
         _unread = 0;
         return unread;
