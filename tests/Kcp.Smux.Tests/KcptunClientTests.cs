@@ -126,6 +126,30 @@ public sealed class KcptunClientTests
         }
     }
 
+    [Theory]
+    [InlineData(1, false, 1, true, "snappy_missing")]
+    [InlineData(1, true, 1, false, "snappy_unexpected")]
+    [InlineData(2, true, 1, true, "version_mismatch")]
+    public async Task Mismatch_IsDiagnosedAtOnce_WithItsReason(int clientVersion, bool clientCompress, int serverVersion, bool serverCompress, string reason)
+    {
+        await using SmuxServer server = await SmuxServer.StartAsync(serverVersion, serverCompress);
+        (PeerProcess kcptun, int port) = await Peers.StartKcptunClientAsync(server.EndPoint, clientVersion, clientCompress);
+        await using (kcptun)
+        {
+            // curl gets nothing useful; the endpoint must name the cause at once, not hang until a timeout.
+            var clock = Stopwatch.StartNew();
+            await using PeerProcess curl = PeerProcess.Start("curl", ["-sS", "--max-time", "5", $"http://127.0.0.1:{port}/hello"], Peers.CurlHint, TimeSpan.FromSeconds(60));
+            while (server.SmuxErrors(reason) == 0)
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"no {reason} counted. {curl.Describe()}");
+                await Task.Delay(50);
+            }
+
+            Assert.NotEqual(0, await curl.WaitForExitAsync(Peers.Wait));
+            Assert.Empty(server.Factory.GetActiveSessions());
+        }
+    }
+
     private static Task<string> CurlAsync(string url) => CurlAsync(["-sS", url]);
 
     private static async Task<string> CurlAsync(IEnumerable<string> args)

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Security.Cryptography;
 using Kcp.AspNetCore;
@@ -113,6 +114,34 @@ internal sealed class SmuxServer : IAsyncDisposable
         });
         await app.StartAsync();
         return server;
+    }
+
+    /// <summary>The <c>kcp.smux.errors</c> count for <paramref name="reason"/> on this host's meter, read now.</summary>
+    public long SmuxErrors(string reason)
+    {
+        IMeterFactory meters = App.Services.GetRequiredService<IMeterFactory>();
+        long total = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "kcp.smux.errors" && ReferenceEquals(instrument.Meter.Scope, meters))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (KeyValuePair<string, object?> tag in tags)
+            {
+                if (tag.Key == "kcp.smux.error" && (string?)tag.Value == reason)
+                {
+                    total += value;
+                }
+            }
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return total;
     }
 
     public async ValueTask DisposeAsync()
