@@ -40,7 +40,9 @@ public sealed class KcpSmuxSession : IAsyncDisposable
     /// <summary>
     /// Starts an smux session over <paramref name="transport"/>. <paramref name="isClient"/> picks the stream ids (odd
     /// for the client, as kcptun's client); <paramref name="remote"/> names the peer in logs. Invalid options throw an
-    /// <see cref="ArgumentException"/> naming the setting.
+    /// <see cref="ArgumentException"/> naming the setting. <paramref name="memoryPool"/> supplies the stream and
+    /// compression buffers (null: <see cref="MemoryPool{T}.Shared"/>; a pool of reused blocks, such as
+    /// <see cref="KcpRuntime.MemoryPool"/>, keeps a busy session from allocating).
     /// </summary>
     public static KcpSmuxSession Start(
         IDuplexPipe transport,
@@ -60,11 +62,14 @@ public sealed class KcpSmuxSession : IAsyncDisposable
         return new KcpSmuxSession(core);
     }
 
-    /// <summary>Starts an smux session over <paramref name="session"/>, as kcptun does over its KCP session.</summary>
+    /// <summary>
+    /// Starts an smux session over <paramref name="session"/>, as kcptun does over its KCP session: the client side
+    /// when the session was dialed; stream buffers come from the session's runtime memory, as its own pipes do.
+    /// </summary>
     public static KcpSmuxSession Start(KcpSession session, KcpSmuxOptions options, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(session);
-        return Start(session, options, isClient: !session.IsPassive, $"{session.RemoteEndPoint} (conv {session.Conversation})", loggerFactory, meterFactory);
+        return Start(session, options, isClient: !session.IsPassive, $"{session.RemoteEndPoint} (conv {session.Conversation})", loggerFactory, meterFactory, session.Core.MemoryPool);
     }
 
     /// <summary>Opens a stream; its SYN goes out before any of its data. Throws <see cref="KcpSmuxSessionClosedException"/> once the session ended.</summary>

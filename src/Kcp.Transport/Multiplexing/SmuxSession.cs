@@ -41,11 +41,13 @@ internal sealed class SmuxSession
 
         // Stream input: never paused (the budget and the windows bound it), the application's reads resume on the pool
         // so that no application code runs on the frame reader. Stream output: held back at two frames' worth.
+        // Segments of up to 16 KiB, as the KCP session's pipes: few segments per megabyte buffered.
+        int segment = Math.Min((pool ?? MemoryPool<byte>.Shared).MaxBufferSize, 16 * 1024);
         InputPipeOptions = new PipeOptions(pool, readerScheduler: PipeScheduler.ThreadPool, writerScheduler: PipeScheduler.Inline,
-            pauseWriterThreshold: 0, resumeWriterThreshold: 0, useSynchronizationContext: false);
+            pauseWriterThreshold: 0, resumeWriterThreshold: 0, minimumSegmentSize: segment, useSynchronizationContext: false);
         long pause = Math.Max(64 * 1024, 2L * options.MaxFrameSize);
         OutputPipeOptions = new PipeOptions(pool, readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.ThreadPool,
-            pauseWriterThreshold: pause, resumeWriterThreshold: pause / 2, useSynchronizationContext: false);
+            pauseWriterThreshold: pause, resumeWriterThreshold: pause / 2, minimumSegmentSize: segment, useSynchronizationContext: false);
 
         _transport = options.Compression == KcpSmuxCompression.Snappy ? new SnappyPipe(transport, pool) : transport;
         _reader = new SmuxFrameReader(this, _transport.Input);

@@ -14,12 +14,13 @@ internal sealed class SnappyPipe : IDuplexPipe
     public SnappyPipe(IDuplexPipe transport, MemoryPool<byte>? pool)
     {
         _transport = transport;
+        int segment = Math.Min((pool ?? MemoryPool<byte>.Shared).MaxBufferSize, 16 * 1024);
 
         // Decoded bytes wait for the smux reader, which may stop for its budget: pause then, so the KCP window closes.
         _decoded = new Pipe(new PipeOptions(pool, PipeScheduler.Inline, PipeScheduler.Inline,
-            pauseWriterThreshold: 256 * 1024, resumeWriterThreshold: 128 * 1024, useSynchronizationContext: false));
+            pauseWriterThreshold: 256 * 1024, resumeWriterThreshold: 128 * 1024, minimumSegmentSize: segment, useSynchronizationContext: false));
         _toEncode = new Pipe(new PipeOptions(pool, PipeScheduler.Inline, PipeScheduler.Inline,
-            pauseWriterThreshold: 256 * 1024, resumeWriterThreshold: 128 * 1024, useSynchronizationContext: false));
+            pauseWriterThreshold: 256 * 1024, resumeWriterThreshold: 128 * 1024, minimumSegmentSize: segment, useSynchronizationContext: false));
     }
 
     public PipeReader Input => _decoded.Reader;

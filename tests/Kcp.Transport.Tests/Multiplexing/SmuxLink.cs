@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Security.Cryptography;
 using Kcp.Transport.Diagnostics;
@@ -10,14 +11,14 @@ internal sealed class SmuxLink : IAsyncDisposable
 {
     private readonly TestMeterFactory _meters = new();
 
-    public SmuxLink(KcpSmuxOptions clientOptions, KcpSmuxOptions? serverOptions = null)
+    public SmuxLink(KcpSmuxOptions clientOptions, KcpSmuxOptions? serverOptions = null, MemoryPool<byte>? pool = null)
     {
-        ToServer = new Pipe();
-        ToClient = new Pipe();
+        ToServer = new Pipe(new PipeOptions(pool, minimumSegmentSize: 16 * 1024));
+        ToClient = new Pipe(new PipeOptions(pool, minimumSegmentSize: 16 * 1024));
         ClientTransport = new DuplexPipe(ToClient.Reader, ToServer.Writer);
         ServerTransport = new DuplexPipe(ToServer.Reader, ToClient.Writer);
-        Client = KcpSmuxSession.Start(ClientTransport, clientOptions, isClient: true, "server", meterFactory: _meters);
-        Server = KcpSmuxSession.Start(ServerTransport, serverOptions ?? clientOptions, isClient: false, "client", meterFactory: _meters);
+        Client = KcpSmuxSession.Start(ClientTransport, clientOptions, isClient: true, "server", meterFactory: _meters, memoryPool: pool);
+        Server = KcpSmuxSession.Start(ServerTransport, serverOptions ?? clientOptions, isClient: false, "client", meterFactory: _meters, memoryPool: pool);
     }
 
     public Pipe ToServer { get; }
