@@ -21,8 +21,9 @@ public sealed class KcpConnectionFactory : IConnectionFactory, IAsyncDisposable,
     private readonly ILoggerFactory? _loggerFactory;
     private readonly IMeterFactory? _meterFactory;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<KcpConnectionContext, byte> _connections = new();
-    private readonly Action<KcpConnectionContext> _onConnectionDisposed;
+    private readonly ConcurrentDictionary<ConnectionContext, byte> _connections = new();
+    private readonly Action<ConnectionContext> _onConnectionDisposed;
+    private readonly SmuxSessionPool _smuxSessions;
     private int _disposed;
 
     /// <summary>Creates a factory dialing with <paramref name="options"/> (default <see cref="KcpOptions"/> when null); invalid options throw an <see cref="ArgumentException"/> naming the setting.</summary>
@@ -40,7 +41,11 @@ public sealed class KcpConnectionFactory : IConnectionFactory, IAsyncDisposable,
         _loggerFactory = loggerFactory;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(KcpAspNetCoreLog.Category);
         _onConnectionDisposed = context => _connections.TryRemove(context, out _);
+        _smuxSessions = new SmuxSessionPool(loggerFactory, meterFactory, SmuxSessionIdleTimeout);
     }
+
+    /// <summary>How long a shared smux session stays open without streams before it is closed.</summary>
+    internal static TimeSpan SmuxSessionIdleTimeout { get; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The settings used for <see cref="IPEndPoint"/> targets and for <see cref="KcpEndPoint"/>s without their own.</summary>
     public KcpOptions Options => _options;
@@ -48,9 +53,14 @@ public sealed class KcpConnectionFactory : IConnectionFactory, IAsyncDisposable,
     /// <summary>Connections opened by this factory and not yet disposed.</summary>
     internal int OpenConnections => _connections.Count;
 
+    /// <summary>Shared smux sessions open now.</summary>
+    internal int SmuxSessions => _smuxSessions.SessionCount;
+
     /// <summary>
     /// Opens a session to <paramref name="endpoint"/>: a <see cref="KcpEndPoint"/> (its own settings win) or an
-    /// <see cref="IPEndPoint"/>. KCP has no handshake, so this returns without waiting for the server.
+    /// <see cref="IPEndPoint"/>. KCP has no handshake, so this returns without waiting for the server. With
+    /// <see cref="KcpOptions.Smux"/> set, the connection is an smux stream over the one KCP session this factory keeps
+    /// per remote endpoint (dialed at the first connection, closed 30 s after its last stream).
     /// </summary>
     public async ValueTask<ConnectionContext> ConnectAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
@@ -62,6 +72,11 @@ public sealed class KcpConnectionFactory : IConnectionFactory, IAsyncDisposable,
             IPEndPoint ip => (ip, _options),
             _ => throw new NotSupportedException($"KCP connects only to a {nameof(KcpEndPoint)} or an {nameof(IPEndPoint)}, not {endpoint.GetType().Name} '{endpoint}'."),
         };
+
+        if (options.Smux is not null)
+        {
+            return await ConnectStreamAsync(target, options, cancellationToken).ConfigureAwait(false);
+        }
 
         KcpSession session = await KcpClient.ConnectAsync(target, options, _loggerFactory, _meterFactory, cancellationToken: cancellationToken).ConfigureAwait(false);
         var connection = new KcpConnectionContext(session, MemoryPool<byte>.Shared, _logger, _onConnectionDisposed);
@@ -77,6 +92,27 @@ public sealed class KcpConnectionFactory : IConnectionFactory, IAsyncDisposable,
         return connection;
     }
 
+    private async ValueTask<ConnectionContext> ConnectStreamAsync(IPEndPoint target, KcpOptions options, CancellationToken cancellationToken)
+    {
+        (KcpSmuxStream stream, SmuxSessionPool.Entry entry) = await _smuxSessions.OpenStreamAsync(target, options, cancellationToken).ConfigureAwait(false);
+        KcpSession session = entry.Session;
+        var connection = new SmuxStreamConnectionContext(stream, entry.Feature, session.LocalEndPoint, session.RemoteEndPoint, MemoryPool<byte>.Shared, _logger,
+            context =>
+            {
+                entry.OnStreamClosed();
+                _onConnectionDisposed(context);
+            });
+        _connections.TryAdd(connection, 0);
+        KcpAspNetCoreLog.StreamOpened(_logger, connection.ConnectionId, stream.Id, session.Conversation, session.RemoteEndPoint);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw new ObjectDisposedException(nameof(KcpConnectionFactory));
+        }
+
+        return connection;
+    }
+
     /// <summary>Closes (gracefully, bounded by each session's linger timeout) every connection still open.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -85,10 +121,12 @@ public sealed class KcpConnectionFactory : IConnectionFactory, IAsyncDisposable,
             return;
         }
 
-        foreach (KcpConnectionContext connection in _connections.Keys)
+        foreach (ConnectionContext connection in _connections.Keys)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
         }
+
+        await _smuxSessions.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>
@@ -102,10 +140,12 @@ public sealed class KcpConnectionFactory : IConnectionFactory, IAsyncDisposable,
             return;
         }
 
-        foreach (KcpConnectionContext connection in _connections.Keys)
+        foreach (ConnectionContext connection in _connections.Keys)
         {
             connection.Abort(new ConnectionAbortedException("The KCP connection factory was disposed."));
             _ = connection.DisposeAsync().AsTask();
         }
+
+        _ = _smuxSessions.DisposeAsync().AsTask();
     }
 }

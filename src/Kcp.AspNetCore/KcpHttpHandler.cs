@@ -9,7 +9,8 @@ namespace Kcp.AspNetCore;
 /// <summary>
 /// Lets a plain <see cref="HttpClient"/> (or gRPC's <c>GrpcChannel</c>, or an <c>AddHttpClient</c> client through
 /// <c>UseKcp</c>) speak HTTP to a Kestrel KCP endpoint: the handler's <see cref="SocketsHttpHandler.ConnectCallback"/>
-/// dials a KCP session instead of a TCP connection, and everything above it is <see cref="SocketsHttpHandler"/>'s.
+/// dials a KCP session instead of a TCP connection, or, with <see cref="KcpOptions.Smux"/>, opens an smux stream over
+/// one KCP session per server; everything above it is <see cref="SocketsHttpHandler"/>'s.
 /// </summary>
 /// <remarks>
 /// <para>HTTP/1.1 is the default: one request at a time per KCP session, several sessions for concurrent requests.</para>
@@ -32,13 +33,15 @@ public static class KcpHttpHandler
     {
         ArgumentNullException.ThrowIfNull(kcpEndPoint);
         KcpOptions validated = Validated(options);
-        return CreateHandler((_, cancellationToken) => ConnectAsync(kcpEndPoint, validated, loggerFactory, cancellationToken));
+        SmuxSessionPool? pool = SmuxPool(validated, loggerFactory);
+        return CreateHandler((_, cancellationToken) => ConnectAsync(kcpEndPoint, validated, pool, loggerFactory, cancellationToken));
     }
 
     /// <summary>A handler that dials a KCP session to the host and port of each request URI (resolved with DNS when it is a name).</summary>
     public static SocketsHttpHandler Create(KcpOptions? options = null, ILoggerFactory? loggerFactory = null)
     {
         KcpOptions validated = Validated(options);
+        SmuxSessionPool? pool = SmuxPool(validated, loggerFactory);
         return CreateHandler(async (context, cancellationToken) =>
         {
             DnsEndPoint target = context.DnsEndPoint;
@@ -50,7 +53,7 @@ public static class KcpHttpHandler
                     : throw new SocketException((int)SocketError.HostNotFound);
             }
 
-            return await ConnectAsync(new IPEndPoint(address, target.Port), validated, loggerFactory, cancellationToken).ConfigureAwait(false);
+            return await ConnectAsync(new IPEndPoint(address, target.Port), validated, pool, loggerFactory, cancellationToken).ConfigureAwait(false);
         });
     }
 
@@ -71,8 +74,19 @@ public static class KcpHttpHandler
             UseProxy = false,
         };
 
-    private static async ValueTask<Stream> ConnectAsync(IPEndPoint target, KcpOptions options, ILoggerFactory? loggerFactory, CancellationToken cancellationToken)
+    // With smux every HTTP connection is a stream over one KCP session per server; the handler cannot be told when it is
+    // disposed, so the pool's idle timeout (as long as the pooled connections') closes sessions nobody uses.
+    private static SmuxSessionPool? SmuxPool(KcpOptions options, ILoggerFactory? loggerFactory)
+        => options.Smux is null ? null : new SmuxSessionPool(loggerFactory, meterFactory: null, TimeSpan.FromSeconds(30));
+
+    private static async ValueTask<Stream> ConnectAsync(IPEndPoint target, KcpOptions options, SmuxSessionPool? pool, ILoggerFactory? loggerFactory, CancellationToken cancellationToken)
     {
+        if (pool is not null)
+        {
+            (KcpSmuxStream stream, SmuxSessionPool.Entry entry) = await pool.OpenStreamAsync(target, options, cancellationToken).ConfigureAwait(false);
+            return new KcpSessionStream(stream, entry.OnStreamClosed);
+        }
+
         KcpSession session = await KcpClient.ConnectAsync(target, options, loggerFactory, cancellationToken).ConfigureAwait(false);
         return new KcpSessionStream(session);
     }

@@ -38,4 +38,25 @@ public static class KcpHubConnectionBuilderExtensions
         builder.Services.AddSingleton(endPoint);
         return builder;
     }
+
+    /// <summary>
+    /// Connects the hub connection over KCP to <paramref name="endPoint"/> through <paramref name="factory"/>, which the
+    /// caller owns and may share: hub connections built with one factory whose options have <c>Smux</c> are streams of
+    /// one KCP session (many hubs, one session).
+    /// </summary>
+    public static IHubConnectionBuilder WithKcp(this IHubConnectionBuilder builder, EndPoint endPoint, KcpConnectionFactory factory)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(endPoint);
+        ArgumentNullException.ThrowIfNull(factory);
+        if (endPoint is not (IPEndPoint or KcpEndPoint))
+        {
+            throw new ArgumentException($"A KCP hub connection needs an IPEndPoint or a KcpEndPoint (was {endPoint.GetType().Name}).", nameof(endPoint));
+        }
+
+        // The factory is registered as an instance: the hub connection's container does not dispose it.
+        builder.Services.AddSingleton<IConnectionFactory>(factory);
+        builder.Services.AddSingleton(endPoint);
+        return builder;
+    }
 }

@@ -85,17 +85,22 @@ public sealed class KcpTransportFactory : IConnectionListenerFactory, IConnectio
         }
     }
 
-    /// <summary>The KCP sessions of every open connection of every bound endpoint.</summary>
+    /// <summary>The KCP sessions of every open connection of every bound endpoint (once per session when connections are smux streams).</summary>
     public IReadOnlyList<IKcpSessionFeature> GetActiveSessions()
     {
+        // The streams of one smux session share its session feature: each session is listed once.
         var sessions = new List<IKcpSessionFeature>();
+        var seen = new HashSet<IKcpSessionFeature>(ReferenceEqualityComparer.Instance);
         lock (_listenersLock)
         {
             foreach (KcpConnectionListener listener in _listeners)
             {
-                foreach (KcpConnectionContext connection in listener.Connections)
+                foreach (ConnectionContext connection in listener.Connections)
                 {
-                    sessions.Add(connection);
+                    if (connection.Features.Get<IKcpSessionFeature>() is { } session && seen.Add(session))
+                    {
+                        sessions.Add(session);
+                    }
                 }
             }
         }
@@ -165,7 +170,7 @@ public sealed class KcpTransportFactory : IConnectionListenerFactory, IConnectio
 
         // The listener works on its own copy of the options; the bound endpoint reports the real port with them.
         var bound = new KcpEndPoint(listener.LocalEndPoint, kcpEndPoint.Options);
-        var adapter = new KcpConnectionListener(listener, bound, options, _memoryPool, _logger, _onListenerDisposed);
+        var adapter = new KcpConnectionListener(listener, bound, options, _memoryPool, _logger, _onListenerDisposed, _loggerFactory, _meterFactory);
         lock (_listenersLock)
         {
             _listeners.Add(adapter);

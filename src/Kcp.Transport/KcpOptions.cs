@@ -110,6 +110,13 @@ public sealed class KcpOptions
     /// </summary>
     public KcpSocketBackend SocketBackend { get; set; }
 
+    /// <summary>
+    /// smux over each session, as kcptun speaks it (<see cref="KcpSmuxSession"/>): null (the default) keeps one
+    /// connection per session; set, each smux stream is a connection of its own in the Kestrel transport, and the client
+    /// opens streams over one shared session per remote endpoint.
+    /// </summary>
+    public KcpSmuxOptions? Smux { get; set; }
+
     /// <summary>The packet protection these settings ask for: the cipher, its key derived from <see cref="Key"/>, and the replay settings.</summary>
     internal PacketProtection CreateProtection(ILogger logger)
         => CipherRegistry.Create(
@@ -136,6 +143,7 @@ public sealed class KcpOptions
     {
         var copy = (KcpOptions)MemberwiseClone();
         copy.Security = Security?.Clone()!;
+        copy.Smux = Smux?.Clone();
         return copy;
     }
 
@@ -182,6 +190,8 @@ public sealed class KcpOptions
         {
             Security.AddValidationErrors(errors);
         }
+
+        Smux?.AddValidationErrors(errors);
 
         if (!CipherRegistry.TryGet(Crypt, out CipherDescriptor? cipher))
         {

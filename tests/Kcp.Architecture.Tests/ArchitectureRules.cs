@@ -50,6 +50,10 @@ internal static class ArchitectureRules
             ["Io"] = Rooms("Diagnostics", "Scheduling", RootContracts),
             ["Ingress"] = Rooms("Io", "Crypto", "Fec", "Protocol", "Diagnostics", "Scheduling", RootContracts),
             ["Sessions"] = Rooms("Ingress", "Io", "Crypto", "Fec", "Protocol", "Scheduling", "Diagnostics", RootContracts),
+
+            // smux and kcptun's snappy framing over any duplex pipe: protocol above a session's pipes, so nothing below
+            // them; its settings and close reasons are root contracts, its counters and log live in Diagnostics.
+            ["Multiplexing"] = Rooms("Diagnostics", RootContracts),
             [Root] = Rooms(Everything),
         };
 
@@ -57,7 +61,7 @@ internal static class ArchitectureRules
     /// The root types (simple names, namespace <see cref="RoomAssembly"/>) no room may reference: the entry points
     /// that wire the rooms together. Every other root type (options, enums, exceptions, result records) is a contract.
     /// </summary>
-    public static readonly IReadOnlySet<string> RootEntryPoints = Names("KcpListener", "KcpClient", "KcpSession", "KcpRuntime", "KcpMetrics");
+    public static readonly IReadOnlySet<string> RootEntryPoints = Names("KcpListener", "KcpClient", "KcpSession", "KcpRuntime", "KcpMetrics", "KcpSmuxSession", "KcpSmuxStream");
 
     // ---------------------------------------------------------------------------------------------------------------
     // Rule 3: type and file size (every .cs under src/).

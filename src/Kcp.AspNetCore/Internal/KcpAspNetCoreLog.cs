@@ -39,4 +39,19 @@ internal static partial class KcpAspNetCoreLog
 
     [LoggerMessage(10, LogLevel.Warning, "Configuration under Kcp changed ({Keys}); KCP endpoints and their settings are read once, at start-up: restart the host to apply the change.", EventName = "ConfigurationChangeIgnored")]
     public static partial void ConfigurationChangeIgnored(ILogger logger, string keys);
+
+    [LoggerMessage(11, LogLevel.Debug, "Connection {ConnectionId} (smux stream {StreamId} of KCP conv {Conv}) from {Remote} accepted.", EventName = "StreamAccepted")]
+    public static partial void StreamAccepted(ILogger logger, string connectionId, uint streamId, uint conv, IPEndPoint remote);
+
+    [LoggerMessage(12, LogLevel.Debug, "Connection {ConnectionId} (smux stream {StreamId} of KCP conv {Conv}) to {Remote} opened.", EventName = "StreamOpened")]
+    public static partial void StreamOpened(ILogger logger, string connectionId, uint streamId, uint conv, IPEndPoint remote);
+
+    [LoggerMessage(13, LogLevel.Debug, "Connection {ConnectionId} reset: the smux session under stream {StreamId} ended with {Reason}.", EventName = "StreamReset")]
+    public static partial void StreamReset(ILogger logger, string connectionId, uint streamId, KcpSmuxCloseReason reason);
+
+    [LoggerMessage(14, LogLevel.Debug, "Connection {ConnectionId} (smux stream {StreamId}) disposed; its smux session: {SessionState}.", EventName = "StreamDisposed")]
+    public static partial void StreamDisposed(ILogger logger, string connectionId, uint streamId, KcpSmuxCloseReason sessionState);
+
+    [LoggerMessage(15, LogLevel.Debug, "smux session over KCP conv {Conv} with {Remote} ended ({Reason}); the KCP session is closed.", EventName = "SmuxSessionEnded")]
+    public static partial void SmuxSessionEnded(ILogger logger, uint conv, IPEndPoint remote, KcpSmuxCloseReason reason);
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Net;
 using Kcp.Transport;
 using Microsoft.AspNetCore.Connections;
@@ -19,12 +20,21 @@ internal sealed class KcpConnectionListener : IConnectionListener
     private readonly MemoryPool<byte> _memoryPool;
     private readonly ILogger _logger;
     private readonly Action<KcpConnectionListener> _onDisposed;
-    private readonly Action<KcpConnectionContext> _onConnectionDisposed;
-    private readonly ConcurrentDictionary<KcpConnectionContext, byte> _connections = new();
+    private readonly Action<ConnectionContext> _onConnectionDisposed;
+    private readonly ConcurrentDictionary<ConnectionContext, byte> _connections = new();
+    private readonly SmuxStreamAcceptor? _smux;
     private volatile bool _unbound;
     private int _disposed;
 
-    public KcpConnectionListener(KcpListener listener, KcpEndPoint endPoint, KcpOptions options, MemoryPool<byte> memoryPool, ILogger logger, Action<KcpConnectionListener> onDisposed)
+    public KcpConnectionListener(
+        KcpListener listener,
+        KcpEndPoint endPoint,
+        KcpOptions options,
+        MemoryPool<byte> memoryPool,
+        ILogger logger,
+        Action<KcpConnectionListener> onDisposed,
+        ILoggerFactory? loggerFactory = null,
+        IMeterFactory? meterFactory = null)
     {
         _listener = listener;
         Options = options;
@@ -33,6 +43,12 @@ internal sealed class KcpConnectionListener : IConnectionListener
         _onDisposed = onDisposed;
         _onConnectionDisposed = context => _connections.TryRemove(context, out _);
         KcpEndPoint = endPoint;
+        if (options.Smux is { } smux)
+        {
+            // Each smux stream of each session is a connection (kcptun's client opens one per TCP connection).
+            _smux = new SmuxStreamAcceptor(listener, endPoint, smux, memoryPool, logger, loggerFactory, meterFactory,
+                onAccepted: connection => _connections.TryAdd(connection, 0), onDisposed: _onConnectionDisposed);
+        }
     }
 
     /// <summary>The settings the endpoint was bound with.</summary>
@@ -51,11 +67,16 @@ internal sealed class KcpConnectionListener : IConnectionListener
     /// <summary>True once Kestrel unbound the endpoint (no new sessions) or disposed it.</summary>
     public bool IsUnbound => _unbound;
 
-    /// <summary>Connections accepted and not yet disposed.</summary>
-    public ICollection<KcpConnectionContext> Connections => _connections.Keys;
+    /// <summary>Connections accepted and not yet disposed (whole sessions, or smux streams).</summary>
+    public ICollection<ConnectionContext> Connections => _connections.Keys;
 
     public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
     {
+        if (_smux is not null)
+        {
+            return await _smux.AcceptAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         while (true)
         {
             KcpSession? session;
@@ -97,6 +118,7 @@ internal sealed class KcpConnectionListener : IConnectionListener
     {
         _unbound = true;
         _listener.StopAccepting();
+        _smux?.Stop();
         KcpAspNetCoreLog.ListenerUnbound(_logger, KcpEndPoint);
         return ValueTask.CompletedTask;
     }
@@ -109,6 +131,7 @@ internal sealed class KcpConnectionListener : IConnectionListener
         }
 
         _unbound = true;
+        _smux?.Stop();
         try
         {
             await _listener.DisposeAsync().ConfigureAwait(false);

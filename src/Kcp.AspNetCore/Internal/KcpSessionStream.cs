@@ -6,31 +6,56 @@ using Kcp.Transport;
 namespace Kcp.AspNetCore.Internal;
 
 /// <summary>
-/// A duplex <see cref="Stream"/> over a <see cref="KcpSession"/>, for APIs that want streams (HttpClient, SslStream).
-/// Reads copy out of the session's input pipe; writes go into its output pipe and are flushed at once. Disposing
-/// ends pending reads at once and closes the session gracefully in the background, bounded by
-/// <see cref="KcpOptions.LingerTimeout"/>. A reset (the server restarted and does not know the session) reads as the end
-/// of the stream, as a server closing an idle keep-alive connection does: HttpClient then retries a request it had not
-/// started sending content for on a new connection, which is what HTTP allows.
+/// A duplex <see cref="Stream"/> over a <see cref="KcpSession"/> or one of its smux streams, for APIs that want streams
+/// (HttpClient, SslStream). Reads copy out of the input pipe; writes go into the output pipe and are flushed at once.
+/// Disposing ends pending reads at once and closes the session (or the smux stream) gracefully in the background,
+/// bounded by <see cref="KcpOptions.LingerTimeout"/> (or the smux session's life). A reset (the server restarted and
+/// does not know the session) reads as the end of the stream, as a server closing an idle keep-alive connection does:
+/// HttpClient then retries a request it had not started sending content for on a new connection, which HTTP allows.
 /// </summary>
 internal sealed class KcpSessionStream : Stream
 {
-    private readonly KcpSession _session;
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
+    private readonly Func<ValueTask> _close;
+    private readonly Func<Exception> _closedError;
     private int _disposed;
 
     /// <summary>Wraps <paramref name="session"/>; the stream owns it from now on.</summary>
     public KcpSessionStream(KcpSession session)
+        : this(session.Input, session.Output, session.DisposeAsync, () => new KcpSessionClosedException(session.CloseReason))
     {
-        ArgumentNullException.ThrowIfNull(session);
-        _session = session;
-        _input = session.Input;
-        _output = session.Output;
+        Session = session;
     }
 
-    /// <summary>The session under the stream.</summary>
-    public KcpSession Session => _session;
+    /// <summary>Wraps <paramref name="stream"/>; disposing closes the smux stream, never its session, then calls <paramref name="onClosed"/>.</summary>
+    public KcpSessionStream(KcpSmuxStream stream, Action onClosed)
+        : this(stream.Input, stream.Output, CloseStream(stream, onClosed), () => new IOException($"The smux stream {stream.Id} was closed."))
+    {
+    }
+
+    private static Func<ValueTask> CloseStream(KcpSmuxStream stream, Action onClosed) => async () =>
+    {
+        try
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            onClosed();
+        }
+    };
+
+    private KcpSessionStream(PipeReader input, PipeWriter output, Func<ValueTask> close, Func<Exception> closedError)
+    {
+        _input = input;
+        _output = output;
+        _close = close;
+        _closedError = closedError;
+    }
+
+    /// <summary>The session under the stream, when it is a whole session (not an smux stream).</summary>
+    public KcpSession? Session { get; }
 
     /// <inheritdoc />
     public override bool CanRead => Volatile.Read(ref _disposed) == 0;
@@ -102,7 +127,7 @@ internal sealed class KcpSessionStream : Stream
         if (result.IsCompleted)
         {
             // The session closed under us: the bytes can never be delivered.
-            throw new KcpSessionClosedException(_session.CloseReason);
+            throw _closedError();
         }
     }
 
@@ -133,7 +158,7 @@ internal sealed class KcpSessionStream : Stream
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _input.CancelPendingRead();
-            await _session.DisposeAsync().ConfigureAwait(false);
+            await _close().ConfigureAwait(false);
             await _input.CompleteAsync().ConfigureAwait(false);
         }
 
@@ -148,16 +173,16 @@ internal sealed class KcpSessionStream : Stream
             // A synchronous caller (HttpClient's connection pool, or a cancelled request) must not wait for the peer's
             // acknowledgements: the pending read ends now, the graceful close runs on, bounded by the linger timeout.
             _input.CancelPendingRead();
-            _ = CloseInBackgroundAsync(_session);
+            _ = CloseInBackgroundAsync(_close, _input);
         }
 
         base.Dispose(disposing);
     }
 
-    private static async Task CloseInBackgroundAsync(KcpSession session)
+    private static async Task CloseInBackgroundAsync(Func<ValueTask> close, PipeReader input)
     {
         await Task.Yield();
-        await session.DisposeAsync().ConfigureAwait(false);
-        await session.Input.CompleteAsync().ConfigureAwait(false);
+        await close().ConfigureAwait(false);
+        await input.CompleteAsync().ConfigureAwait(false);
     }
 }

@@ -19,6 +19,8 @@ internal sealed class KcpInstruments
     public const string RoleTag = "kcp.role";
     public const string CloseReasonTag = "kcp.close.reason";
     public const string DropReasonTag = "kcp.drop.reason";
+    public const string FrameTypeTag = "kcp.smux.frame.type";
+    public const string SmuxErrorTag = "kcp.smux.error";
 
     private static readonly ConditionalWeakTable<IMeterFactory, KcpInstruments> s_byFactory = new();
     private static readonly KeyValuePair<string, object?>[] s_clientTags = [new(RoleTag, "client")];
@@ -65,7 +67,17 @@ internal sealed class KcpInstruments
         Counter("kcp.fec.short_shards", "{group}", "FEC groups given up incomplete (FECShortShards).", s => s.FecShortShards, sessions: true);
         meter.CreateObservableCounter("kcp.datagrams.dropped", ObserveDrops, "{datagram}", "Received datagrams not used, by kcp.drop.reason.");
         meter.CreateObservableGauge("kcp.sessions.peak", ObservePeak, "{session}", "The most sessions a listener had open at once (MaxConn).");
+
+        meter.CreateObservableCounter("kcp.smux.streams.opened", () => Smux.StreamsOpened, "{stream}", "smux streams opened, by either side.");
+        meter.CreateObservableUpDownCounter("kcp.smux.streams.active", () => Smux.StreamsActive, "{stream}", "smux streams open now.");
+        meter.CreateObservableUpDownCounter("kcp.smux.sessions.active", () => Smux.SessionsActive, "{session}", "smux sessions open now.");
+        meter.CreateObservableCounter("kcp.smux.frames.received", () => ObserveFrames(received: true), "{frame}", "smux frames received, by kcp.smux.frame.type.");
+        meter.CreateObservableCounter("kcp.smux.frames.sent", () => ObserveFrames(received: false), "{frame}", "smux frames sent, by kcp.smux.frame.type.");
+        meter.CreateObservableCounter("kcp.smux.errors", ObserveSmuxErrors, "{error}", "smux and snappy protocol errors and refused streams, by kcp.smux.error.");
     }
+
+    /// <summary>The smux counters of every smux session reporting to this meter.</summary>
+    public SmuxCounters Smux { get; } = new();
 
     /// <summary>The process's static meter, for listeners and clients created without an <see cref="IMeterFactory"/>.</summary>
     public static KcpInstruments Shared { get; } = new(new Meter(MeterName, typeof(KcpInstruments).Assembly.GetName().Version?.ToString()));
@@ -177,6 +189,30 @@ internal sealed class KcpInstruments
     {
         var tags = new TagList(endpointTags) { { DropReasonTag, reason.TagValue() } };
         return new Measurement<long>(value, in tags);
+    }
+
+    private Measurement<long>[] ObserveFrames(bool received)
+    {
+        var measurements = new Measurement<long>[SmuxCounters.FrameTypes.Length];
+        for (int i = 0; i < measurements.Length; i++)
+        {
+            long value = received ? Smux.FramesReceived(i) : Smux.FramesSent(i);
+            measurements[i] = new Measurement<long>(value, new KeyValuePair<string, object?>(FrameTypeTag, SmuxCounters.FrameTypes[i]));
+        }
+
+        return measurements;
+    }
+
+    private Measurement<long>[] ObserveSmuxErrors()
+    {
+        var measurements = new Measurement<long>[SmuxProtocolErrorNames.Count];
+        for (int i = 0; i < measurements.Length; i++)
+        {
+            var error = (SmuxProtocolError)i;
+            measurements[i] = new Measurement<long>(Smux.Errors(error), new KeyValuePair<string, object?>(SmuxErrorTag, error.TagValue()));
+        }
+
+        return measurements;
     }
 
     private List<Measurement<long>> ObservePeak()

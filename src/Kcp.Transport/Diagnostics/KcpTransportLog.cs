@@ -42,6 +42,21 @@ internal static partial class KcpTransportLog
 
     [LoggerMessage(12, LogLevel.Warning, "KCP listener on {EndPoint} has {Sessions} sessions open, its limit (MaxSessions); new sessions are refused until some close.", EventName = "SessionLimitReached")]
     public static partial void SessionLimitReached(ILogger logger, EndPoint endPoint, int sessions);
+    [LoggerMessage(20, LogLevel.Debug, "smux v{Version} session over {Remote} started ({Side}, compression {Compression}).", EventName = "SmuxSessionStarted")]
+    public static partial void SmuxSessionStarted(ILogger logger, int version, string remote, string side, KcpSmuxCompression compression);
+
+    [LoggerMessage(21, LogLevel.Debug, "smux session over {Remote} closed: {Reason} after {Streams} streams.", EventName = "SmuxSessionClosed")]
+    public static partial void SmuxSessionClosed(ILogger logger, string remote, KcpSmuxCloseReason reason, long streams);
+
+    [LoggerMessage(22, LogLevel.Warning, "smux session over {Remote} closed: protocol error {Error}: {Detail}", EventName = "SmuxProtocolError")]
+    public static partial void SmuxProtocolError(ILogger logger, string remote, string error, string detail);
+
+    [LoggerMessage(23, LogLevel.Information, "smux session over {Remote} closed: nothing arrived for {Timeout} (keep-alive timeout).", EventName = "SmuxKeepAliveTimeout")]
+    public static partial void SmuxKeepAliveTimeout(ILogger logger, string remote, TimeSpan timeout);
+
+    [LoggerMessage(24, LogLevel.Warning, "smux session over {Remote}: stream {StreamId} refused, {Backlog} streams already wait to be accepted ({Count} refused so far).", EventName = "SmuxStreamRefused")]
+    public static partial void SmuxStreamRefused(ILogger logger, string remote, uint streamId, int backlog, long count);
+
     [LoggerMessage(90, LogLevel.Warning, "aes-128-gcm: {Count} datagrams sealed with this key; random 96-bit nonces are safe for at most 2^32 per key (NIST SP 800-38D). Rotate the key (KcpOptions.Key).", EventName = "NonceBudgetWarning")]
     public static partial void NonceBudgetWarning(ILogger logger, long count);
 }

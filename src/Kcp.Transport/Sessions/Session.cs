@@ -76,6 +76,9 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
     /// <summary>The socket this session sends on (its own when dialed, the listener's when accepted).</summary>
     public UdpSocket Socket => _context.Socket;
 
+    /// <summary>The memory behind the session's pipes.</summary>
+    public MemoryPool<byte> MemoryPool => _context.MemoryPool;
+
     public PipeReader Input => _input.Reader;
 
     public PipeWriter Output => _output.Writer;

@@ -33,6 +33,7 @@ internal sealed class SessionContext
         Logger = logger;
         Scheduler = scheduler;
         SendBatches = sendBatches;
+        MemoryPool = memoryPool;
         int segmentSize = Math.Min(memoryPool.MaxBufferSize, PipeSegmentSize);
 
         // The application never runs under a session's lock: its continuations go to the thread pool. Our own
@@ -41,6 +42,9 @@ internal sealed class SessionContext
         InputPipe = PipeOptions(memoryPool, segmentSize, options.MaxReadBufferSize, readerScheduler: PipeScheduler.ThreadPool, writerScheduler: PipeScheduler.Inline);
         OutputPipe = PipeOptions(memoryPool, segmentSize, options.MaxWriteBufferSize, readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.ThreadPool);
     }
+
+    /// <summary>The runtime's pipe memory (smux over the session takes its stream buffers from it too).</summary>
+    public MemoryPool<byte> MemoryPool { get; }
 
     /// <summary>
     /// Binds a socket at <paramref name="local"/> with the key and counters <paramref name="options"/> ask for. A dialed

@@ -54,7 +54,7 @@ public sealed class KcpSessionStreamTests : IAsyncLifetime
         await using KcpSessionStream stream = await OpenAsync();
         ValueTask<int> read = stream.ReadAsync(new byte[16]);
 
-        stream.Session.Abort();
+        stream.Session!.Abort();
 
         Assert.Equal(0, await read.DefaultTimeout());
     }
@@ -63,7 +63,7 @@ public sealed class KcpSessionStreamTests : IAsyncLifetime
     public async Task WriteAsync_SessionClosed_ThrowsIOException()
     {
         await using KcpSessionStream stream = await OpenAsync();
-        stream.Session.Abort();
+        stream.Session!.Abort();
 
         await Assert.ThrowsAnyAsync<IOException>(() => stream.WriteAsync(new byte[10]).AsTask()).DefaultTimeout();
     }
@@ -77,8 +77,8 @@ public sealed class KcpSessionStreamTests : IAsyncLifetime
         stream.Dispose();
 
         Assert.False(stream.CanRead);
-        Assert.True(stream.Session.Closed.WaitHandle.WaitOne(TestTimeouts.Default));
-        Assert.Equal(KcpCloseReason.LocalClose, stream.Session.CloseReason);
+        Assert.True(stream.Session!.Closed.WaitHandle.WaitOne(TestTimeouts.Default));
+        Assert.Equal(KcpCloseReason.LocalClose, stream.Session!.CloseReason);
         await Assert.ThrowsAsync<ObjectDisposedException>(() => stream.ReadAsync(new byte[1]).AsTask()).DefaultTimeout();
     }
 }
