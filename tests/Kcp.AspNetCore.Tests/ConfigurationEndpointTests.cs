@@ -85,6 +85,30 @@ public sealed class ConfigurationEndpointTests
     }
 
     [Fact]
+    public async Task ConfiguredEndpoint_SmuxKeys_TurnSmuxOnWithTheRestAtTheirDefaults()
+    {
+        WebApplication app = await StartAsync(
+        [
+            Setting("Kcp:Endpoints:Tunnel:Url", "kcp://127.0.0.1:0"),
+            Setting("Kcp:Endpoints:Tunnel:Smux:Version", "2"),
+            Setting("Kcp:Endpoints:Tunnel:Smux:Compression", "None"),
+        ]);
+        try
+        {
+            KcpSmuxOptions? smux = BoundEndPoint(app).Options!.Smux;
+
+            Assert.NotNull(smux);
+            Assert.Equal(2, smux.Version);
+            Assert.Equal(KcpSmuxCompression.None, smux.Compression);
+            Assert.Equal(new KcpSmuxOptions().MaxReceiveBuffer, smux.MaxReceiveBuffer);
+        }
+        finally
+        {
+            await StopAsync(app);
+        }
+    }
+
+    [Fact]
     public async Task EndpointPreset_OverridesInheritedTimers_AndTheEndpointsExplicitKeysWin()
     {
         WebApplication app = await StartAsync(

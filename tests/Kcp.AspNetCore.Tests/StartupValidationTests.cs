@@ -130,6 +130,17 @@ public sealed class StartupValidationTests
         Assert.Contains("KcpTransportOptions.Defaults.Key is required when Kcp:Defaults:Crypt is 'aes'.", message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Version", "3", "Kcp:Endpoints:Chat:Smux:Version must be 1 or 2 (was 3).")]
+    [InlineData("MaxStreamBuffer", "8388608", "Kcp:Endpoints:Chat:Smux:MaxStreamBuffer must not be larger than MaxReceiveBuffer")]
+    [InlineData("Compresion", "None", "Kcp:Endpoints:Chat:Smux:Compresion is not a KCP setting")]
+    public async Task StartAsync_BadSmuxSetting_FailsNamingTheNestedKey(string key, string value, string expected)
+    {
+        string message = await StartExpectingFailureAsync(Setting($"{Chat}:Url", "kcp://127.0.0.1:0"), Setting($"{Chat}:Smux:{key}", value));
+
+        Assert.Contains(expected, message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task StartAsync_UnknownCrypt_FailsNamingCrypt()
     {
