@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 
 namespace KcpCat;
@@ -20,15 +21,28 @@ internal sealed class TestStream
     public void Fill(Span<byte> destination)
     {
         Position += destination.Length;
-        for (int i = 0; i < destination.Length; i++)
-        {
-            if (_used == sizeof(ulong))
-            {
-                _word = Next();
-                _used = 0;
-            }
 
-            destination[i] = (byte)(_word >> (8 * _used++));
+        // The rest of the current word, then whole words, then the start of the next one: the generator must not cost
+        // more than the transport it feeds (the Go peer copies word by word too).
+        int i = 0;
+        while (_used < sizeof(ulong) && i < destination.Length)
+        {
+            destination[i++] = (byte)(_word >> (8 * _used++));
+        }
+
+        for (; i + sizeof(ulong) <= destination.Length; i += sizeof(ulong))
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(destination[i..], Next());
+        }
+
+        if (i < destination.Length)
+        {
+            _word = Next();
+            _used = 0;
+            while (i < destination.Length)
+            {
+                destination[i++] = (byte)(_word >> (8 * _used++));
+            }
         }
     }
 

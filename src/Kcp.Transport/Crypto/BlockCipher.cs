@@ -21,6 +21,24 @@ internal abstract class BlockCipher : IDisposable
     /// <summary>kcp-go CFB encryption of <paramref name="data"/> in place (fixed IV, full-block feedback, partial tail).</summary>
     public abstract void CfbEncrypt(Span<byte> data);
 
+    /// <summary>
+    /// <see cref="CfbEncrypt"/> of several datagrams, datagram k being <c>region[(k * stride)..][..lengths[k]]</c>. Each
+    /// datagram is a serial chain, but chains are independent: implementations run several side by side, as one chain
+    /// keeps the block pipeline mostly idle.
+    /// </summary>
+    public virtual void CfbEncryptMany(Span<byte> region, int stride, ReadOnlySpan<int> lengths)
+    {
+        for (int k = 0; k < lengths.Length; k++)
+        {
+            if (lengths[k] > stride)
+            {
+                throw new ArgumentException("A datagram is longer than the stride.", nameof(lengths));
+            }
+
+            CfbEncrypt(region.Slice(k * stride, lengths[k]));
+        }
+    }
+
     /// <summary>kcp-go CFB decryption of <paramref name="data"/> in place.</summary>
     public abstract void CfbDecrypt(Span<byte> data);
 

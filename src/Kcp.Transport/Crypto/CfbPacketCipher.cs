@@ -20,5 +20,9 @@ internal sealed class CfbPacketCipher(string name, BlockCipher cipher) : FramedP
     protected override void Encrypt(Span<byte> datagram) => Cipher.CfbEncrypt(datagram);
 
     /// <inheritdoc/>
+    protected override void EncryptMany(Span<byte> region, int stride, ReadOnlySpan<int> lengths)
+        => Cipher.CfbEncryptMany(region, stride, lengths);
+
+    /// <inheritdoc/>
     protected override void Decrypt(Span<byte> datagram) => Cipher.CfbDecrypt(datagram);
 }

@@ -60,10 +60,30 @@ internal abstract class FramedPacketCipher : PacketProtection
     /// <summary>Writes the checksum of the payload behind the nonce already in place, then encrypts the whole datagram.</summary>
     internal void ChecksumAndEncrypt(Span<byte> datagram)
     {
-        // System.IO.Hashing's Crc32 is the zlib/IEEE CRC, the same as Go's crc32.ChecksumIEEE.
-        uint crc = Crc32.HashToUInt32(datagram[FrameHeaderSize..]);
-        BinaryPrimitives.WriteUInt32LittleEndian(datagram[NonceGenerator.NonceSize..], crc);
+        WriteChecksum(datagram);
         Encrypt(datagram);
+    }
+
+    // System.IO.Hashing's Crc32 is the zlib/IEEE CRC, the same as Go's crc32.ChecksumIEEE.
+    private static void WriteChecksum(Span<byte> datagram)
+        => BinaryPrimitives.WriteUInt32LittleEndian(datagram[NonceGenerator.NonceSize..], Crc32.HashToUInt32(datagram[FrameHeaderSize..]));
+
+    /// <summary>Checksums, then encrypts, datagrams whose nonce is in place (<see cref="FramedSessionProtection.TryBeginSeal"/>).</summary>
+    public sealed override void FinishSeals(Span<byte> region, int stride, ReadOnlySpan<int> lengths)
+    {
+        for (int k = 0; k < lengths.Length; k++)
+        {
+            if (lengths[k] > stride)
+            {
+                throw new ArgumentException("A datagram is longer than the stride.", nameof(lengths));
+            }
+
+            Span<byte> datagram = region.Slice(k * stride, lengths[k]);
+            ThrowIfTooShort(datagram);
+            WriteChecksum(datagram);
+        }
+
+        EncryptMany(region, stride, lengths);
     }
 
     /// <summary>Refuses a datagram without room for the header: sealing it would be a bug of the caller.</summary>
@@ -77,6 +97,18 @@ internal abstract class FramedPacketCipher : PacketProtection
 
     /// <summary>Encrypts the complete datagram in place, header included.</summary>
     protected abstract void Encrypt(Span<byte> datagram);
+
+    /// <summary>
+    /// <see cref="Encrypt"/> of several datagrams laid out as in <see cref="FinishSeals"/>; ciphers that can interleave
+    /// independent datagrams override it.
+    /// </summary>
+    protected virtual void EncryptMany(Span<byte> region, int stride, ReadOnlySpan<int> lengths)
+    {
+        for (int k = 0; k < lengths.Length; k++)
+        {
+            Encrypt(region.Slice(k * stride, lengths[k]));
+        }
+    }
 
     /// <summary>Decrypts the complete datagram in place, header included.</summary>
     protected abstract void Decrypt(Span<byte> datagram);

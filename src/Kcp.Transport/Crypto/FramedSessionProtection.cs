@@ -15,4 +15,12 @@ internal sealed class FramedSessionProtection(FramedPacketCipher cipher, NonceSe
         cipher.ChecksumAndEncrypt(datagram);
         return datagram;
     }
+
+    /// <summary>Fills the nonce only: the checksum and the encryption need nothing of the session and can wait.</summary>
+    public override bool TryBeginSeal(Span<byte> datagram)
+    {
+        FramedPacketCipher.ThrowIfTooShort(datagram);
+        nonces.Fill(datagram[..NonceGenerator.NonceSize]);
+        return true;
+    }
 }

@@ -45,6 +45,13 @@ internal abstract class PacketProtection : IDisposable
     /// </summary>
     public virtual PacketVerdict AdmitNewPeer(ReadOnlySpan<byte> datagram, long nowMs) => PacketVerdict.Accepted;
 
+    /// <summary>
+    /// Finishes sealing datagrams that <see cref="SessionProtection.TryBeginSeal"/> began, in place: datagram k is
+    /// <c>region[(k * stride)..][..lengths[k]]</c>. Thread-safe and allocation-free like <see cref="Open"/>.
+    /// </summary>
+    public virtual void FinishSeals(Span<byte> region, int stride, ReadOnlySpan<int> lengths)
+        => throw new NotSupportedException($"{Name} seals in one step.");
+
     /// <summary>Releases key material.</summary>
     public virtual void Dispose() => GC.SuppressFinalize(this);
 

@@ -15,6 +15,13 @@ internal abstract class SessionProtection : IDisposable
     public abstract ReadOnlySpan<byte> Seal(Span<byte> datagram);
 
     /// <summary>
+    /// Does the part of <see cref="Seal"/> that needs this session's state (the nonce) and returns true when the rest,
+    /// stateless, is left to <see cref="PacketProtection.FinishSeals"/>, which the sender runs later, outside the session
+    /// lock and on many datagrams at once. False (nothing done) when this protection seals in one step only.
+    /// </summary>
+    public virtual bool TryBeginSeal(Span<byte> datagram) => false;
+
+    /// <summary>
     /// Replay and reflection checks of one datagram of this session after <see cref="PacketProtection.Open"/> succeeded,
     /// so that nothing unauthenticated updates replay state. aes-128-gcm checks the nonce; the others accept.
     /// </summary>

@@ -1,4 +1,3 @@
-
 namespace Kcp.Transport.Io;
 
 /// <summary>
@@ -20,6 +19,7 @@ internal sealed class SendBatch
 
     private readonly int[] _lengths = new int[Capacity];
     private readonly int[] _nameLengths = new int[Capacity];
+    private readonly IDeferredSeal?[] _seals = new IDeferredSeal?[Capacity];
     private byte[]? _data;
     private byte[] _names = [];
     private SocketAddress? _address;
@@ -32,31 +32,31 @@ internal sealed class SendBatch
     /// <summary>Queues a copy of <paramref name="datagram"/> for <paramref name="remote"/> on <paramref name="socket"/>.</summary>
     public void Add(UdpSocket socket, ReadOnlySpan<byte> datagram, SocketAddress remote)
     {
-        if (_count > 0 && (!ReferenceEquals(_socket, socket) || _count == Capacity))
+        if (TryReserve(socket, datagram.Length, remote))
         {
-            Flush();
+            Store(datagram, remote, seal: null);
         }
-
-        if (datagram.Length > SlotSize || remote.Size > NameSize)
+        else
         {
-            // Never from KCP; sent at once, after what is queued, so the order holds.
-            Flush();
             socket.Send(datagram, remote);
-            return;
         }
+    }
 
-        if (_data is null)
+    /// <summary>
+    /// Queues a copy of <paramref name="datagram"/> that <paramref name="seal"/> finishes when the batch leaves (at once,
+    /// in place, if it has to be sent alone).
+    /// </summary>
+    public void Add(UdpSocket socket, Span<byte> datagram, SocketAddress remote, IDeferredSeal seal)
+    {
+        if (TryReserve(socket, datagram.Length, remote))
         {
-            _data = GC.AllocateUninitializedArray<byte>(Capacity * SlotSize, pinned: true);
-            _names = GC.AllocateArray<byte>(Capacity * NameSize, pinned: true);
+            Store(datagram, remote, seal);
         }
-
-        _socket = socket;
-        int i = _count++;
-        datagram.CopyTo(_data.AsSpan(i * SlotSize, SlotSize));
-        _lengths[i] = datagram.Length;
-        remote.Buffer.Span[..remote.Size].CopyTo(_names.AsSpan(i * NameSize, NameSize));
-        _nameLengths[i] = remote.Size;
+        else
+        {
+            seal.Finish(datagram, datagram.Length, [datagram.Length]);
+            socket.Send(datagram, remote);
+        }
     }
 
     /// <summary>Sends what is queued, in order, and empties the batch.</summary>
@@ -68,7 +68,68 @@ internal sealed class SendBatch
         _socket = null;
         if (socket is not null && count > 0)
         {
+            FinishSeals(count);
             socket.SendBatch(this, count);
+        }
+    }
+
+    /// <summary>
+    /// Makes room for a datagram on <paramref name="socket"/>; false when it must be sent alone (after what is queued, so
+    /// the order holds): too large for a slot, which KCP never sends, or an address too long.
+    /// </summary>
+    private bool TryReserve(UdpSocket socket, int length, SocketAddress remote)
+    {
+        if (_count > 0 && (!ReferenceEquals(_socket, socket) || _count == Capacity))
+        {
+            Flush();
+        }
+
+        if (length > SlotSize || remote.Size > NameSize)
+        {
+            Flush();
+            return false;
+        }
+
+        _socket = socket;
+        return true;
+    }
+
+    private void Store(ReadOnlySpan<byte> datagram, SocketAddress remote, IDeferredSeal? seal)
+    {
+
+        if (_data is null)
+        {
+            _data = GC.AllocateUninitializedArray<byte>(Capacity * SlotSize, pinned: true);
+            _names = GC.AllocateArray<byte>(Capacity * NameSize, pinned: true);
+        }
+
+        int i = _count++;
+        datagram.CopyTo(_data.AsSpan(i * SlotSize, SlotSize));
+        _lengths[i] = datagram.Length;
+        _seals[i] = seal;
+        remote.Buffer.Span[..remote.Size].CopyTo(_names.AsSpan(i * NameSize, NameSize));
+        _nameLengths[i] = remote.Size;
+    }
+
+    /// <summary>Runs the deferred seals, one call per run of datagrams that share one.</summary>
+    private void FinishSeals(int count)
+    {
+        for (int first = 0; first < count;)
+        {
+            IDeferredSeal? seal = _seals[first];
+            int end = first + 1;
+            while (end < count && ReferenceEquals(_seals[end], seal))
+            {
+                end++;
+            }
+
+            if (seal is not null)
+            {
+                _seals.AsSpan(first, end - first).Clear();
+                seal.Finish(_data.AsSpan(first * SlotSize), SlotSize, _lengths.AsSpan(first, end - first));
+            }
+
+            first = end;
         }
     }
 

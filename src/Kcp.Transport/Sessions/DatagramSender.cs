@@ -1,5 +1,6 @@
 using Kcp.Transport.Crypto;
 using Kcp.Transport.Diagnostics;
+using Kcp.Transport.Io;
 using Kcp.Transport.Protocol;
 using Kcp.Transport.Scheduling;
 
@@ -8,10 +9,13 @@ namespace Kcp.Transport.Sessions;
 /// <summary>
 /// The way out of a session: each datagram (a data or parity shard) passes the <see cref="AmplificationGuard"/>, is
 /// sealed by the session's protection and queued in the batch of whoever holds the session lock, to leave once the
-/// lock is released. Guarded by the session's lock.
+/// lock is released. Where the protection allows it, only the nonce is written under the lock; checksum and encryption
+/// run when the batch leaves (<see cref="DeferredSeal"/>). Guarded by the session's lock.
 /// </summary>
 internal sealed class DatagramSender(SessionContext context, SessionLock sessionLock, SessionProtection protection, AmplificationGuard guard, SocketAddress remote)
 {
+    private readonly DeferredSeal _deferredSeal = new(context.Protection);
+
     /// <summary>When the first datagram left (<see cref="KcpClock.NowMs64"/>), 0 before: a dialed session's connect timeout counts from it.</summary>
     public long FirstSentMs { get; private set; }
 
@@ -30,9 +34,18 @@ internal sealed class DatagramSender(SessionContext context, SessionLock session
             FirstSentMs = nowMs;
         }
 
+        SendBatch? batch = sessionLock.Batch;
+        if (batch is not null && protection.TryBeginSeal(datagram))
+        {
+            // The rest of the sealing runs when the batch leaves, after the lock is released.
+            guard.OnSent(datagram.Length);
+            batch.Add(context.Socket, datagram, remote, _deferredSeal);
+            return;
+        }
+
         ReadOnlySpan<byte> wire = protection.Seal(datagram);
         guard.OnSent(wire.Length);
-        if (sessionLock.Batch is { } batch)
+        if (batch is not null)
         {
             batch.Add(context.Socket, wire, remote);
         }

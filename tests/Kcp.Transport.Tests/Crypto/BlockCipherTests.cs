@@ -69,6 +69,50 @@ public sealed class BlockCipherTests
 
     [Theory]
     [MemberData(nameof(BlockNames))]
+    public void CfbEncryptMany_MixedLengthsAndCounts_EqualsOneDatagramAtATime(string name)
+    {
+        using CfbPacketCipher packet = Create(name);
+        BlockCipher cipher = packet.Cipher;
+        const int Stride = 1536;
+        var random = new Random(name.Length);
+
+        // Counts around the lane widths (8 lanes, then one at a time); lengths equal (one flush of full segments), or
+        // mixed, so that lanes in lockstep part at different blocks.
+        foreach (int count in new[] { 0, 1, 7, 8, 9, 16, 19 })
+        {
+            foreach (bool sameLength in new[] { true, false })
+            {
+                int[] lengths = new int[count];
+                int shared = random.Next(0, Stride + 1);
+                for (int k = 0; k < count; k++)
+                {
+                    lengths[k] = sameLength ? shared : s_lengths[random.Next(s_lengths.Length - 1)] % (Stride + 1);
+                }
+
+                byte[] region = RandomNumberGenerator.GetBytes(Math.Max(count, 1) * Stride);
+                byte[] expected = (byte[])region.Clone();
+                for (int k = 0; k < count; k++)
+                {
+                    cipher.CfbEncrypt(expected.AsSpan(k * Stride, lengths[k]));
+                }
+
+                cipher.CfbEncryptMany(region, Stride, lengths);
+
+                Assert.Equal(expected, region);
+            }
+        }
+    }
+
+    [Fact]
+    public void CfbEncryptMany_DatagramLongerThanStride_Throws()
+    {
+        using CfbPacketCipher packet = Create("aes");
+
+        Assert.Throws<ArgumentException>(() => packet.Cipher.CfbEncryptMany(new byte[64 * 8], 64, [64, 64, 64, 65, 64, 64, 64, 64]));
+    }
+
+    [Theory]
+    [MemberData(nameof(BlockNames))]
     public void CfbDecrypt_AnyLength_InvertsEncrypt(string name)
     {
         using CfbPacketCipher packet = Create(name);

@@ -44,6 +44,49 @@ public sealed class SessionProtectionTests
         Assert.False(protection.IsReflected(datagram));
     }
 
+    [Theory]
+    [MemberData(nameof(SpecVectors.FramedNames), MemberType = typeof(SpecVectors))]
+    public void Framed_BeginThenFinishManySeals_EqualsSealingEachWithItsNonce(string name)
+    {
+        using PacketProtection protection = CipherRegistry.Create(name, SpecVectors.DefaultPass);
+        using SessionProtection session = protection.CreateSession();
+        const int Stride = 1500;
+        int[] lengths = [1400, 1400, 20, 1400, 21, 1399, 1400, 1400, 1400, 1400, 700];
+        byte[] region = new byte[lengths.Length * Stride];
+        byte[] expected = new byte[region.Length];
+        for (int k = 0; k < lengths.Length; k++)
+        {
+            Span<byte> datagram = region.AsSpan(k * Stride, lengths[k]);
+            RandomNumberGenerator.Fill(datagram[20..]);
+
+            Assert.True(session.TryBeginSeal(datagram));
+
+            datagram.CopyTo(expected.AsSpan(k * Stride));
+            protection.SealWithNonce(expected.AsSpan(k * Stride, lengths[k]), datagram[..16]);
+        }
+
+        protection.FinishSeals(region, Stride, lengths);
+
+        Assert.Equal(expected, region);
+        for (int k = 0; k < lengths.Length; k++)
+        {
+            Assert.Equal(OpenResult.Opened, protection.Open(region.AsSpan(k * Stride, lengths[k])));
+        }
+    }
+
+    [Theory]
+    [InlineData("null")]
+    [InlineData(KcpCrypt.AesGcmName)]
+    public void OneStepProtections_DoNotBeginASeal(string name)
+    {
+        using PacketProtection protection = CipherRegistry.Create(name, SpecVectors.DefaultPass);
+        using SessionProtection session = protection.CreateSession();
+        byte[] datagram = new byte[12 + 100];
+
+        Assert.False(session.TryBeginSeal(datagram));
+        Assert.All(datagram, b => Assert.Equal(0, b));
+    }
+
     [Fact]
     public void AesGcm_SealReturnsACopyWithTheTag_AndLeavesTheInputAlone()
     {

@@ -140,6 +140,56 @@ public sealed class UdpSocketTests
 
     [Theory]
     [MemberData(nameof(Backends))]
+    public async Task SendBatch_DeferredSeals_RunOncePerRunOfOneSealBeforeSending_AndAtOnceForAnOversizeDatagram(string backend)
+    {
+        using UdpSocket socket = Bind(Parse(backend));
+        using var receiver = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        receiver.ReceiveBufferSize = 1 << 20;
+        receiver.Bind(Loopback);
+        SocketAddress to = receiver.LocalEndPoint!.Serialize();
+        var first = new AddingSeal(1);
+        var second = new AddingSeal(2);
+        byte[][] datagrams = [.. Enumerable.Range(0, 7).Select(i => PipeTransfer.RandomBytes(100 + i, seed: i))];
+        IDeferredSeal?[] seals = [first, first, first, null, second, second, first];
+        byte[] oversize = PipeTransfer.RandomBytes(SendBatch.SlotSize + 1, seed: 99);
+        byte[] oversizeSent = (byte[])oversize.Clone();
+
+        var batch = new SendBatch();
+        for (int i = 0; i < datagrams.Length; i++)
+        {
+            byte[] copy = (byte[])datagrams[i].Clone();
+            if (seals[i] is { } seal)
+            {
+                batch.Add(socket, copy.AsSpan(), to, seal);
+            }
+            else
+            {
+                batch.Add(socket, copy, to);
+            }
+
+            // The batch holds its own copy: what the caller does to its buffer afterwards is not sent.
+            copy.AsSpan().Clear();
+        }
+
+        Assert.Equal(0, first.Calls);
+        batch.Add(socket, oversizeSent.AsSpan(), to, second);
+        batch.Flush();
+
+        // The oversize datagram flushed the batch first (runs: first ×3, none, second ×2, first ×1), then was sealed alone.
+        Assert.Equal([3, 1], first.RunLengths);
+        Assert.Equal([2, 1], second.RunLengths);
+        byte[] buffer = new byte[4096];
+        for (int i = 0; i <= datagrams.Length; i++)
+        {
+            using var timeout = new CancellationTokenSource(TaskTimeoutExtensions.Default);
+            int n = await receiver.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+            byte[] expected = i < datagrams.Length ? AddingSeal.Apply(datagrams[i], seals[i]) : AddingSeal.Apply(oversize, second);
+            Assert.Equal(expected, buffer[..n]);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
     public async Task SendBatch_BetweenTwoKcpSockets_GsoRunsAreSplitBackIntoDatagrams(string backend)
     {
         using UdpSocket sender = Bind(Parse(backend));
@@ -237,6 +287,31 @@ public sealed class UdpSocketTests
         {
             // A flush's segments and their parity leave together: far fewer calls than datagrams.
             Assert.True(socket.SendSystemCalls * 2 < counters.OutPackets, $"{socket.SendSystemCalls} calls for {counters.OutPackets} datagrams");
+        }
+    }
+
+    /// <summary>A stand-in seal that adds a constant to every byte, and records the runs it was given.</summary>
+    private sealed class AddingSeal(byte delta) : IDeferredSeal
+    {
+        private readonly byte _delta = delta;
+
+        public List<int> RunLengths { get; } = [];
+
+        public int Calls => RunLengths.Count;
+
+        public static byte[] Apply(byte[] datagram, IDeferredSeal? seal)
+            => seal is AddingSeal adding ? [.. datagram.Select(b => (byte)(b + adding._delta))] : datagram;
+
+        public void Finish(Span<byte> region, int stride, ReadOnlySpan<int> lengths)
+        {
+            RunLengths.Add(lengths.Length);
+            for (int k = 0; k < lengths.Length; k++)
+            {
+                foreach (ref byte b in region.Slice(k * stride, lengths[k]))
+                {
+                    b += _delta;
+                }
+            }
         }
     }
 
