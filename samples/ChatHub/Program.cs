@@ -3,6 +3,7 @@ using ChatHubSample.Client;
 using ChatHubSample.ScaleOut;
 using ChatHubSample.Stats;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 
 // `ChatHub client ...` runs the console client (or the bots) instead of the server.
@@ -18,6 +19,7 @@ builder.Services.AddOptions<ChatServerOptions>()
     .Bind(builder.Configuration.GetSection(ChatServerOptions.SectionName))
     .ValidateDataAnnotations()
     .ValidateOnStart();
+builder.Services.AddSingleton<IConfigureOptions<HubOptions>, ChatServerOptions.ApplyToHub>();
 string backplane = RedisBackplane.AddIfConfigured(builder.Services.AddSignalR().AddMessagePackProtocol(), builder.Configuration);
 builder.Services.AddSingleton<KcpConnectionRegistry>();
 builder.Services.AddSingleton<KcpStatsSampler>();
