@@ -6,8 +6,8 @@ namespace ChatHub.Tests.ScaleOut.Infrastructure;
 
 /// <summary>
 /// A child process of a scale-out test (redis-server, nginx, a ChatHub server), bounded twice: coreutils' <c>timeout</c>
-/// ends it after <see cref="Lifetime"/> even if the test host itself dies, and the test stops it (<see cref="DisposeAsync"/>,
-/// the whole process tree) when it is done, failed or not.
+/// ends it after <see cref="Lifetime"/> even if the test host itself dies, and the test stops it (<see cref="DisposeAsync"/>:
+/// SIGTERM, then SIGKILL to the whole process tree) when it is done, failed or not.
 /// </summary>
 internal sealed class BoundedProcess : IAsyncDisposable
 {
@@ -111,10 +111,24 @@ internal sealed class BoundedProcess : IAsyncDisposable
         await _exited.Task.WithTimeout();
     }
 
+    /// <summary>
+    /// Stops the process as a service manager would: SIGTERM to <c>timeout</c>, which passes it on (nginx's master then
+    /// stops its workers, which a SIGKILL of the master would leave running), then, after 5 s, SIGKILL to the whole tree.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         try
         {
+            if (!HasExited)
+            {
+                using (Process term = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+                {
+                    await term.WaitForExitAsync().WithTimeout();
+                }
+
+                await Task.WhenAny(_exited.Task, Task.Delay(TimeSpan.FromSeconds(5)));
+            }
+
             await KillAsync();
         }
         finally

@@ -36,7 +36,8 @@ internal sealed class RedisProcess : IAsyncDisposable
     /// <summary>Kills redis (as a crash would) and starts a new, empty one on the same port.</summary>
     public async Task RestartAsync(TimeSpan downtime)
     {
-        await _process!.DisposeAsync();
+        await _process!.KillAsync();
+        await _process.DisposeAsync();
         await Task.Delay(downtime);
         await StartProcessAsync();
     }
