@@ -1,14 +1,16 @@
+using ChatHubSample.ScaleOut;
 using Kcp.AspNetCore;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 
 namespace ChatHubSample;
 
 /// <summary>
 /// The chat: one hub served twice, over KCP (a Kestrel KCP endpoint with <c>UseHub</c>) and over WebSockets
 /// (<c>MapHub</c> on the HTTP endpoint). Both kinds of client share the same groups and broadcasts because both
-/// endpoints use the same hub lifetime manager.
+/// endpoints use the same hub lifetime manager; with a Redis backplane that manager carries them to every server.
 /// </summary>
-internal sealed class ChatHub : Hub
+internal sealed class ChatHub(IOptions<ChatServerOptions> server) : Hub
 {
     /// <summary>The URL path of the WebSocket (HTTP) endpoint of the hub.</summary>
     public const string Path = "/chat";
@@ -21,6 +23,9 @@ internal sealed class ChatHub : Hub
 
     /// <summary>Client method receiving (group, user) when someone joins a group.</summary>
     public const string JoinedGroup = "JoinedGroup";
+
+    /// <summary>The name of the server this connection is on (<c>ChatHub:ServerName</c>): behind a load balancer, which backend serves it.</summary>
+    public string GetServerName() => server.Value.ServerName;
 
     /// <summary>Sends a message to everyone.</summary>
     public Task Send(string user, string message)

@@ -1,7 +1,9 @@
 using ChatHubSample;
 using ChatHubSample.Client;
+using ChatHubSample.ScaleOut;
 using ChatHubSample.Stats;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 
 // `ChatHub client ...` runs the console client (or the bots) instead of the server.
@@ -12,7 +14,13 @@ if (args.Length > 0 && string.Equals(args[0], "client", StringComparison.Ordinal
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.Services.AddSignalR().AddMessagePackProtocol();
+// Several servers share one chat through Redis when ConnectionStrings:Redis is set (README, "Running more than one server").
+builder.Services.AddOptions<ChatServerOptions>()
+    .Bind(builder.Configuration.GetSection(ChatServerOptions.SectionName))
+    .ValidateDataAnnotations()
+    .ValidateOnStart();
+builder.Services.AddSingleton<IConfigureOptions<HubOptions>, ChatServerOptions.ApplyToHub>();
+string backplane = RedisBackplane.AddIfConfigured(builder.Services.AddSignalR().AddMessagePackProtocol(), builder.Configuration);
 builder.Services.AddSingleton<KcpConnectionRegistry>();
 builder.Services.AddSingleton<KcpStatsSampler>();
 builder.Services.AddHostedService(services => services.GetRequiredService<KcpStatsSampler>());
@@ -40,7 +48,7 @@ app.MapGet("/api/kcp-stats", (KcpStatsSampler sampler) => sampler.GetReport());
 app.MapPrometheusScrapingEndpoint();
 app.MapHealthChecks("/healthz");
 
-app.Lifetime.ApplicationStarted.Register(() => ServerBanner.Print(app));
+app.Lifetime.ApplicationStarted.Register(() => ServerBanner.Print(app, backplane));
 
 await app.RunAsync().ConfigureAwait(false);
 return 0;

@@ -37,6 +37,7 @@ public static class KcpConfigurationExtensions
         if (defaultsSection is not null)
         {
             KcpConfigurationReader.ReadDefaults(defaultsSection, defaults, errors);
+            defaults.ReusePort = false; // a listener's setting, which a dialer does not validate
             errors.AddRange(KcpConfigurationReader.ValidateDefaults(defaults, defaultsSection));
         }
 

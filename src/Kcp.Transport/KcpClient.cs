@@ -38,6 +38,9 @@ public static class KcpClient
         ArgumentNullException.ThrowIfNull(remoteEndPoint);
         cancellationToken.ThrowIfCancellationRequested();
         options = options?.Clone() ?? new KcpOptions();
+
+        // A listener's setting (clients often read the server's section): a dialed socket never shares its port.
+        options.ReusePort = false;
         options.Validate();
         ILogger logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(KcpTransportLog.Category);
         var connection = new Connection(remoteEndPoint, options, logger, KcpInstruments.For(meterFactory), runtime ?? KcpRuntime.Shared);

@@ -101,6 +101,18 @@ public sealed class KcpOptions
     /// </summary>
     public int ReceiveLoops { get; set; }
 
+    /// <summary>
+    /// Listener: lets several processes (or listeners) bind the same address and port (<c>SO_REUSEPORT</c>, Linux only).
+    /// The kernel then spreads incoming datagrams over the sockets by a hash of the source and destination addresses and
+    /// ports, so one client's datagrams keep reaching one listener and its session stays whole there. Each listener
+    /// serves only its own sessions: when a socket joins or leaves the group (a process starts or stops) the hash is
+    /// computed over the new set and some clients land on another process, which answers their datagrams with a reset
+    /// (README, "When things go wrong"), and they reconnect. Every socket of the group must set it, and on Linux they must
+    /// belong to the same user. Dialed sessions ignore it (<see cref="KcpClient"/> clears it): their sockets take a port
+    /// of their own. Other systems have no socket option that spreads UDP by the 4-tuple, so validation refuses it there.
+    /// </summary>
+    public bool ReusePort { get; set; }
+
     /// <summary>Listener admission limits, address validation, tombstones and the aes-128-gcm replay filter.</summary>
     public KcpSecurityOptions Security { get; set; } = new();
 
@@ -181,6 +193,8 @@ public sealed class KcpOptions
         Check(AcceptBacklog > 0, $"KcpOptions.AcceptBacklog must be positive (was {AcceptBacklog}).");
         Check(MaxSessions > 0, $"KcpOptions.MaxSessions must be positive (was {MaxSessions}).");
         Check(ReceiveLoops is >= 0 and <= 64, $"KcpOptions.ReceiveLoops must be between 0 and 64 (was {ReceiveLoops}).");
+        Check(!ReusePort || OperatingSystem.IsLinux(),
+            "KcpOptions.ReusePort is supported on Linux only (SO_REUSEPORT spreading datagrams by their addresses); run one listener per port elsewhere.");
 
         if (Security is null)
         {

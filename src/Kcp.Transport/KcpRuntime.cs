@@ -58,7 +58,7 @@ public sealed class KcpRuntime : IDisposable
 
     /// <summary>Binds the socket of a listener or, when <paramref name="dialed"/>, of a dialed session (drained by this runtime's poller).</summary>
     internal SessionContext Bind(IPEndPoint local, KcpOptions options, ILogger logger, bool dialed)
-        => SessionContext.Bind(local, options, logger, Scheduler, SendBatches, MemoryPool, dialed ? DialedSocketPoller : null);
+        => SessionContext.Bind(local, options, logger, Scheduler, SendBatches, MemoryPool, dialed ? DialedSocketPoller : null, listener: !dialed);
 
     /// <summary>Stops the runtime's threads and releases its own memory pool. Dispose its listeners and clients first.</summary>
     public void Dispose()

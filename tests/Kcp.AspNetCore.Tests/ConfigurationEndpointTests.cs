@@ -264,6 +264,84 @@ public sealed class ConfigurationEndpointTests
     }
 
     [Fact]
+    public async Task ReusePort_TwoHostsOnOneConfiguredPort_BothBindAndServe()
+    {
+        // Arrange: two servers (one process here; two processes in ChatHub.Tests' ScaleOut tests) declare one port.
+        int port = FreeUdpPort();
+        KeyValuePair<string, string?>[] settings = [Setting("Kcp:Endpoints:Api:Url", $"kcp://127.0.0.1:{port}"), Setting("Kcp:Endpoints:Api:ReusePort", "true")];
+        WebApplication first = await StartAsync(settings, mapApp: MapHello);
+        try
+        {
+            // Act
+            WebApplication second = await StartAsync(settings, mapApp: MapHello);
+            try
+            {
+                // Assert: both bound the port, and a client reaches one of them.
+                Assert.Equal(new IPEndPoint(IPAddress.Loopback, port), BoundEndPoint(first).IPEndPoint);
+                Assert.Equal(new IPEndPoint(IPAddress.Loopback, port), BoundEndPoint(second).IPEndPoint);
+                Assert.True(BoundEndPoint(second).Options!.ReusePort);
+                using HttpClient client = KcpHttpClient(ClientEndPoint(first));
+                Assert.Equal("hello over HTTP/1.1", await client.GetStringAsync("hello").DefaultTimeout());
+            }
+            finally
+            {
+                await StopAsync(second);
+            }
+        }
+        finally
+        {
+            await StopAsync(first);
+        }
+    }
+
+    [Fact]
+    public async Task ReusePortOff_SecondHostOnTheSamePort_FailsToStart()
+    {
+        // Arrange
+        int port = FreeUdpPort();
+        KeyValuePair<string, string?>[] settings = [Setting("Kcp:Endpoints:Api:Url", $"kcp://127.0.0.1:{port}")];
+        WebApplication first = await StartAsync(settings, mapApp: MapHello);
+        try
+        {
+            // Act
+            Exception error = await Assert.ThrowsAnyAsync<Exception>(() => StartAsync(settings, mapApp: MapHello));
+
+            // Assert
+            Assert.Contains(SocketError.AddressAlreadyInUse, Chain(error).OfType<SocketException>().Select(e => e.SocketErrorCode));
+        }
+        finally
+        {
+            await StopAsync(first);
+        }
+
+        static IEnumerable<Exception> Chain(Exception? e)
+        {
+            for (; e is not null; e = e.InnerException)
+            {
+                yield return e;
+            }
+        }
+    }
+
+    [Fact]
+    public void GetKcpEndPoint_ReusePortSet_TheDialersOptionsLeaveItOff()
+    {
+        // Arrange: ReusePort is a listener's setting; a client reading the server's section must not share its port.
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(
+        [
+            Setting("Kcp:Defaults:ReusePort", "true"),
+            Setting("Kcp:Endpoints:Chat:Url", "kcp://127.0.0.1:6000"),
+            Setting("Kcp:Endpoints:Chat:ReusePort", "true"),
+        ]).Build();
+
+        // Act
+        KcpEndPoint endPoint = configuration.GetKcpEndPoint("Chat");
+
+        // Assert
+        Assert.False(endPoint.Options!.ReusePort);
+    }
+
+    [Fact]
     public void GetKcpEndPoint_WildcardUrl_DialsLoopbackWithDefaultsAndTheEndpointsKeys()
     {
         IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(

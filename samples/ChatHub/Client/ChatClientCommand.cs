@@ -45,6 +45,11 @@ internal static class ChatClientCommand
             stop.Cancel();
         };
 
+        if (arguments.BenchSeconds > 0 || arguments.Pings > 0)
+        {
+            return await ChatMeasurement.RunAsync(server, arguments, stop.Token).ConfigureAwait(false);
+        }
+
         return arguments.Bots > 0
             ? await ChatBots.RunAsync(server, arguments, stop.Token).ConfigureAwait(false)
             : await InteractiveChat.RunAsync(server, arguments.Name, stop.Token).ConfigureAwait(false);

@@ -19,15 +19,17 @@ internal static class InteractiveChat
             Console.WriteLine($"* connection lost ({e?.Message ?? "closed"}), reconnecting...");
             return Task.CompletedTask;
         };
-        connection.Reconnected += _ =>
+        connection.Reconnected += async _ =>
         {
-            Console.WriteLine("* reconnected");
-            return Task.CompletedTask;
+            // Behind a load balancer the new connection may be on another server.
+            string now = await connection.InvokeAsync<string>(nameof(ChatHub.GetServerName), stop).ConfigureAwait(false);
+            Console.WriteLine($"* reconnected (server {now})");
         };
 
         Console.WriteLine($"Connecting to {server.IPEndPoint} over KCP as {name}...");
         await connection.StartAsync(stop).ConfigureAwait(false);
-        Console.WriteLine("Connected. Type a message, /join G, /leave G, /g G TEXT, /quit.");
+        string serverName = await connection.InvokeAsync<string>(nameof(ChatHub.GetServerName), stop).ConfigureAwait(false);
+        Console.WriteLine($"Connected to server {serverName}. Type a message, /join G, /leave G, /g G TEXT, /quit.");
 
         while (!stop.IsCancellationRequested)
         {

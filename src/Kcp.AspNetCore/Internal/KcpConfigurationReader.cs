@@ -86,6 +86,11 @@ internal static class KcpConfigurationReader
 
         KcpOptions options = defaults.Clone();
         KcpOptionsBinder.Bind(section, options, EndpointKeys, errors);
+        if (!server)
+        {
+            // A listener's setting: the dialer's socket never shares its port (KcpClient clears it too).
+            options.ReusePort = false;
+        }
         if (errors.Count == before)
         {
             // An error that the defaults already have is reported once, for Kcp:Defaults, unless this endpoint sets one of its keys.

@@ -61,14 +61,21 @@ internal abstract class UdpSocket : IDisposable
     protected bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
     /// <summary>
-    /// Binds a socket with <paramref name="options"/>' buffer sizes and DSCP on the backend they ask for.
+    /// Binds a socket with <paramref name="options"/>' buffer sizes and DSCP on the backend they ask for, sharing its
+    /// port with other sockets when <paramref name="reusePort"/> (a listener with <see cref="KcpOptions.ReusePort"/>).
     /// <paramref name="poller"/> drains dialed sockets on Linux (null: they use .NET's event loop).
     /// </summary>
-    public static UdpSocket Bind(IPEndPoint localEndPoint, KcpOptions options, KcpCounters counters, ILogger logger, EpollPoller? poller)
+    public static UdpSocket Bind(IPEndPoint localEndPoint, KcpOptions options, KcpCounters counters, ILogger logger, EpollPoller? poller, bool reusePort = false)
     {
         var socket = new Socket(localEndPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
+            if (reusePort)
+            {
+                // Before bind, as the kernel requires; validation refused the option elsewhere than on Linux.
+                LinuxUdp.SetReusePort(socket);
+            }
+
             if (localEndPoint.AddressFamily == AddressFamily.InterNetworkV6 && localEndPoint.Address.Equals(IPAddress.IPv6Any))
             {
                 socket.DualMode = true;

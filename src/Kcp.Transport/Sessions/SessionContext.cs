@@ -48,16 +48,17 @@ internal sealed class SessionContext
 
     /// <summary>
     /// Binds a socket at <paramref name="local"/> with the key and counters <paramref name="options"/> ask for. A dialed
-    /// socket is drained by <paramref name="poller"/> (null: by a loop of its own).
+    /// socket is drained by <paramref name="poller"/> (null: by a loop of its own); a listener's socket
+    /// (<paramref name="listener"/>) shares its port when <see cref="KcpOptions.ReusePort"/> asks for it.
     /// </summary>
     public static SessionContext Bind(
-        IPEndPoint local, KcpOptions options, ILogger logger, KcpScheduler scheduler, SendBatchPool sendBatches, MemoryPool<byte> memoryPool, EpollPoller? poller)
+        IPEndPoint local, KcpOptions options, ILogger logger, KcpScheduler scheduler, SendBatchPool sendBatches, MemoryPool<byte> memoryPool, EpollPoller? poller, bool listener)
     {
         PacketProtection protection = options.CreateProtection(logger);
         var counters = new KcpCounters();
         try
         {
-            UdpSocket socket = UdpSocket.Bind(local, options, counters, logger, poller);
+            UdpSocket socket = UdpSocket.Bind(local, options, counters, logger, poller, reusePort: listener && options.ReusePort);
             return new SessionContext(options, socket, protection, counters, logger, scheduler, sendBatches, memoryPool);
         }
         catch

@@ -68,6 +68,26 @@ public sealed class SampleConfigurationTests
         Assert.Contains("Kcp:Endpoints:Chat:Mtu must be between 50 and 1500 (was 99999).", server.Output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("ChatHub__ClientTimeoutInterval", "00:00:10", "ChatHub:ClientTimeoutInterval (00:00:10) must be longer than ChatHub:KeepAliveInterval (00:00:15)")]
+    [InlineData("ChatHub__ServerName", "no spaces please", "ChatHub:ServerName may hold letters, digits and . _ : / - only.")]
+    [InlineData("ConnectionStrings__Redis", "127.0.0.1:6379,abortConnectt=false", "ConnectionStrings:Redis is not a Redis configuration string")]
+    public async Task Server_BadScaleOutSetting_StopsAtStartUpNamingIt(string variable, string value, string expected)
+    {
+        // Act
+        await using SampleProcess server = SampleProcess.Start(new Dictionary<string, string>
+        {
+            ["Kcp__Endpoints__Chat__Url"] = "kcp://127.0.0.1:0",
+            ["Kestrel__Endpoints__Web__Url"] = "http://127.0.0.1:0",
+            [variable] = value,
+        });
+        await server.WaitForExitAsync();
+
+        // Assert
+        Assert.NotEqual(0, server.ExitCode);
+        Assert.Contains(expected, server.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Client_TypoInTheSection_ExitsNamingTheKey()
     {

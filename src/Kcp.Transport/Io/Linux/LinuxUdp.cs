@@ -8,6 +8,8 @@ namespace Kcp.Transport.Io.Linux;
 /// </summary>
 internal static unsafe partial class LinuxUdp
 {
+    public const int SolSocket = 1;
+    public const int SoReusePort = 15;
     public const int SolUdp = 17;
     public const int UdpSegment = 103;
     public const int UdpGro = 104;
@@ -142,6 +144,12 @@ internal static unsafe partial class LinuxUdp
         var pollFd = new PollFd { Fd = fd, Events = events };
         Poll(&pollFd, 1, timeoutMs);
     }
+
+    /// <summary>
+    /// Sets SO_REUSEPORT, before bind: sockets of one user that all set it may bind the same address and port, and the
+    /// kernel spreads datagrams over them by a hash of the 4-tuple. Throws a <see cref="SocketException"/> if refused.
+    /// </summary>
+    public static void SetReusePort(Socket socket) => socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
 
     /// <summary>True when the kernel accepts UDP_SEGMENT (GSO) on this socket.</summary>
     public static bool ProbeGso(int fd)
