@@ -6,10 +6,12 @@
 #   3. process-level loopback transfers: kcpcat vs our kcp-go peer, same flags (kcptun's: fast3, windows 1024, MTU
 #      1350), echo and sink × {no crypto}, {aes, FEC 10/3}, {aes-128-gcm, FEC 10/3: ours only, kcp-go 5.6.1 has no
 #      GCM}, --rounds alternated runs each: median MB/s and CPU s/GB (both processes, from /proc);
-#   4. the loopback ceiling: raw UDP datagrams/s (one call per datagram, and batched), and our transfer as a
-#      fraction of it; and the raw UDP round trip between two blocking threads, the floor under an echo;
-#   5. scale: K concurrent sessions against one echo listener (ours, kcp-go's), 64 bytes each once a second:
-#      listener CPU %, resident memory per session, echo latency p50/p99;
+#   4. the loopback ceiling: raw UDP datagrams/s (one call per datagram, and batched), and a 1 GiB no-crypto sink
+#      transfer of each side as a fraction of it (long enough to be past start-up); and the raw UDP round trip
+#      between two blocking threads, the floor under an echo;
+#   5. scale: K concurrent sessions against one echo listener (ours, kcp-go's), 64 bytes each once a second, and
+#      1,000 sessions echoing 1 KiB ten times a second through aes + FEC 10/3: listener CPU %, resident memory per
+#      session, echo latency p50/p99;
 #   6. flood: one established session's echo rate before, during and after a flood of data segments from 1,000
 #      source ports (4,000 made-up conversations, 20,000 datagrams/s) against each echo listener: retention %.
 #
@@ -156,6 +158,10 @@ fi
 if ! skipped ceiling; then
   echo "UDP ceiling..." >&2
   "${bench[@]}" ceiling --seconds 3 >"$results/ceiling.txt" 2>&1 || true
+  for round in $(seq 1 "$rounds"); do
+    bytes=$((1024 * 1024 * 1024)) transfer "ceiling-ours-$round" ours sink "${plain[@]}" "${tuning[@]}"
+    bytes=$((1024 * 1024 * 1024)) transfer "ceiling-kcpgo-$round" kcpgo sink "${plain[@]}" "${tuning[@]}"
+  done
 fi
 
 # ---- 5: scale --------------------------------------------------------------------------------------------------
@@ -177,6 +183,24 @@ if ! skipped scale; then
       kill "$lpid" 2>/dev/null || true
       wait "$lpid" 2>/dev/null || true
     done
+  done
+
+  # The protected load: 1,000 sessions, 1 KiB ten times a second each, aes + FEC 10/3 (kcptun's default protection).
+  : >"$results/scale-protected.txt"
+  for impl in ours kcpgo; do
+    echo "scale: 1000 sessions, 1 KiB × 10/s, aes + FEC 10/3, $impl listener..." >&2
+    if [ "$impl" = ours ]; then cmd=("${kcpcat[@]}"); admission=(--session-rate 0 --max-unvalidated 20000); else cmd=("${gopeer[@]}"); admission=(); fi
+    out="$work/scale-protected-$impl.listen"
+    "${cmd[@]}" listen 127.0.0.1:0 --mode echo --mode-preset fast "${aesfec[@]}" --timeout 900 "${admission[@]}" >"$out" 2>&1 &
+    lpid=$!
+    pids+=("$lpid")
+    addr=$(listening_addr "$out")
+    sleep 1
+    line=$(timeout 600 "${bench[@]}" load "$addr" --sessions 1000 --size 1024 --interval-ms 100 --seconds "$seconds" \
+      --mode-preset fast "${aesfec[@]}" --server-pid "$lpid" 2>/dev/null | tail -n1 || true)
+    echo "$impl 1000 ${line:-{\}}" >>"$results/scale-protected.txt"
+    kill "$lpid" 2>/dev/null || true
+    wait "$lpid" 2>/dev/null || true
   done
 fi
 

@@ -10,6 +10,7 @@ namespace Kcp.Benchmarks.Tools;
 /// Many concurrent sessions against one echo listener (ours or kcp-go's): each sends --size bytes every
 /// --interval-ms and times the echo. Prints one JSON line with the echo latency percentiles over the measured window.
 /// Usage: load HOST:PORT --sessions K [--seconds D] [--size 64] [--interval-ms 1000] [--mode-preset fast] [--server-pid PID]
+/// [--crypt NAME --key KEY] [--datashard N --parityshard M] (the listener's own flags must match)
 /// With --server-pid (Linux) it also reports the server's CPU use over the window and its resident memory growth
 /// per session (VmRSS before the sessions connected and at the end of the window).
 /// </summary>
@@ -33,6 +34,10 @@ internal static class EchoLoad
                 case "--interval-ms": intervalMs = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--server-pid": serverPid = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--mode-preset": options.ApplyPreset(Enum.Parse<KcpPreset>(value, ignoreCase: true)); break;
+                case "--crypt": options.Crypt = value; break;
+                case "--key": options.Key = value; break;
+                case "--datashard": options.DataShards = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--parityshard": options.ParityShards = int.Parse(value, CultureInfo.InvariantCulture); break;
                 default: Console.Error.WriteLine($"unknown flag {args[i]}"); return 2;
             }
         }
