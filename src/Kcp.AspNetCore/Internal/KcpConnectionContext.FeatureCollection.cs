@@ -1,31 +1,10 @@
-using System.Buffers;
 using Kcp.Transport;
-using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Connections.Features;
 
 namespace Kcp.AspNetCore.Internal;
 
-internal sealed partial class KcpConnectionContext
-    : IConnectionIdFeature,
-      IConnectionTransportFeature,
-      IConnectionItemsFeature,
-      IConnectionLifetimeFeature,
-      IConnectionEndPointFeature,
-      IMemoryPoolFeature,
-      IKcpSessionFeature
+/// <summary>The session's statistics as <see cref="IKcpSessionFeature"/>.</summary>
+internal sealed partial class KcpConnectionContext : IKcpSessionFeature
 {
-    // IConnectionInherentKeepAliveFeature is deliberately absent: KCP has no keep-alive, so SignalR must keep pinging.
-    private void InitializeFeatures()
-    {
-        _features.Set<IConnectionIdFeature>(this);
-        _features.Set<IConnectionTransportFeature>(this);
-        _features.Set<IConnectionItemsFeature>(this);
-        _features.Set<IConnectionLifetimeFeature>(this);
-        _features.Set<IConnectionEndPointFeature>(this);
-        _features.Set<IMemoryPoolFeature>(this);
-        _features.Set<IKcpSessionFeature>(this);
-    }
-
     uint IKcpSessionFeature.Conversation => _session.Conversation;
 
     KcpCloseReason IKcpSessionFeature.CloseReason => _session.CloseReason;
@@ -47,6 +26,4 @@ internal sealed partial class KcpConnectionContext
     long IKcpSessionFeature.RetransmittedSegments => _session.GetStatistics().Counters.RetransmittedSegments;
 
     KcpSessionStatistics IKcpSessionFeature.GetStatistics() => _session.GetStatistics();
-
-    MemoryPool<byte> IMemoryPoolFeature.MemoryPool => MemoryPool;
 }

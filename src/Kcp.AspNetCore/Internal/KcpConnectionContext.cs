@@ -1,87 +1,40 @@
 using System.Buffers;
-using System.IO.Pipelines;
-using System.Net;
 using Kcp.Transport;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 
 namespace Kcp.AspNetCore.Internal;
 
 /// <summary>
 /// One KCP session as a Kestrel/Bedrock connection. Used on both sides: the listener adapter creates it for accepted
-/// sessions, <see cref="KcpConnectionFactory"/> for dialed ones. The features it serves are implemented by the
-/// context itself (see the FeatureCollection part), so a connection costs one feature dictionary and nothing more.
+/// sessions, <see cref="KcpConnectionFactory"/> for dialed ones. It adds <see cref="IKcpSessionFeature"/> (see the
+/// FeatureCollection part) to the features every connection serves.
 /// </summary>
-internal sealed partial class KcpConnectionContext : ConnectionContext
+internal sealed partial class KcpConnectionContext : TransportConnectionContext
 {
     private readonly KcpSession _session;
     private readonly ILogger _logger;
     private readonly Action<KcpConnectionContext>? _onDisposed;
-    private readonly FeatureCollection _features = new();
-    private IDictionary<object, object?>? _items;
-    private EndPoint? _localEndPoint;
-    private EndPoint? _remoteEndPoint;
-    private int _aborted;
-    private int _disposed;
 
     public KcpConnectionContext(KcpSession session, MemoryPool<byte> memoryPool, ILogger logger, Action<KcpConnectionContext>? onDisposed)
+        : base(session.Closed, session.LocalEndPoint, session.RemoteEndPoint, memoryPool)
     {
         _session = session;
         _logger = logger;
         _onDisposed = onDisposed;
-        MemoryPool = memoryPool;
-        ConnectionId = KcpConnectionId.Next();
-        _localEndPoint = session.LocalEndPoint;
-        _remoteEndPoint = session.RemoteEndPoint;
-        ConnectionClosed = session.Closed;
-        Transport = new KcpDuplexPipe(new KcpSessionInputReader(session.Input, OnReset), session.Output);
-        InitializeFeatures();
+        Transport = new KcpDuplexPipe(new ResetInputReader<KcpSessionClosedException>(session.Input, OnReset), session.Output);
+        FeatureSet.Set<IKcpSessionFeature>(this);
     }
 
     /// <summary>The session under this connection.</summary>
     public KcpSession Session => _session;
 
-    public override string ConnectionId { get; set; }
-
-    public override IFeatureCollection Features => _features;
-
-    public override IDictionary<object, object?> Items
-    {
-        get => _items ??= new ConnectionItems();
-        set => _items = value;
-    }
-
-    public override IDuplexPipe Transport { get; set; }
-
-    public override CancellationToken ConnectionClosed { get; set; }
-
-    // Real IPEndPoints, not KcpEndPoints: HttpContext.Connection.RemoteIpAddress, rate limiting and logs expect IPs.
-    public override EndPoint? LocalEndPoint
-    {
-        get => _localEndPoint;
-        set => _localEndPoint = value;
-    }
-
-    public override EndPoint? RemoteEndPoint
-    {
-        get => _remoteEndPoint;
-        set => _remoteEndPoint = value;
-    }
-
-    public MemoryPool<byte> MemoryPool { get; }
-
     /// <summary>Closes the session at once; the application's pending and later reads fail with <paramref name="abortReason"/>.</summary>
-    public override void Abort(ConnectionAbortedException abortReason)
+    protected override void OnAbort(ConnectionAbortedException? abortReason)
     {
-        if (Interlocked.Exchange(ref _aborted, 1) != 0)
-        {
-            return;
-        }
-
         if (_session.CloseReason == KcpCloseReason.None)
         {
-            KcpAspNetCoreLog.ConnectionAborted(_logger, ConnectionId, abortReason.Message);
+            KcpAspNetCoreLog.ConnectionAborted(_logger, ConnectionId, abortReason?.Message ?? "no reason given");
         }
 
         // Completes the session's input with the abort reason, so readers see ConnectionAbortedException (as Sockets).
@@ -89,13 +42,8 @@ internal sealed partial class KcpConnectionContext : ConnectionContext
     }
 
     /// <summary>Closes gracefully: waits (at most <see cref="KcpOptions.LingerTimeout"/>) until the peer acknowledged what was written.</summary>
-    public override async ValueTask DisposeAsync()
+    protected override async ValueTask OnDisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
         try
         {
             await _session.DisposeAsync().ConfigureAwait(false);
@@ -109,5 +57,5 @@ internal sealed partial class KcpConnectionContext : ConnectionContext
         }
     }
 
-    private void OnReset(KcpCloseReason reason) => KcpAspNetCoreLog.ConnectionReset(_logger, ConnectionId, reason);
+    private void OnReset(KcpSessionClosedException e) => KcpAspNetCoreLog.ConnectionReset(_logger, ConnectionId, e.Reason);
 }

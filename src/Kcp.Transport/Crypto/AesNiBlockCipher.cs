@@ -70,18 +70,26 @@ internal sealed class AesNiBlockCipher : BlockCipher
         ref byte src = ref MemoryMarshal.GetReference(input);
         ref byte dst = ref MemoryMarshal.GetReference(output);
         int i = 0;
-        for (; i + 64 <= input.Length; i += 64)
+        for (; i + 128 <= input.Length; i += 128)
         {
-            Encrypt4(
+            Encrypt8(
                 Vector128.LoadUnsafe(ref src, (nuint)i),
                 Vector128.LoadUnsafe(ref src, (nuint)i + 16),
                 Vector128.LoadUnsafe(ref src, (nuint)i + 32),
                 Vector128.LoadUnsafe(ref src, (nuint)i + 48),
-                out var c0, out var c1, out var c2, out var c3);
+                Vector128.LoadUnsafe(ref src, (nuint)i + 64),
+                Vector128.LoadUnsafe(ref src, (nuint)i + 80),
+                Vector128.LoadUnsafe(ref src, (nuint)i + 96),
+                Vector128.LoadUnsafe(ref src, (nuint)i + 112),
+                out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
             c0.StoreUnsafe(ref dst, (nuint)i);
             c1.StoreUnsafe(ref dst, (nuint)i + 16);
             c2.StoreUnsafe(ref dst, (nuint)i + 32);
             c3.StoreUnsafe(ref dst, (nuint)i + 48);
+            c4.StoreUnsafe(ref dst, (nuint)i + 64);
+            c5.StoreUnsafe(ref dst, (nuint)i + 80);
+            c6.StoreUnsafe(ref dst, (nuint)i + 96);
+            c7.StoreUnsafe(ref dst, (nuint)i + 112);
         }
 
         for (; i + 16 <= input.Length; i += 16)
@@ -231,20 +239,6 @@ internal sealed class AesNiBlockCipher : BlockCipher
             previous = c7;
         }
 
-        for (; i + 64 <= n; i += 64)
-        {
-            Vector128<byte> c0 = Vector128.LoadUnsafe(ref p, (nuint)i);
-            Vector128<byte> c1 = Vector128.LoadUnsafe(ref p, (nuint)i + 16);
-            Vector128<byte> c2 = Vector128.LoadUnsafe(ref p, (nuint)i + 32);
-            Vector128<byte> c3 = Vector128.LoadUnsafe(ref p, (nuint)i + 48);
-            Encrypt4(previous, c0, c1, c2, out var k0, out var k1, out var k2, out var k3);
-            (c0 ^ k0).StoreUnsafe(ref p, (nuint)i);
-            (c1 ^ k1).StoreUnsafe(ref p, (nuint)i + 16);
-            (c2 ^ k2).StoreUnsafe(ref p, (nuint)i + 32);
-            (c3 ^ k3).StoreUnsafe(ref p, (nuint)i + 48);
-            previous = c3;
-        }
-
         for (; i + 16 <= n; i += 16)
         {
             Vector128<byte> c = Vector128.LoadUnsafe(ref p, (nuint)i);
@@ -278,34 +272,6 @@ internal sealed class AesNiBlockCipher : BlockCipher
         }
 
         return AesNi.EncryptLast(block, rk[rounds]);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Encrypt4(
-        Vector128<byte> b0, Vector128<byte> b1, Vector128<byte> b2, Vector128<byte> b3,
-        out Vector128<byte> o0, out Vector128<byte> o1, out Vector128<byte> o2, out Vector128<byte> o3)
-    {
-        Vector128<byte>[] rk = _roundKeys;
-        int rounds = _rounds;
-        Vector128<byte> k = rk[0];
-        b0 ^= k;
-        b1 ^= k;
-        b2 ^= k;
-        b3 ^= k;
-        for (int r = 1; r < rounds; r++)
-        {
-            k = rk[r];
-            b0 = AesNi.Encrypt(b0, k);
-            b1 = AesNi.Encrypt(b1, k);
-            b2 = AesNi.Encrypt(b2, k);
-            b3 = AesNi.Encrypt(b3, k);
-        }
-
-        k = rk[rounds];
-        o0 = AesNi.EncryptLast(b0, k);
-        o1 = AesNi.EncryptLast(b1, k);
-        o2 = AesNi.EncryptLast(b2, k);
-        o3 = AesNi.EncryptLast(b3, k);
     }
 
     /// <summary>Eight independent blocks through the rounds side by side (the AES unit's latency hidden by the others).</summary>

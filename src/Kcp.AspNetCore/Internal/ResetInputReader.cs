@@ -1,16 +1,17 @@
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
-using Kcp.Transport;
 using Microsoft.AspNetCore.Connections;
 
 namespace Kcp.AspNetCore.Internal;
 
 /// <summary>
-/// An smux stream's input as Kestrel expects it: the end of the smux session under the stream (KCP session lost,
-/// keep-alive timeout, protocol error) surfaces as <see cref="ConnectionResetException"/>, as the KCP session's own end
-/// does for whole-session connections (<see cref="KcpSessionInputReader"/>).
+/// A connection's input as Kestrel expects it: the abnormal end of what carries it (<typeparamref name="TClosed"/>: the
+/// KCP session's dead link, idle timeout or closed listener, or the end of the smux session under a stream) surfaces as
+/// <see cref="ConnectionResetException"/>, the error every Kestrel protocol treats as "the peer went away", after
+/// <paramref name="onReset"/> logged it. Everything else passes through untouched.
 /// </summary>
-internal sealed class SmuxStreamInputReader(PipeReader inner, Action<KcpSmuxCloseReason> onReset) : PipeReader
+internal sealed class ResetInputReader<TClosed>(PipeReader inner, Action<TClosed> onReset) : PipeReader
+    where TClosed : IOException
 {
     public override void AdvanceTo(SequencePosition consumed) => inner.AdvanceTo(consumed);
 
@@ -28,7 +29,7 @@ internal sealed class SmuxStreamInputReader(PipeReader inner, Action<KcpSmuxClos
         {
             return inner.TryRead(out result);
         }
-        catch (KcpSmuxSessionClosedException e)
+        catch (TClosed e)
         {
             throw Reset(e);
         }
@@ -41,11 +42,12 @@ internal sealed class SmuxStreamInputReader(PipeReader inner, Action<KcpSmuxClos
         {
             read = inner.ReadAsync(cancellationToken);
         }
-        catch (KcpSmuxSessionClosedException e)
+        catch (TClosed e)
         {
             throw Reset(e);
         }
 
+        // The common case (data already buffered) returns the inner task without a state machine.
         return read.IsCompletedSuccessfully ? read : AwaitRead(read);
     }
 
@@ -56,15 +58,15 @@ internal sealed class SmuxStreamInputReader(PipeReader inner, Action<KcpSmuxClos
         {
             return await read.ConfigureAwait(false);
         }
-        catch (KcpSmuxSessionClosedException e)
+        catch (TClosed e)
         {
             throw Reset(e);
         }
     }
 
-    private ConnectionResetException Reset(KcpSmuxSessionClosedException e)
+    private ConnectionResetException Reset(TClosed e)
     {
-        onReset(e.Reason);
+        onReset(e);
         return new ConnectionResetException(e.Message, e);
     }
 }
