@@ -15,6 +15,7 @@ namespace Kcp.Benchmarks.Tools;
 /// datagrams per second (measured from --settle-ms after the flood began), then --rounds times after it. Prints one
 /// JSON line: the median MB/s of each phase and the retention: flooded ÷ the median of all rounds without the flood.
 /// Usage: flood HOST:PORT [--bytes 33554432] [--rounds 5] [--sources 1000] [--convs 4] [--pps 20000] [--settle-ms 1000]
+/// [--mode-preset P] [--sndwnd N] [--rcvwnd N] [--mtu N] (the session's settings; the listener's own flags must match)
 ///        [--warmup-rounds 5]
 ///        [--mode-preset fast3] [--sndwnd 1024] [--rcvwnd 1024]
 /// The flood has no crypto and no FEC header, like the listener it is meant for (kcpcat / kcp-go-peer with defaults).
@@ -46,6 +47,7 @@ internal static class FloodRetention
                 case "--mode-preset": options.ApplyPreset(Enum.Parse<KcpPreset>(value, ignoreCase: true)); break;
                 case "--sndwnd": options.SendWindow = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--rcvwnd": options.ReceiveWindow = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--mtu": options.Mtu = int.Parse(value, CultureInfo.InvariantCulture); break;
                 default: Console.Error.WriteLine($"unknown flag {args[i]}"); return 2;
             }
         }
