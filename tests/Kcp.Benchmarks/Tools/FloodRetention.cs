@@ -15,9 +15,8 @@ namespace Kcp.Benchmarks.Tools;
 /// datagrams per second (measured from --settle-ms after the flood began), then --rounds times after it. Prints one
 /// JSON line: the median MB/s of each phase and the retention: flooded ÷ the median of all rounds without the flood.
 /// Usage: flood HOST:PORT [--bytes 33554432] [--rounds 5] [--sources 1000] [--convs 4] [--pps 20000] [--settle-ms 1000]
-/// [--mode-preset P] [--sndwnd N] [--rcvwnd N] [--mtu N] (the session's settings; the listener's own flags must match)
 ///        [--warmup-rounds 5]
-///        [--mode-preset fast3] [--sndwnd 1024] [--rcvwnd 1024]
+///        [--mode-preset fast3] [--sndwnd 1024] [--rcvwnd 1024] [--mtu 1400] (the listener's own flags must match)
 /// The flood has no crypto and no FEC header, like the listener it is meant for (kcpcat / kcp-go-peer with defaults).
 /// A measurement, not a test: the 2-core machine's other load shows in it; compare within one run.
 /// </summary>
