@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 
 namespace KcpCat;
@@ -71,6 +72,7 @@ internal sealed class TestStream
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ulong Next()
     {
         _state += 0x9E3779B97F4A7C15UL;

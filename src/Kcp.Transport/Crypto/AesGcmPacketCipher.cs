@@ -28,8 +28,7 @@ internal sealed class AesGcmPacketCipher : PacketProtection
     // A peer salt's expiry while a session owns it; a claim not yet taken by its session and a released one expire.
     private const long Owned = long.MaxValue;
 
-    private readonly byte[] _key;
-    private readonly ThreadLocal<AesGcm> _aes;   // AesGcm instances are not safe for concurrent use
+    private readonly GcmCipher _gcm;
     private readonly ProtectionSettings _settings;
     private readonly Lock _lock = new();
     private readonly HashSet<uint> _sendSalts = [];
@@ -41,9 +40,8 @@ internal sealed class AesGcmPacketCipher : PacketProtection
     /// <summary>Creates the mode from a 16-byte key; <paramref name="settings"/> sets the replay horizon and the budget warning.</summary>
     public AesGcmPacketCipher(ReadOnlySpan<byte> key, ProtectionSettings settings)
     {
-        _key = key.ToArray();
+        _gcm = GcmCipher.Create(key);
         _settings = settings;
-        _aes = new ThreadLocal<AesGcm>(() => new AesGcm(_key, TagSize), trackAllValues: true);
         _nonces = new AeadNonceFilter(settings.ReplayHorizonMs, settings.MaxRememberedNonces);
     }
 
@@ -70,16 +68,7 @@ internal sealed class AesGcmPacketCipher : PacketProtection
             return OpenResult.TooShort;
         }
 
-        Span<byte> text = datagram[NonceSize..^TagSize];
-        try
-        {
-            _aes.Value!.Decrypt(datagram[..NonceSize], text, datagram[^TagSize..], text);
-            return OpenResult.Opened;
-        }
-        catch (AuthenticationTagMismatchException)
-        {
-            return OpenResult.Forged;
-        }
+        return _gcm.Open(datagram[..NonceSize], datagram[NonceSize..^TagSize], datagram[^TagSize..]) ? OpenResult.Opened : OpenResult.Forged;
     }
 
     /// <summary>A new session with a fresh send salt, registered as ours until the session is disposed (reflection guard).</summary>
@@ -145,13 +134,7 @@ internal sealed class AesGcmPacketCipher : PacketProtection
     /// <inheritdoc/>
     public override void Dispose()
     {
-        foreach (AesGcm aes in _aes.Values)
-        {
-            aes.Dispose();
-        }
-
-        _aes.Dispose();
-        CryptographicOperations.ZeroMemory(_key);
+        _gcm.Dispose();
         base.Dispose();
     }
 
@@ -165,8 +148,7 @@ internal sealed class AesGcmPacketCipher : PacketProtection
     /// <summary>Encrypts between the nonce already in place and the tag room, writes the tag and counts the nonce budget.</summary>
     internal void SealInPlace(Span<byte> datagram)
     {
-        Span<byte> text = datagram[NonceSize..^TagSize];
-        _aes.Value!.Encrypt(datagram[..NonceSize], text, text, datagram[^TagSize..]);
+        _gcm.Seal(datagram[..NonceSize], datagram[NonceSize..^TagSize], datagram[^TagSize..]);
         long count = Interlocked.Increment(ref _sealed);
         if (count >= NonceBudget / 2 && Interlocked.CompareExchange(ref _budgetWarnings, 1, 0) == 0
             || count >= NonceBudget && Interlocked.CompareExchange(ref _budgetWarnings, 2, 1) == 1)

@@ -276,7 +276,7 @@ internal sealed class AesNiBlockCipher : BlockCipher
 
     /// <summary>Eight independent blocks through the rounds side by side (the AES unit's latency hidden by the others).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Encrypt8(
+    internal void Encrypt8(
         Vector128<byte> b0, Vector128<byte> b1, Vector128<byte> b2, Vector128<byte> b3,
         Vector128<byte> b4, Vector128<byte> b5, Vector128<byte> b6, Vector128<byte> b7,
         out Vector128<byte> o0, out Vector128<byte> o1, out Vector128<byte> o2, out Vector128<byte> o3,
