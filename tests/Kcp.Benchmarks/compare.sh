@@ -215,7 +215,7 @@ if ! skipped flood; then
     lpid=$!
     pids+=("$lpid")
     addr=$(listening_addr "$out")
-    line=$(timeout 300 "${bench[@]}" flood "$addr" --sources 1000 --convs 4 --pps 20000 "${tuning[@]}" 2>/dev/null | tail -n1 || true)
+    line=$(timeout 300 "${bench[@]}" flood "$addr" --sources 1000 --convs 4 --pps 20000 "${tuning[@]}" --server-pid "$lpid" 2>/dev/null | tail -n1 || true)
     echo "$impl ${line:-{\}}" >>"$results/flood.txt"
     kill "$lpid" 2>/dev/null || true
     wait "$lpid" 2>/dev/null || true

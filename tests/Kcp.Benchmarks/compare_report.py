@@ -179,8 +179,10 @@ if flood:
     def flood_cell(r):
         if not r or "retention_pct" not in r:
             return "–"
+        rss = r.get("server_rss_mb")
         return (f"{r['retention_pct']} % retained: {r['flooded_mbps']} MB/s flooded, "
-                f"{r['before_mbps']} before, {r['after_mbps']} after")
+                f"{r['before_mbps']} before, {r['after_mbps']} after"
+                + (f"; listener RSS {rss[0]} → {rss[1]} → {rss[2]} MB" if rss else ""))
     any_run = next((r for r in flood.values() if r and "flood_pps" in r), {})
     rows.append(("flood: one session's echo under a spoofed-source flood",
                  f"{any_run.get('bytes', 0) >> 20} MB echoes; {any_run.get('sources', '?')} ports, "

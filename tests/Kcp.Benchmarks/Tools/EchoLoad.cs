@@ -42,7 +42,7 @@ internal static class EchoLoad
             }
         }
 
-        long rssBefore = ServerRssKb(serverPid);
+        long rssBefore = ServerProcess.RssKb(serverPid);
         var clients = new KcpSession[sessions];
         for (int i = 0; i < sessions; i++)
         {
@@ -66,12 +66,12 @@ internal static class EchoLoad
         await Task.Delay(Math.Max(intervalMs, 1000));
         run.Measuring = true;
         Console.Error.WriteLine($"load: {run.Started}/{sessions} sessions echoing; measuring {seconds} s");
-        double cpuBefore = ServerCpuSeconds(serverPid);
+        double cpuBefore = ServerProcess.CpuSeconds(serverPid);
         var window = Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromSeconds(seconds));
         run.Measuring = false;
-        double cpuPercent = (ServerCpuSeconds(serverPid) - cpuBefore) / window.Elapsed.TotalSeconds * 100;
-        long rssAfter = ServerRssKb(serverPid);
+        double cpuPercent = (ServerProcess.CpuSeconds(serverPid) - cpuBefore) / window.Elapsed.TotalSeconds * 100;
+        long rssAfter = ServerProcess.RssKb(serverPid);
         run.Stop.Cancel();
         await Task.WhenAll(loops);
         foreach (KcpSession client in clients)
@@ -84,30 +84,6 @@ internal static class EchoLoad
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $$"""{"sessions":{{sessions}},"echoing":{{run.Started}},"echoes":{{latencies.Length}},"timeouts":{{run.Timeouts}},"p50_ms":{{Percentile(0.50):F2}},"p99_ms":{{Percentile(0.99):F2}},"max_ms":{{(latencies.Length == 0 ? double.NaN : latencies[^1]):F2}},"server_cpu_pct":{{cpuPercent:F1}},"server_rss_mb":{{rssAfter / 1024.0:F1}},"server_kb_per_session":{{(double)(rssAfter - rssBefore) / sessions:F1}}}"""));
         return 0;
-    }
-
-    // utime + stime of /proc/PID/stat, in seconds (USER_HZ is 100 on Linux).
-    private static double ServerCpuSeconds(int pid)
-    {
-        if (pid <= 0)
-        {
-            return 0;
-        }
-
-        string stat = File.ReadAllText($"/proc/{pid}/stat");
-        string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
-    }
-
-    private static long ServerRssKb(int pid)
-    {
-        if (pid <= 0)
-        {
-            return 0;
-        }
-
-        string line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
     }
 
     private sealed class LoadRun(int size, int intervalMs)

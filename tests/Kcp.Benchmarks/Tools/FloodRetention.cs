@@ -17,6 +17,7 @@ namespace Kcp.Benchmarks.Tools;
 /// Usage: flood HOST:PORT [--bytes 33554432] [--rounds 5] [--sources 1000] [--convs 4] [--pps 20000] [--settle-ms 1000]
 ///        [--warmup-rounds 5]
 ///        [--mode-preset fast3] [--sndwnd 1024] [--rcvwnd 1024] [--mtu 1400] (the listener's own flags must match)
+///        [--server-pid PID] (Linux: the listener's resident memory before, at the end of, and after the flood)
 /// The flood has no crypto and no FEC header, like the listener it is meant for (kcpcat / kcp-go-peer with defaults).
 /// A measurement, not a test: the 2-core machine's other load shows in it; compare within one run.
 /// </summary>
@@ -28,7 +29,7 @@ internal static class FloodRetention
     {
         IPEndPoint server = IPEndPoint.Parse(args[0]);
         long bytes = 32 << 20;
-        int rounds = 5, warmup = 5, settleMs = 1000, sources = 1000, convs = 4, pps = 20_000;
+        int rounds = 5, warmup = 5, settleMs = 1000, sources = 1000, convs = 4, pps = 20_000, serverPid = 0;
         var options = new KcpOptions { SendWindow = 1024, ReceiveWindow = 1024 };
         options.ApplyPreset(KcpPreset.Fast3);
         for (int i = 1; i + 1 < args.Length; i += 2)
@@ -47,6 +48,7 @@ internal static class FloodRetention
                 case "--sndwnd": options.SendWindow = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--rcvwnd": options.ReceiveWindow = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--mtu": options.Mtu = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--server-pid": serverPid = int.Parse(value, CultureInfo.InvariantCulture); break;
                 default: Console.Error.WriteLine($"unknown flag {args[i]}"); return 2;
             }
         }
@@ -66,18 +68,21 @@ internal static class FloodRetention
         List<double> flooded;
         long sent;
         double seconds;
+        long rssBefore = ServerProcess.RssKb(serverPid), rssFlooded;
         using (var flood = new Flood(server, sources, convs, pps))
         {
             await Task.Delay(settleMs); // past the burst of new conversations: the steady state of a flood is what lasts
             flooded = await RatesAsync(session, bytes, rounds);
+            rssFlooded = ServerProcess.RssKb(serverPid);
             (sent, seconds) = flood.Stop();
         }
 
         await Task.Delay(settleMs);
         List<double> after = await RatesAsync(session, bytes, rounds);
+        long rssAfter = ServerProcess.RssKb(serverPid);
         double baseline = Median([.. before, .. after]);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $$"""{"bytes":{{bytes}},"rounds":{{rounds}},"before_mbps":{{Median(before):F1}},"flooded_mbps":{{Median(flooded):F1}},"after_mbps":{{Median(after):F1}},"retention_pct":{{100 * Median(flooded) / baseline:F0}},"sources":{{sources}},"conversations":{{sources * convs}},"flood_pps":{{sent / seconds:F0}},"flood_datagrams":{{sent}}}"""));
+            $$"""{"bytes":{{bytes}},"rounds":{{rounds}},"before_mbps":{{Median(before):F1}},"flooded_mbps":{{Median(flooded):F1}},"after_mbps":{{Median(after):F1}},"retention_pct":{{100 * Median(flooded) / baseline:F0}},"sources":{{sources}},"conversations":{{sources * convs}},"flood_pps":{{sent / seconds:F0}},"flood_datagrams":{{sent}},"server_rss_mb":[{{rssBefore / 1024.0:F1}},{{rssFlooded / 1024.0:F1}},{{rssAfter / 1024.0:F1}}]}"""));
         return 0;
     }
 
