@@ -80,13 +80,13 @@ public sealed class NuGetPackageTests(NuGetPackages packages, ITestOutputHelper 
     }
 
     [Fact]
-    public void Version_FromGit_IsMinVersOrATag()
+    public async Task Version_FromGit_IsMinVersOrATag()
     {
         packages.AssertPacked();
 
         // Without a v* tag MinVer counts from 0.0.0-alpha.0 (a CI clone may have no tags or a shallow history).
         Assert.Matches(@"^(\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?)$", packages.Version);
-        if (!HasVersionTag())
+        if (!await HasVersionTagAsync())
         {
             Assert.StartsWith("0.0.0-alpha.0", packages.Version, StringComparison.Ordinal);
         }
@@ -173,18 +173,12 @@ public sealed class NuGetPackageTests(NuGetPackages packages, ITestOutputHelper 
         }
     }
 
-    private static bool HasVersionTag()
+    private static async Task<bool> HasVersionTagAsync()
     {
-        var git = new System.Diagnostics.ProcessStartInfo("git", "tag --list v*")
-        {
-            WorkingDirectory = RepositoryPaths.Root,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        using var process = System.Diagnostics.Process.Start(git)!;
-        string tags = process.StandardOutput.ReadToEnd();
-        Assert.True(process.WaitForExit(TestTimeouts.Default), "git tag did not finish.");
-        return tags.Trim().Length > 0;
+        await using ChildProcess git = ChildProcess.Start("git", ["tag", "--list", "v*"], RepositoryPaths.Root);
+        await git.WaitForExitAsync();
+        Assert.True(git.ExitCode == 0, $"git tag failed:\n{git.Output}");
+        return git.Output.Trim().Length > 0;
     }
 
     private static XElement ReadNuspec(ZipArchive package, string id)
