@@ -1,49 +1,39 @@
 using System.Buffers.Binary;
 using System.Numerics;
-using System.Reflection;
-using Org.BouncyCastle.Crypto.Engines;
-using Org.BouncyCastle.Crypto.Parameters;
 
 namespace Kcp.Transport.Crypto;
 
 /// <summary>
-/// CAST-128 (RFC 2144) forward function. BouncyCastle's <c>Cast5Engine</c> allocates an array per block, which the
-/// per-packet path must not do, so the rounds are ours. The S-boxes and the key schedule (masking and rotation keys)
-/// still come from BouncyCastle: its engine is keyed once and its tables are read, so no constant is duplicated here.
-/// The version is pinned centrally and the kcp-go known answers catch any change in those internals.
+/// CAST-128 (RFC 2144) forward function and key schedule. Our own rather than BouncyCastle's <c>Cast5Engine</c>: that
+/// engine allocates per block, which the per-packet path must not do, and its key schedule is not public (reading it
+/// by reflection broke under trimming and Native AOT).
 /// </summary>
 internal sealed class Cast5BlockCipher : FunctionBlockCipher<Cast5BlockCipher.Function>
 {
-    private const BindingFlags Private = BindingFlags.NonPublic | BindingFlags.Instance;
-    private const BindingFlags PrivateStatic = BindingFlags.NonPublic | BindingFlags.Static;
-
-    private readonly uint[] _masking;
-    private readonly int[] _rotation;
+    private readonly uint[] _masking = new uint[16];
+    private readonly int[] _rotation = new int[16];
     private readonly Function _function;
 
     /// <summary>Creates the cipher from a 5- to 16-byte key (kcptun passes 16).</summary>
     public Cast5BlockCipher(ReadOnlySpan<byte> key)
     {
-        var engine = new Cast5Engine();
-        engine.Init(forEncryption: true, new KeyParameter(key.ToArray()));
-        Type type = typeof(Cast5Engine);
-        uint[] masking = (uint[])ReadField(type, "_Km", Private, engine);
-        int[] rotation = (int[])ReadField(type, "_Kr", Private, engine);
-        int rounds = (int)ReadField(type, "_rounds", Private, engine);
+        if (key.Length is < 5 or > 16)
+        {
+            throw new ArgumentException($"A CAST-128 key has 5 to 16 bytes (was {key.Length}).", nameof(key));
+        }
 
-        // Copies, so that clearing ours on Dispose is meaningful and the engine can be collected.
-        _masking = (uint[])masking.Clone();
-        _rotation = (int[])rotation.Clone();
-        Array.Clear(masking);
-        Array.Clear(rotation);
-        _function = new Function(
-            (uint[])ReadField(type, "S1", PrivateStatic, null),
-            (uint[])ReadField(type, "S2", PrivateStatic, null),
-            (uint[])ReadField(type, "S3", PrivateStatic, null),
-            (uint[])ReadField(type, "S4", PrivateStatic, null),
-            _masking,
-            _rotation,
-            rounds);
+        Span<uint> subkeys = stackalloc uint[32];
+        Cast5KeySchedule.Expand(key, subkeys);
+        for (int i = 0; i < 16; i++)
+        {
+            _masking[i] = subkeys[i];
+            _rotation[i] = (int)(subkeys[16 + i] & 31);
+        }
+
+        subkeys.Clear();
+
+        // RFC 2144 §2.5: keys of 80 bits or less run 12 rounds.
+        _function = new Function(_masking, _rotation, key.Length <= 10 ? 12 : 16);
     }
 
     /// <inheritdoc/>
@@ -60,44 +50,40 @@ internal sealed class Cast5BlockCipher : FunctionBlockCipher<Cast5BlockCipher.Fu
         base.Dispose(disposing);
     }
 
-    private static object ReadField(Type type, string name, BindingFlags flags, object? instance) =>
-        type.GetField(name, flags)?.GetValue(instance)
-        ?? throw new NotSupportedException($"BouncyCastle's Cast5Engine has no field '{name}'; its internals changed.");
-
     /// <summary>The 16 (or 12) rounds; all tables are read-only after construction, so any thread may use it.</summary>
-    internal readonly struct Function(uint[] s1, uint[] s2, uint[] s3, uint[] s4, uint[] km, int[] kr, int rounds)
-        : IBlockFunction
+    internal readonly struct Function(uint[] km, int[] kr, int rounds) : IBlockFunction
     {
         public int BlockSize => 8;
 
         public void EncryptBlock(ReadOnlySpan<byte> input, Span<byte> output)
         {
+            uint[] s1 = Cast5SBoxes.S1, s2 = Cast5SBoxes.S2, s3 = Cast5SBoxes.S3, s4 = Cast5SBoxes.S4;
             uint l = BinaryPrimitives.ReadUInt32BigEndian(input);
             uint r = BinaryPrimitives.ReadUInt32BigEndian(input[4..]);
 
-            // BouncyCastle's key arrays are indexed from 1. Round types cycle 1, 2, 3 (RFC 2144 §2.2).
-            for (int i = 1; i <= rounds; i++)
+            // Round types cycle 1, 2, 3 (RFC 2144 §2.2).
+            for (int i = 0; i < rounds; i++)
             {
                 uint f;
-                switch ((i - 1) % 3)
+                switch (i % 3)
                 {
                     case 0:
                     {
-                        uint x = BitOperations.RotateLeft(km[i] + r, kr[i] & 31);
+                        uint x = BitOperations.RotateLeft(km[i] + r, kr[i]);
                         f = ((s1[x >> 24] ^ s2[(x >> 16) & 0xFF]) - s3[(x >> 8) & 0xFF]) + s4[x & 0xFF];
                         break;
                     }
 
                     case 1:
                     {
-                        uint x = BitOperations.RotateLeft(km[i] ^ r, kr[i] & 31);
+                        uint x = BitOperations.RotateLeft(km[i] ^ r, kr[i]);
                         f = ((s1[x >> 24] - s2[(x >> 16) & 0xFF]) + s3[(x >> 8) & 0xFF]) ^ s4[x & 0xFF];
                         break;
                     }
 
                     default:
                     {
-                        uint x = BitOperations.RotateLeft(km[i] - r, kr[i] & 31);
+                        uint x = BitOperations.RotateLeft(km[i] - r, kr[i]);
                         f = ((s1[x >> 24] + s2[(x >> 16) & 0xFF]) ^ s3[(x >> 8) & 0xFF]) - s4[x & 0xFF];
                         break;
                     }

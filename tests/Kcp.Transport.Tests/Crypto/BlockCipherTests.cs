@@ -151,10 +151,29 @@ public sealed class BlockCipherTests
         Assert.Equal("fc9d4cb7acec562c", Convert.ToHexStringLower(actual));
     }
 
-    [Fact]
-    public void Cast5_RandomBlocks_EqualBouncyCastleEngine()
+    /// <summary>RFC 2144 Appendix B.1: one block under a 128-, 80- and 40-bit key (16, 12 and 12 rounds).</summary>
+    [Theory]
+    [InlineData("0123456712345678234567893456789a", "238b4fe5847e44b2")]
+    [InlineData("01234567123456782345", "eb6a711a2c02271b")]
+    [InlineData("0123456712", "7ac816d16e9b302e")]
+    public void Cast5_Rfc2144Vectors(string keyHex, string cipherHex)
     {
-        byte[] key = RandomNumberGenerator.GetBytes(16);
+        using var cast5 = new Cast5BlockCipher(Convert.FromHexString(keyHex));
+        var output = new byte[8];
+
+        cast5.EncryptBlock(Convert.FromHexString("0123456789abcdef"), output);
+
+        Assert.Equal(cipherHex, Convert.ToHexStringLower(output));
+    }
+
+    [Theory]
+    [InlineData(5)]
+    [InlineData(10)]
+    [InlineData(11)]
+    [InlineData(16)]
+    public void Cast5_RandomBlocks_EqualBouncyCastleEngine(int keyLength)
+    {
+        byte[] key = RandomNumberGenerator.GetBytes(keyLength);
         var engine = new Org.BouncyCastle.Crypto.Engines.Cast5Engine();
         engine.Init(true, new Org.BouncyCastle.Crypto.Parameters.KeyParameter(key));
         using var ours = new Cast5BlockCipher(key);
