@@ -7,16 +7,10 @@ using System.Security.Cryptography;
 using Kcp.Transport;
 using KcpCat;
 
-CatArguments arguments;
-try
+// --help prints usage (exit 0); a command line that does not parse or validate names each problem (exit 2).
+if (CatCommandLine.Parse(args, Console.Out, Console.Error, out int exitCode) is not { } arguments)
 {
-    arguments = CatArguments.Parse(args);
-    arguments.Options.Validate();
-}
-catch (Exception e) when (e is FormatException or ArgumentException)
-{
-    Console.Error.WriteLine(e.Message);
-    return 2;
+    return exitCode;
 }
 
 using var timeout = new CancellationTokenSource(arguments.Timeout);

@@ -97,13 +97,17 @@ public sealed class KcpStatsEndpointTests(ChatServerFactory server) : IClassFixt
 
         // Act
         string page = await http.GetStringAsync(new Uri("/", UriKind.Relative)).WithTimeout();
-        using HttpResponseMessage script = await http.GetAsync(new Uri("/signalr-mini.js", UriKind.Relative)).WithTimeout();
+        using HttpResponseMessage script = await http.GetAsync(new Uri("/lib/signalr/signalr.min.js", UriKind.Relative)).WithTimeout();
+        using HttpResponseMessage handWritten = await http.GetAsync(new Uri("/signalr-mini.js", UriKind.Relative)).WithTimeout();
 
-        // Assert
-        Assert.Contains("signalr-mini.js", page, StringComparison.Ordinal);
+        // Assert: the official client's browser bundle, exactly as npm installed it, and no hand-written client.
+        Assert.Contains("src=\"lib/signalr/signalr.min.js\"", page, StringComparison.Ordinal);
+        Assert.Contains("chat.js", page, StringComparison.Ordinal);
         Assert.Contains("stats.js", page, StringComparison.Ordinal);
         Assert.True(script.IsSuccessStatusCode);
-        Assert.Contains("MiniHubConnection", await script.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        string bundle = Path.Combine(NodePageClient.SignalRPackageDirectory, "dist", "browser", "signalr.min.js");
+        Assert.Equal(await File.ReadAllBytesAsync(bundle), await script.Content.ReadAsByteArrayAsync());
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, handWritten.StatusCode);
     }
 
     private static async Task<int> ActiveSessionsAsync(HttpClient http)

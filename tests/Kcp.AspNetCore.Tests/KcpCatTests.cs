@@ -4,7 +4,10 @@ using Microsoft.AspNetCore.Http;
 
 namespace Kcp.AspNetCore.Tests;
 
-/// <summary>The kcpcat sample, run as a real process, pipes a raw HTTP/1.1 request into a Kestrel KCP endpoint.</summary>
+/// <summary>
+/// The kcpcat sample, run as a real process: pipes a raw HTTP/1.1 request into a Kestrel KCP endpoint, prints usage
+/// for --help and refuses a flag it does not know (its parser in detail: Kcp.Interop.Tests CatCommandLineTests).
+/// </summary>
 public sealed class KcpCatTests
 {
     private const string Request = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
@@ -19,7 +22,7 @@ public sealed class KcpCatTests
             context.Response.ContentLength = Body.Length;
             await context.Response.WriteAsync(Body);
         }), withTcp: false);
-        using Process kcpcat = StartKcpCat($"dial 127.0.0.1:{host.KcpEndPoint.Port} --timeout 60");
+        using Process kcpcat = StartKcpCat($"dial 127.0.0.1:{host.KcpEndPoint.Port} --timeout 60 --acknodelay --streammode true");
         Task<string> stdout = kcpcat.StandardOutput.ReadToEndAsync();
         Task<string> stderr = kcpcat.StandardError.ReadToEndAsync();
 
@@ -37,6 +40,48 @@ public sealed class KcpCatTests
             Assert.Contains("\r\nConnection: close\r\n", response, StringComparison.Ordinal);
             Assert.Contains($"\r\nContent-Length: {Body.Length}\r\n", response, StringComparison.Ordinal);
             Assert.EndsWith("\r\n\r\n" + Body, response, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!kcpcat.HasExited)
+            {
+                kcpcat.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Help_PrintsUsageOfTheVerbs_ExitsZero()
+    {
+        (int exitCode, string stdout, string stderr) = await RunKcpCatAsync("--help");
+
+        Assert.True(exitCode == 0, $"kcpcat --help exited with {exitCode}: {stderr}");
+        Assert.Contains("Usage:", stdout, StringComparison.Ordinal);
+        Assert.Contains("listen <HOST:PORT>", stdout, StringComparison.Ordinal);
+        Assert.Contains("dial <HOST:PORT>", stdout, StringComparison.Ordinal);
+        Assert.Contains("relay <LISTEN_HOST:PORT> <TARGET_HOST:PORT>", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnknownFlag_ExitsTwo_NamingTheFlag()
+    {
+        (int exitCode, string stdout, string stderr) = await RunKcpCatAsync("dial 127.0.0.1:9 --datashards 10 --crypt aes");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("'--datashards'", stderr, StringComparison.Ordinal);
+        Assert.Empty(stdout);
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunKcpCatAsync(string arguments)
+    {
+        using Process kcpcat = StartKcpCat(arguments);
+        kcpcat.StandardInput.Close();
+        Task<string> stdout = kcpcat.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = kcpcat.StandardError.ReadToEndAsync();
+        try
+        {
+            await kcpcat.WaitForExitAsync().DefaultTimeout();
+            return (kcpcat.ExitCode, await stdout.DefaultTimeout(), await stderr.DefaultTimeout());
         }
         finally
         {

@@ -29,7 +29,13 @@
     status.classList.toggle("online", online);
   }
 
-  const hub = new MiniHubConnection("/chat");
+  // The official SignalR client (@microsoft/signalr, served from lib/signalr/ by the build): negotiates, then
+  // WebSockets; reconnects by itself after a drop, and connect() starts over once it gave up.
+  const hub = new signalR.HubConnectionBuilder()
+    .withUrl("/chat", { transport: signalR.HttpTransportType.WebSockets })
+    .withAutomaticReconnect()
+    .configureLogging(signalR.LogLevel.Warning)
+    .build();
   hub.on("ReceiveMessage", (user, message, via) => add(`${user}: ${message}`, via));
   hub.on("ReceiveGroupMessage", (group, user, message, via) => add(`#${group} ${user}: ${message}`, via));
   hub.on("JoinedGroup", (group, user) => add(`${user} joined #${group}`, null, "system"));
@@ -44,10 +50,12 @@
       setTimeout(connect, 2000);
     }
   }
-  hub.onclose = (reason) => {
-    setStatus(`disconnected${reason ? ": " + reason : ""}; reconnecting`, false);
+  hub.onreconnecting((error) => setStatus(`reconnecting${error ? ": " + error.message : ""}…`, false));
+  hub.onreconnected(() => setStatus("online (WebSocket)", true));
+  hub.onclose((error) => {
+    setStatus(`disconnected${error ? ": " + error.message : ""}; reconnecting`, false);
     setTimeout(connect, 1000);
-  };
+  });
 
   $("join").addEventListener("click", () => hub.invoke("JoinGroup", $("group").value, nameBox.value).catch((e) => add(e.message, null, "system")));
   $("leave").addEventListener("click", () => hub.invoke("LeaveGroup", $("group").value)

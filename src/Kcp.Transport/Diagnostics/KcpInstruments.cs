@@ -43,28 +43,28 @@ internal sealed class KcpInstruments
             "kcp.session.rtt", "s", "Smoothed round-trip time of open KCP sessions, sampled about once a second per session.", tags: null,
             new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5] });
 
-        Counter("kcp.udp.datagrams.received", "{datagram}", "UDP datagrams received (kcp-go InPkts).", s => s.InPackets, sessions: false);
-        Counter("kcp.udp.datagrams.sent", "{datagram}", "UDP datagrams sent (OutPkts).", s => s.OutPackets, sessions: false);
-        Counter("kcp.udp.received", "By", "UDP bytes received (InBytes).", s => s.InBytes, sessions: false);
-        Counter("kcp.udp.sent", "By", "UDP bytes sent (OutBytes).", s => s.OutBytes, sessions: false);
-        Counter("kcp.udp.errors", "{datagram}", "Receive errors and unusable datagrams (InErrs).", s => s.InErrors, sessions: false);
-        Counter("kcp.datagrams.checksum_errors", "{datagram}", "Datagrams whose CRC-32 failed after decryption (InCsumErrors).", s => s.InChecksumErrors, sessions: false);
-        Counter("kcp.segments.input_errors", "{packet}", "Packets the KCP input rejected (KCPInErrors).", s => s.KcpInErrors, sessions: false);
-        Counter("kcp.sessions.reset", "{datagram}", "Resets a listener sent to peers of conversations it does not know.", s => s.ResetsSent, sessions: false);
-        Counter("kcp.sessions.opened", "{session}", "Sessions dialed (ActiveOpens, kcp.role=client) or accepted (PassiveOpens, kcp.role=listener).", s => s.ActiveOpens + s.PassiveOpens, sessions: false);
-        Counter("kcp.segments.received", "{segment}", "KCP segments received (InSegs).", s => s.InSegments, sessions: true);
-        Counter("kcp.segments.sent", "{segment}", "KCP segments sent (OutSegs).", s => s.OutSegments, sessions: true);
-        Counter("kcp.segments.retransmitted", "{segment}", "Segments retransmitted: lost + fast + early (RetransSegs).", s => s.RetransmittedSegments, sessions: true);
-        Counter("kcp.segments.fast_retransmitted", "{segment}", "Fast retransmissions (FastRetransSegs).", s => s.FastRetransmittedSegments, sessions: true);
-        Counter("kcp.segments.early_retransmitted", "{segment}", "Early retransmissions (EarlyRetransSegs).", s => s.EarlyRetransmittedSegments, sessions: true);
-        Counter("kcp.segments.lost", "{segment}", "Retransmissions after a timeout (LostSegs).", s => s.LostSegments, sessions: true);
-        Counter("kcp.segments.repeated", "{segment}", "Duplicate or out-of-window data segments received (RepeatSegs).", s => s.RepeatSegments, sessions: true);
-        Counter("kcp.payload.sent", "By", "Payload bytes the applications wrote (BytesSent).", s => s.BytesSent, sessions: true);
-        Counter("kcp.payload.received", "By", "Payload bytes delivered to the applications (BytesReceived).", s => s.BytesReceived, sessions: true);
-        Counter("kcp.fec.recovered", "{packet}", "Packets rebuilt by FEC (FECRecovered).", s => s.FecRecovered, sessions: true);
-        Counter("kcp.fec.errors", "{group}", "FEC groups that failed to decode (FECErrs).", s => s.FecErrors, sessions: true);
-        Counter("kcp.fec.parity_shards", "{shard}", "FEC parity shards received (FECParityShards).", s => s.FecParityShards, sessions: true);
-        Counter("kcp.fec.short_shards", "{group}", "FEC groups given up incomplete (FECShortShards).", s => s.FecShortShards, sessions: true);
+        TrafficCounter("kcp.udp.datagrams.received", "{datagram}", "UDP datagrams received (kcp-go InPkts).", s => s.InPackets, sessions: false);
+        TrafficCounter("kcp.udp.datagrams.sent", "{datagram}", "UDP datagrams sent (OutPkts).", s => s.OutPackets, sessions: false);
+        TrafficCounter("kcp.udp.received", "By", "UDP bytes received (InBytes).", s => s.InBytes, sessions: false);
+        TrafficCounter("kcp.udp.sent", "By", "UDP bytes sent (OutBytes).", s => s.OutBytes, sessions: false);
+        EventCounter("kcp.udp.errors", "{datagram}", "Receive errors and unusable datagrams (InErrs).", s => s.InErrors, sessions: false);
+        EventCounter("kcp.datagrams.checksum_errors", "{datagram}", "Datagrams whose CRC-32 failed after decryption (InCsumErrors).", s => s.InChecksumErrors, sessions: false);
+        EventCounter("kcp.segments.input_errors", "{packet}", "Packets the KCP input rejected (KCPInErrors).", s => s.KcpInErrors, sessions: false);
+        EventCounter("kcp.sessions.reset", "{datagram}", "Resets a listener sent to peers of conversations it does not know.", s => s.ResetsSent, sessions: false);
+        TrafficCounter("kcp.sessions.opened", "{session}", "Sessions dialed (ActiveOpens, kcp.role=client) or accepted (PassiveOpens, kcp.role=listener).", s => s.ActiveOpens + s.PassiveOpens, sessions: false);
+        TrafficCounter("kcp.segments.received", "{segment}", "KCP segments received (InSegs).", s => s.InSegments, sessions: true);
+        TrafficCounter("kcp.segments.sent", "{segment}", "KCP segments sent (OutSegs).", s => s.OutSegments, sessions: true);
+        TrafficCounter("kcp.segments.retransmitted", "{segment}", "Segments retransmitted: lost + fast + early (RetransSegs).", s => s.RetransmittedSegments, sessions: true);
+        TrafficCounter("kcp.segments.fast_retransmitted", "{segment}", "Fast retransmissions (FastRetransSegs).", s => s.FastRetransmittedSegments, sessions: true);
+        TrafficCounter("kcp.segments.early_retransmitted", "{segment}", "Early retransmissions (EarlyRetransSegs).", s => s.EarlyRetransmittedSegments, sessions: true);
+        TrafficCounter("kcp.segments.lost", "{segment}", "Retransmissions after a timeout (LostSegs).", s => s.LostSegments, sessions: true);
+        TrafficCounter("kcp.segments.repeated", "{segment}", "Duplicate or out-of-window data segments received (RepeatSegs).", s => s.RepeatSegments, sessions: true);
+        TrafficCounter("kcp.payload.sent", "By", "Payload bytes the applications wrote (BytesSent).", s => s.BytesSent, sessions: true);
+        TrafficCounter("kcp.payload.received", "By", "Payload bytes delivered to the applications (BytesReceived).", s => s.BytesReceived, sessions: true);
+        EventCounter("kcp.fec.recovered", "{packet}", "Packets rebuilt by FEC (FECRecovered).", s => s.FecRecovered, sessions: true);
+        EventCounter("kcp.fec.errors", "{group}", "FEC groups that failed to decode (FECErrs).", s => s.FecErrors, sessions: true);
+        EventCounter("kcp.fec.parity_shards", "{shard}", "FEC parity shards received (FECParityShards).", s => s.FecParityShards, sessions: true);
+        EventCounter("kcp.fec.short_shards", "{group}", "FEC groups given up incomplete (FECShortShards).", s => s.FecShortShards, sessions: true);
         meter.CreateObservableCounter("kcp.datagrams.dropped", ObserveDrops, "{datagram}", "Received datagrams not used, by kcp.drop.reason.");
         meter.CreateObservableGauge("kcp.sessions.peak", ObservePeak, "{session}", "The most sessions a listener had open at once (MaxConn).");
 
@@ -120,10 +120,19 @@ internal sealed class KcpInstruments
         return _anyClient;
     }
 
-    private void Counter(string name, string unit, string description, Func<KcpMetricsSnapshot, long> select, bool sessions)
-        => Meter.CreateObservableCounter(name, () => Observe(select, sessions), unit, description);
+    /// <summary>A count of the link's ordinary work (datagrams, bytes, segments, opens): every series is reported, at 0 too.</summary>
+    private void TrafficCounter(string name, string unit, string description, Func<KcpMetricsSnapshot, long> select, bool sessions)
+        => Meter.CreateObservableCounter(name, () => Observe(select, sessions, omitZero: false), unit, description);
 
-    private List<Measurement<long>> Observe(Func<KcpMetricsSnapshot, long> select, bool sessions)
+    /// <summary>
+    /// A count of something that stays at 0 on a healthy link or without the feature (errors, resets, FEC): a series is
+    /// reported from its first non-zero value on. The counts never go down, so a series once reported is never
+    /// missing later (a series that vanished would read as a reset to a backend).
+    /// </summary>
+    private void EventCounter(string name, string unit, string description, Func<KcpMetricsSnapshot, long> select, bool sessions)
+        => Meter.CreateObservableCounter(name, () => Observe(select, sessions, omitZero: true), unit, description);
+
+    private List<Measurement<long>> Observe(Func<KcpMetricsSnapshot, long> select, bool sessions, bool omitZero)
     {
         var sources = new List<KcpCounters>();
         Span<long> drops = stackalloc long[PacketDropReasonNames.Count];
@@ -134,7 +143,11 @@ internal sealed class KcpInstruments
             KcpMetricsSnapshot snapshot = source.GetSnapshot(sessions);
             if (source.IsListener)
             {
-                measurements.Add(new Measurement<long>(select(snapshot), source.Tags));
+                long value = select(snapshot);
+                if (value != 0 || !omitZero)
+                {
+                    measurements.Add(new Measurement<long>(value, source.Tags));
+                }
             }
             else
             {
@@ -143,7 +156,7 @@ internal sealed class KcpInstruments
             }
         }
 
-        if (anyClient)
+        if (anyClient && (select(clients) != 0 || !omitZero))
         {
             measurements.Add(new Measurement<long>(select(clients), s_clientTags));
         }
@@ -151,6 +164,10 @@ internal sealed class KcpInstruments
         return measurements;
     }
 
+    /// <summary>
+    /// One series per (endpoint, reason) that occurred: 18 reasons would otherwise be 18 rows of zeros per endpoint.
+    /// A reason is reported from its first drop on, and since drop counts never go down it stays reported.
+    /// </summary>
     private List<Measurement<long>> ObserveDrops()
     {
         var sources = new List<KcpCounters>();
@@ -164,7 +181,7 @@ internal sealed class KcpInstruments
             {
                 if (source.IsListener)
                 {
-                    measurements.Add(DropMeasurement(source.Dropped((PacketDropReason)i), source.Tags, (PacketDropReason)i));
+                    AddDrops(measurements, source.Dropped((PacketDropReason)i), source.Tags, (PacketDropReason)i);
                 }
                 else
                 {
@@ -178,17 +195,22 @@ internal sealed class KcpInstruments
         {
             for (int i = 0; i < clientDrops.Length; i++)
             {
-                measurements.Add(DropMeasurement(clientDrops[i], s_clientTags, (PacketDropReason)i));
+                AddDrops(measurements, clientDrops[i], s_clientTags, (PacketDropReason)i);
             }
         }
 
         return measurements;
     }
 
-    private static Measurement<long> DropMeasurement(long value, ReadOnlySpan<KeyValuePair<string, object?>> endpointTags, PacketDropReason reason)
+    private static void AddDrops(List<Measurement<long>> measurements, long value, ReadOnlySpan<KeyValuePair<string, object?>> endpointTags, PacketDropReason reason)
     {
+        if (value == 0)
+        {
+            return;
+        }
+
         var tags = new TagList(endpointTags) { { DropReasonTag, reason.TagValue() } };
-        return new Measurement<long>(value, in tags);
+        measurements.Add(new Measurement<long>(value, in tags));
     }
 
     private Measurement<long>[] ObserveFrames(bool received)

@@ -3,7 +3,10 @@ using Microsoft.AspNetCore.SignalR.Client;
 
 namespace ChatHub.Tests.Browser;
 
-/// <summary>The page's own JavaScript client (not the .NET WebSocket client) chats with a KCP client.</summary>
+/// <summary>
+/// The page's JavaScript client, the official @microsoft/signalr (not the .NET client), chats over WebSockets with a
+/// KCP client. The page itself, in Chromium, is BrowserPageTests.
+/// </summary>
 public sealed class PageClientTests(ChatServerFactory server) : IClassFixture<ChatServerFactory>
 {
     [Fact]
@@ -20,9 +23,17 @@ public sealed class PageClientTests(ChatServerFactory server) : IClassFixture<Ch
         await page.InvokeAsync("Send", "web", "hello from the page").WithTimeout();
         await kcp.InvokeAsync("Send", "alice", "hello from kcp").WithTimeout();
 
-        // Assert
+        // Assert: the version samples/ChatHub/package.json pins.
+        Assert.Equal(PinnedSignalRVersion(), page.Version);
         ChatEvent atKcp = await kcpInbox.WaitForMessageAsync("hello from the page");
         Assert.Equal(("web", "websocket"), (atKcp.User, atKcp.Transport));
         Assert.Equal(("alice", "kcp"), await page.WaitForMessageAsync("hello from kcp").WithTimeout());
+    }
+
+    private static string PinnedSignalRVersion()
+    {
+        string packageJson = Path.Combine(NodePageClient.SignalRPackageDirectory, "..", "..", "..", "package.json");
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(packageJson));
+        return document.RootElement.GetProperty("dependencies").GetProperty("@microsoft/signalr").GetString()!;
     }
 }

@@ -5,8 +5,9 @@ using System.Threading.Channels;
 namespace ChatHub.Tests.Infrastructure;
 
 /// <summary>
-/// The page's JavaScript SignalR client (wwwroot/signalr-mini.js) running under Node.js with its experimental
-/// WebSocket, driven line by line through Browser/page-client-harness.js. Node.js is part of the machine image.
+/// The page's JavaScript SignalR client, the official @microsoft/signalr that samples/ChatHub's build installs from
+/// its package-lock.json (the package's Node.js build; the page serves its browser bundle), running under Node.js and
+/// driven line by line through Browser/page-client-harness.js. Node.js is part of the machine image.
 /// </summary>
 internal sealed class NodePageClient : IAsyncDisposable
 {
@@ -43,16 +44,38 @@ internal sealed class NodePageClient : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = directory,
         };
-        start.ArgumentList.Add("--experimental-websocket");
         start.ArgumentList.Add("page-client-harness.js");
-        start.ArgumentList.Add(Path.Combine(directory, "signalr-mini.js"));
+        start.ArgumentList.Add(SignalRPackageDirectory);
         start.ArgumentList.Add(httpBase.Authority);
         var process = Process.Start(start) ?? throw new InvalidOperationException("node did not start.");
         var client = new NodePageClient(process);
         string first = await client.NextLineAsync().ConfigureAwait(false);
-        Assert.Equal("READY", first);
+        Assert.StartsWith("READY ", first, StringComparison.Ordinal);
+        client.Version = first["READY ".Length..];
         return client;
     }
+
+    /// <summary>samples/ChatHub/node_modules/@microsoft/signalr, installed by the sample's build (npm ci).</summary>
+    public static string SignalRPackageDirectory
+    {
+        get
+        {
+            for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+            {
+                if (File.Exists(Path.Combine(directory.FullName, "Kcp.AspNetCore.sln")))
+                {
+                    string package = Path.Combine(directory.FullName, "samples", "ChatHub", "node_modules", "@microsoft", "signalr");
+                    Assert.True(Directory.Exists(package), $"{package} is missing: building samples/ChatHub runs npm ci.");
+                    return package;
+                }
+            }
+
+            throw new InvalidOperationException($"No Kcp.AspNetCore.sln above {AppContext.BaseDirectory}.");
+        }
+    }
+
+    /// <summary>The client's version (signalR.VERSION).</summary>
+    public string Version { get; private set; } = string.Empty;
 
     /// <summary>Invokes a hub method from the page client and waits for its completion.</summary>
     public async Task InvokeAsync(string target, params object[] args)

@@ -47,7 +47,87 @@ public sealed class KcpMetricsTests : IDisposable
         Assert.Equal(2, Observe(received, ListenerTags(listener)));
         Assert.Equal(1, Observe(dropped, [.. ListenerTags(listener), ("kcp.drop.reason", "checksum")]));
         Assert.Equal(1, Observe(dropped, [.. ListenerTags(listener), ("kcp.drop.reason", "decrypt")]));
-        Assert.Equal(0, Observe(dropped, [.. ListenerTags(listener), ("kcp.drop.reason", "malformed")]));
+        Assert.Equal(["checksum", "decrypt"], ReportedReasons(dropped, ListenerTags(listener)));   // not 16 more zeros
+    }
+
+    [Fact]
+    public async Task Drops_AReasonIsReportedFromItsFirstDropOn_AndStaysReported()
+    {
+        // Arrange
+        var options = new KcpOptions { Crypt = "aes", Key = "secret" };
+        await using KcpListener listener = KcpListener.Bind(Loopback, options, meterFactory: _meters);
+        using var dropped = Collector("kcp.datagrams.dropped");
+        using var raw = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+
+        // Act / Assert: nothing dropped yet, no series at all.
+        Assert.Empty(ReportedReasons(dropped, ListenerTags(listener)));
+
+        raw.SendTo(new byte[5], listener.LocalEndPoint);
+        await WaitUntilAsync(() => listener.GetMetricsSnapshot().DroppedDatagrams == 1);
+        Assert.Equal(["decrypt"], ReportedReasons(dropped, ListenerTags(listener)));
+
+        // Collected again with no new drop, the series is still there (a missing series would read as a reset).
+        Assert.Equal(["decrypt"], ReportedReasons(dropped, ListenerTags(listener)));
+        Assert.Equal(1, Observe(dropped, [.. ListenerTags(listener), ("kcp.drop.reason", "decrypt")]));
+
+        raw.SendTo(new byte[64], listener.LocalEndPoint);
+        await WaitUntilAsync(() => listener.GetMetricsSnapshot().DroppedDatagrams == 2);
+        Assert.Equal(["checksum", "decrypt"], ReportedReasons(dropped, ListenerTags(listener)));
+    }
+
+    [Fact]
+    public async Task Drops_OfAClient_StayReportedAfterTheClientClosed()
+    {
+        // Arrange
+        await using KcpListener listener = KcpListener.Bind(Loopback, new KcpOptions(), meterFactory: _meters);
+        using var dropped = Collector("kcp.datagrams.dropped");
+        using var errors = Collector("kcp.udp.errors");
+        KcpSession client = await KcpClient.ConnectAsync(listener.LocalEndPoint, new KcpOptions(), loggerFactory: null, _meters);
+        Assert.Empty(ReportedReasons(dropped, ("kcp.role", "client")));
+        using var stranger = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+
+        // Act: a datagram from an address the client did not dial.
+        stranger.SendTo(new byte[32], new IPEndPoint(IPAddress.Loopback, client.LocalEndPoint.Port));
+        using (var guard = new CancellationTokenSource(HangGuard))
+        {
+            while (Observe(dropped, ("kcp.role", "client"), ("kcp.drop.reason", "unexpected_source")) == 0)
+            {
+                await Task.Delay(10, guard.Token);
+            }
+        }
+
+        await client.DisposeAsync();
+
+        // Assert: the closed client's drops are kept in the client series, which therefore does not disappear.
+        Assert.Equal(["unexpected_source"], ReportedReasons(dropped, ("kcp.role", "client")));
+        Assert.Equal(1, Observe(dropped, ("kcp.role", "client"), ("kcp.drop.reason", "unexpected_source")));
+        Assert.Equal(1, Observe(errors, ("kcp.role", "client")));   // kcp-go counts it in InErrs too
+    }
+
+    [Fact]
+    public async Task EventCounters_ReportNoZeroSeries_TrafficCountersDo()
+    {
+        // Arrange: one session without FEC, crypto or faults.
+        await using KcpListener listener = KcpListener.Bind(Loopback, new KcpOptions(), meterFactory: _meters);
+        string[] events = ["kcp.udp.errors", "kcp.datagrams.checksum_errors", "kcp.segments.input_errors", "kcp.sessions.reset", "kcp.fec.recovered", "kcp.fec.errors", "kcp.fec.parity_shards", "kcp.fec.short_shards", "kcp.datagrams.dropped"];
+        string[] traffic = ["kcp.udp.datagrams.received", "kcp.udp.sent", "kcp.segments.retransmitted", "kcp.payload.received", "kcp.sessions.opened"];
+        var collectors = events.Concat(traffic).ToDictionary(name => name, Collector);
+        using var disposeCollectors = new CollectorsDisposer(collectors.Values);
+        await using KcpSession client = await KcpClient.ConnectAsync(listener.LocalEndPoint, new KcpOptions(), loggerFactory: null, _meters);
+        await client.Output.WriteAsync("hello"u8.ToArray());
+        KcpSession? server = await listener.AcceptAsync().AsTask().WaitAsync(HangGuard);
+        Assert.NotNull(server);
+        await PipeTransfer.ReadExactlyAsync(server.Input, 5).WaitAsync(HangGuard);
+
+        // Act
+        foreach (MetricCollector<long> collector in collectors.Values)
+        {
+            collector.RecordObservableInstruments();
+        }
+
+        // Assert: the healthy link reports traffic for both roles (0 retransmissions included), and no event series.
+        Assert.All(events, name => Assert.Empty(collectors[name].GetMeasurementSnapshot()));
+        Assert.All(traffic, name => Assert.Equal(["client", "listener"], collectors[name].GetMeasurementSnapshot().Select(m => (string)m.Tags["kcp.role"]!).Distinct().Order(StringComparer.Ordinal)));
     }
 
     [Fact]
@@ -57,16 +137,21 @@ public sealed class KcpMetricsTests : IDisposable
         await using KcpListener hit = KcpListener.Bind(Loopback, options, meterFactory: _meters);
         await using KcpListener quiet = KcpListener.Bind(Loopback, options, meterFactory: _meters);
         using var checksum = Collector("kcp.datagrams.checksum_errors");
+        using var received = Collector("kcp.udp.datagrams.received");
         using var raw = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
 
         raw.SendTo(new byte[64], hit.LocalEndPoint);
         await WaitUntilAsync(() => hit.GetMetricsSnapshot().InChecksumErrors == 1);
 
         Assert.Equal(1, Observe(checksum, ListenerTags(hit)));
-        Assert.Equal(0, Observe(checksum, ListenerTags(quiet)));
+        Assert.Equal(1, Observe(received, ListenerTags(hit)));
+        Assert.Equal(0, Observe(received, ListenerTags(quiet)));
+        received.GetMeasurementSnapshot(clear: true);
+        received.RecordObservableInstruments();
+        Assert.Equal(2, received.GetMeasurementSnapshot().Count);   // one series per listener, no client series
         checksum.GetMeasurementSnapshot(clear: true);
         checksum.RecordObservableInstruments();
-        Assert.Equal(2, checksum.GetMeasurementSnapshot().Count);   // one series per listener, no client series
+        Assert.Single(checksum.GetMeasurementSnapshot());           // an error counter: only where errors occurred
     }
 
     [Fact]
@@ -244,6 +329,17 @@ public sealed class KcpMetricsTests : IDisposable
         Assert.True(after.MaxConnections >= 2);
     }
 
+    private sealed class CollectorsDisposer(IEnumerable<MetricCollector<long>> collectors) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (MetricCollector<long> collector in collectors)
+            {
+                collector.Dispose();
+            }
+        }
+    }
+
     private MetricCollector<long> Collector(string instrument) => new(_meters, KcpMetrics.MeterName, instrument);
 
     private static (string Key, object Value)[] ListenerTags(KcpListener listener) =>
@@ -256,6 +352,17 @@ public sealed class KcpMetricsTests : IDisposable
         CollectedMeasurement<long>? last = collector.GetMeasurementSnapshot()
             .LastOrDefault(m => tags.All(t => m.Tags.TryGetValue(t.Key, out object? v) && Equals(v, t.Value)));
         return last?.Value ?? 0;
+    }
+
+    /// <summary>Observes the drop counter now and returns the reasons it reported for the series with these tags, sorted.</summary>
+    private static string[] ReportedReasons(MetricCollector<long> dropped, params (string Key, object Value)[] tags)
+    {
+        dropped.GetMeasurementSnapshot(clear: true);
+        dropped.RecordObservableInstruments();
+        return [.. dropped.GetMeasurementSnapshot()
+            .Where(m => tags.All(t => m.Tags.TryGetValue(t.Key, out object? v) && Equals(v, t.Value)))
+            .Select(m => (string)m.Tags["kcp.drop.reason"]!)
+            .Order(StringComparer.Ordinal)];
     }
 
     private static long SumUpDown(MetricCollector<long> collector, string role) =>
