@@ -22,6 +22,7 @@ public sealed class SteadyStateAllocationTests
     {
         { "null", 0, 0, "BatchedWithOffload" },
         { "aes", 10, 3, "BatchedWithOffload" },
+        { "aes-128-gcm", 10, 3, "BatchedWithOffload" },
         { "salsa20", 10, 3, "Batched" },
         { "aes", 10, 3, "Portable" },
     };
