@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Grpc.Core;
 
 namespace Kcp.Benchmarks.Tools.Grpc;
@@ -15,21 +14,4 @@ internal sealed class BenchService(BenchPayloads payloads) : Bench.BenchBase
             await responseStream.WriteAsync(payloads.Chunk).ConfigureAwait(false);
         }
     }
-}
-
-/// <summary>The response bodies, built once so that the server measures the transport, not the allocation of bodies.</summary>
-internal sealed class BenchPayloads
-{
-    /// <summary>The size of one streamed gRPC message.</summary>
-    public const int ChunkSize = 64 * 1024;
-
-    /// <summary>The size of the large HTTP response.</summary>
-    public const int LargeSize = 1024 * 1024;
-
-    /// <summary>The small HTTP response, 13 bytes.</summary>
-    public byte[] Small { get; } = "Hello, World!"u8.ToArray();
-
-    public byte[] Large { get; } = new byte[LargeSize];
-
-    public Payload Chunk { get; } = new() { Data = ByteString.CopyFrom(new byte[ChunkSize]) };
 }
