@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Kcp.Benchmarks.Tools;
 
-// `ceiling`, `load` and `flood` are the measurement tools compare.sh drives, `failures` the README's failure table;
+// `ceiling`, `load`, `flood` and `http` are the measurement tools compare.sh drives, `failures` the README's failure table;
 // anything else goes to BenchmarkDotNet.
 return args.FirstOrDefault() switch
 {
@@ -9,6 +9,7 @@ return args.FirstOrDefault() switch
     "load" => await EchoLoad.RunAsync(args[1..]),
     "flood" => await FloodRetention.RunAsync(args[1..]),
     "failures" => await FailureLatency.RunAsync(args[1..]),
+    "http" => await HttpComparison.RunAsync(args[1..]),
     _ => RunBenchmarks(args),
 };
 

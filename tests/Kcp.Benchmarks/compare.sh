@@ -13,9 +13,11 @@
 #      1,000 sessions echoing 1 KiB ten times a second through aes + FEC 10/3: listener CPU %, resident memory per
 #      session, echo latency p50/p99;
 #   6. flood: one established session's echo rate before, during and after a flood of data segments from 1,000
-#      source ports (4,000 made-up conversations, 20,000 datagrams/s) against each echo listener: retention %.
+#      source ports (4,000 made-up conversations, 20,000 datagrams/s) against each echo listener: retention %;
+#   7. http: HTTP over KCP against HTTP over TCP on one Kestrel app (HTTP/1.1 and h2c, 13 B and 1 MiB responses, gRPC
+#      unary and server streaming), transports alternated, --rounds rounds: median, ratio KCP ÷ TCP, CPU per unit.
 #
-# usage: tests/Kcp.Benchmarks/compare.sh [--quick] [--skip micro,transfer,ceiling,scale,flood] [--sessions "1000 5000 10000"]
+# usage: tests/Kcp.Benchmarks/compare.sh [--quick] [--skip micro,transfer,ceiling,scale,flood,http] [--sessions "1000 5000 10000"]
 #        [--bytes N] [--seconds S] [--rounds R]
 # --quick: BenchmarkDotNet short runs, 64 MB transfers, 1,000 sessions. Needs Go and golang-github-xtaci-kcp-dev.
 # The machine's other load shows in every figure: run it on a quiet machine and compare within one run.
@@ -29,11 +31,12 @@ sessions_list="1000 5000 10000"
 bytes=$((128 * 1024 * 1024))
 rounds=3
 seconds=20
+http_seconds=3
 bdn_job="--job short"
 go_benchtime="1s"
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) bdn_job="--job dry"; bytes=$((64 * 1024 * 1024)); sessions_list="1000"; seconds=10; go_benchtime="200ms";;
+    --quick) bdn_job="--job dry"; bytes=$((64 * 1024 * 1024)); sessions_list="1000"; seconds=10; http_seconds=1; go_benchtime="200ms";;
     --skip) skip="$2"; shift;;
     --sessions) sessions_list="$2"; shift;;
     --bytes) bytes="$2"; shift;;
@@ -220,6 +223,13 @@ if ! skipped flood; then
     kill "$lpid" 2>/dev/null || true
     wait "$lpid" 2>/dev/null || true
   done
+fi
+
+# ---- 7: HTTP over KCP against HTTP over TCP --------------------------------------------------------------------
+if ! skipped http; then
+  echo "http: HTTP/1.1, h2c and gRPC over KCP and TCP, one Kestrel app ($rounds rounds of $http_seconds s)..." >&2
+  timeout 1200 "${bench[@]}" http --seconds "$http_seconds" --rounds "$rounds" --json "$results/http.json" \
+    >"$results/http.md" 2>"$work/http.log" || { tail -20 "$work/http.log" >&2; echo "http: an operation failed" >&2; }
 fi
 
 # ---- the table -------------------------------------------------------------------------------------------------

@@ -194,3 +194,11 @@ print("| section | benchmark | ours | kcp-go 5.6.1 | kcp-go time ÷ ours (or our
 print("|---|---|---|---|---|---|")
 for r in rows:
     print("| " + " | ".join(r) + " |")
+
+# --- HTTP over KCP against HTTP over TCP: the `http` tool prints its own table (KCP and TCP, not ours and kcp-go) ---
+path = os.path.join(results, "http.md")
+if os.path.exists(path) and os.path.getsize(path) > 0:
+    print()
+    print("HTTP over KCP against HTTP over TCP, one Kestrel app (`Kcp.Benchmarks http`):")
+    print()
+    print(open(path).read().rstrip())
