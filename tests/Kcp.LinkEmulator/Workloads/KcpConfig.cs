@@ -5,9 +5,14 @@ namespace Kcp.LinkEmulator.Workloads;
 
 /// <summary>
 /// A transport setting under test, by name: "tcp", or a kcptun preset ("normal", "fast", "fast2", "fast3") with
-/// "+fec" for FEC 10/3. The server listens on one KCP port per setting: HTTP at 7000 + index, the hub at 7100 + index.
+/// "+fec" for FEC 10/3 (kcptun's default) or "+fec2.1" for FEC 2/1. The server listens on one KCP port per setting:
+/// HTTP at 7000 + index, the hub at 7100 + index.
 /// </summary>
-internal sealed record KcpConfig(string Name, KcpPreset Preset, bool Fec)
+/// <remarks>
+/// FEC 2/1 is here because a parity shard leaves only once its group is full: at 20 messages a second a 10-shard
+/// group takes longer to fill than a retransmission takes, and a 2-shard group does not.
+/// </remarks>
+internal sealed record KcpConfig(string Name, KcpPreset Preset, int DataShards, int ParityShards)
 {
     public const int TcpPort = 8080;
     public const int HttpBasePort = 7000;
@@ -15,9 +20,11 @@ internal sealed record KcpConfig(string Name, KcpPreset Preset, bool Fec)
 
     /// <summary>Every KCP setting the server serves.</summary>
     public static IReadOnlyList<KcpConfig> All { get; } =
-        [.. Enum.GetValues<KcpPreset>().SelectMany(p => new[] { false, true }.Select(fec => Create(p, fec)))];
+        [.. Enum.GetValues<KcpPreset>().SelectMany(p => Fecs.Select((fec, i) => Create(p, fec.Suffix, fec.Data, fec.Parity, i)))];
 
-    public int Index => ((int)Preset * 2) + (Fec ? 1 : 0);
+    private static (string Suffix, int Data, int Parity)[] Fecs => [("", 0, 0), ("+fec", 10, 3), ("+fec2.1", 2, 1)];
+
+    public int Index { get; private init; }
 
     public static bool IsTcp(string name) => name == "tcp";
 
@@ -38,10 +45,10 @@ internal sealed record KcpConfig(string Name, KcpPreset Preset, bool Fec)
         options.Crypt = "null";
         options.SendWindow = 1024;
         options.ReceiveWindow = 1024;
-        options.DataShards = Fec ? 10 : 0;
-        options.ParityShards = Fec ? 3 : 0;
+        options.DataShards = DataShards;
+        options.ParityShards = ParityShards;
     }
 
-    private static KcpConfig Create(KcpPreset preset, bool fec) =>
-        new(preset.ToString().ToLowerInvariant() + (fec ? "+fec" : string.Empty), preset, fec);
+    private static KcpConfig Create(KcpPreset preset, string suffix, int data, int parity, int fecIndex) =>
+        new(preset.ToString().ToLowerInvariant() + suffix, preset, data, parity) { Index = ((int)preset * 3) + fecIndex };
 }
