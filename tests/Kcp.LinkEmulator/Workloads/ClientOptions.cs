@@ -6,7 +6,7 @@ namespace Kcp.LinkEmulator.Workloads;
 
 /// <summary>
 /// The client's command line: client --workload http|signalr|download|probe --config tcp|fast3+fec|...
-/// [--server 10.77.0.2] [--seconds 10] [--clients 50] [--rate 20] [--concurrency 10] [--bytes N] [--timeout 60]
+/// [--server 10.77.0.2] [--seconds 10] [--warmup 2] [--clients 50] [--rate 20] [--concurrency 10] [--bytes N] [--timeout 60]
 /// [--samples file]
 /// </summary>
 internal sealed record ClientOptions
@@ -18,6 +18,9 @@ internal sealed record ClientOptions
     public IPAddress Server { get; init; } = IPAddress.Parse("10.77.0.2");
 
     public double Seconds { get; init; } = 10;
+
+    /// <summary>SignalR: seconds sent before the counted ones.</summary>
+    public double WarmupSeconds { get; init; } = 2;
 
     /// <summary>SignalR clients.</summary>
     public int Clients { get; init; } = 50;
@@ -51,6 +54,7 @@ internal sealed record ClientOptions
                 "--config" => options with { Config = value },
                 "--server" => options with { Server = IPAddress.Parse(value) },
                 "--seconds" => options with { Seconds = Number(value) },
+                "--warmup" => options with { WarmupSeconds = Number(value) },
                 "--clients" => options with { Clients = (int)Number(value) },
                 "--rate" => options with { Rate = Number(value) },
                 "--concurrency" => options with { Concurrency = (int)Number(value) },

@@ -8,7 +8,8 @@ namespace Kcp.LinkEmulator.Workloads;
 /// <summary>
 /// --clients hub connections (WebSockets over TCP, or raw hub over KCP), each sending a small message --rate times a
 /// second for --seconds; the hub echoes it with its arrival time. Samples are one-way delivery times, both ways
-/// (client→hub and hub→client, on the machine's one monotonic clock), as a chat or game player sees them.
+/// (client→hub and hub→client, on the machine's one monotonic clock), as a chat or game player sees them. The first
+/// --warmup seconds are sent but not counted: steady state, past TCP's slow start and KCP's first RTT samples.
 /// </summary>
 internal static class SignalRWorkload
 {
@@ -20,6 +21,7 @@ internal static class SignalRWorkload
         long sent = 0;
         long echoed = 0;
         var connections = new List<HubConnection>();
+        long countFrom = long.MaxValue;
         try
         {
             for (int i = 0; i < options.Clients; i++)
@@ -28,9 +30,14 @@ internal static class SignalRWorkload
                 connection.On<long, long, string>("Echo", (sentAt, arrivedAt, _) =>
                 {
                     long now = Stopwatch.GetTimestamp();
+                    Interlocked.Increment(ref echoed);
+                    if (sentAt < Volatile.Read(ref countFrom))
+                    {
+                        return;
+                    }
+
                     samples.Add(Milliseconds(arrivedAt - sentAt));
                     samples.Add(Milliseconds(now - arrivedAt));
-                    Interlocked.Increment(ref echoed);
                 });
                 connections.Add(connection);
             }
@@ -38,7 +45,8 @@ internal static class SignalRWorkload
             await Task.WhenAll(connections.Select(c => c.StartAsync()));
 
             var clock = Stopwatch.StartNew();
-            TimeSpan duration = TimeSpan.FromSeconds(options.Seconds);
+            Volatile.Write(ref countFrom, Stopwatch.GetTimestamp() + (long)(options.WarmupSeconds * Stopwatch.Frequency));
+            TimeSpan duration = TimeSpan.FromSeconds(options.Seconds + options.WarmupSeconds);
             TimeSpan period = TimeSpan.FromSeconds(1 / options.Rate);
             var sends = new List<Task>();
             await Task.WhenAll(connections.Select(async (connection, index) =>
@@ -66,7 +74,7 @@ internal static class SignalRWorkload
             }
 
             samples.WriteTo(options.SamplesPath);
-            return WorkloadResult.From(samples, Interlocked.Read(ref sent) - Interlocked.Read(ref echoed), clock.Elapsed.TotalSeconds);
+            return WorkloadResult.From(samples, Interlocked.Read(ref sent) - Interlocked.Read(ref echoed), clock.Elapsed.TotalSeconds - options.WarmupSeconds);
         }
         finally
         {
