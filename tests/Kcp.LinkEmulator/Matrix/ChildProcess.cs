@@ -95,7 +95,7 @@ internal sealed class ChildProcess : IDisposable
         {
             await _process.WaitForExitAsync(deadline.Token);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
         {
             Kill();
             throw new TimeoutException($"Process {Id} did not finish within {timeout.TotalSeconds:0} s: {Errors}");
