@@ -39,5 +39,7 @@ runner=$!
 wait "$runner"
 runner=""
 
-python3 "$here/plot.py" "$out"
+# Debian's python3-matplotlib lives in the system interpreter, which a pyenv python3 on PATH would hide.
+py=python3; [ -x /usr/bin/python3 ] && py=/usr/bin/python3
+"$py" "$here/plot.py" "$out"
 echo "results: $out/results.csv, $out/report.md, $out/*.svg"
