@@ -103,6 +103,15 @@ internal sealed class LossyLink : IDisposable
         return start;
     }
 
+    /// <summary>Sets a sysctl in both namespaces (each has its own TCP settings: congestion control, for one).</summary>
+    public void SetSysctl(string key, string value)
+    {
+        foreach (string ns in new[] { NamespaceA, NamespaceB })
+        {
+            Ip($"netns exec {ns} sysctl -qw {key}={value}");
+        }
+    }
+
     public void Dispose()
     {
         if (_disposed)

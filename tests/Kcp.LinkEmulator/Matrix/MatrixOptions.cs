@@ -37,6 +37,9 @@ internal sealed record MatrixOptions
 
     public string Name { get; init; } = "kcpm";
 
+    /// <summary>TCP congestion control in both namespaces (cubic, bbr, reno); null keeps the kernel's default.</summary>
+    public string? TcpCongestion { get; init; }
+
     public static MatrixOptions Parse(string[] args)
     {
         var options = new MatrixOptions();
@@ -59,6 +62,7 @@ internal sealed record MatrixOptions
                 "--download-timeout" => options with { DownloadTimeout = Number(value) },
                 "--seed" => options with { Seed = (int)Number(value) },
                 "--name" => options with { Name = value },
+                "--tcp-cc" => options with { TcpCongestion = value },
                 _ => throw new ArgumentException($"Unknown matrix option {args[i]}."),
             };
         }

@@ -34,6 +34,12 @@ internal static class MatrixRunner
         }
 
         using var link = LossyLink.Create(options.Name, Settings(options, options.Rtts[0], options.Losses[0]));
+        if (options.TcpCongestion is { } congestion)
+        {
+            link.SetSysctl("net.ipv4.tcp_congestion_control", congestion);
+        }
+
+        Console.WriteLine($"TCP congestion control: {File.ReadAllText("/proc/sys/net/ipv4/tcp_congestion_control").Trim()} (root namespace), {options.TcpCongestion ?? "the same"} in the link's");
         using var server = ChildProcess.StartSelf(link.NamespaceB, ["server", "--address", LossyLink.AddressB.ToString()]);
         await server.WaitForLineAsync("ready", TimeSpan.FromSeconds(60), stop.Token);
         var total = Stopwatch.StartNew();
