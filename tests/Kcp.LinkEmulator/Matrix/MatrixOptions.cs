@@ -37,7 +37,7 @@ internal sealed record MatrixOptions
 
     public string Name { get; init; } = "kcpm";
 
-    /// <summary>TCP congestion control in both namespaces (cubic, bbr, reno); null keeps the kernel's default.</summary>
+    /// <summary>TCP congestion control in both namespaces (a non-root namespace may pick only what the root namespace's tcp_allowed_congestion_control lists: here reno and bbr); null keeps the kernel's default.</summary>
     public string? TcpCongestion { get; init; }
 
     public static MatrixOptions Parse(string[] args)
