@@ -70,6 +70,7 @@ try:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 except ImportError:
     plt = None
 
@@ -102,7 +103,11 @@ else:
                     ys = [(i + 1) / len(s) for i in idx]
                     ax.plot(xs, ys, label=config, linewidth=2.2 if config in ("tcp", "fast3+fec") else 1.1,
                             color="black" if config == "tcp" else None)
-            ax.set_xscale("log")
+            lo, hi = ax.get_xlim()
+            if hi > 3 * lo:   # a narrow range (no loss) reads better on a linear axis
+                ax.set_xscale("log")
+                ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+                ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
             ax.set_ylim(0.5, 1.001)
             ax.set_title(f"RTT {rtt:g} ms, loss {loss:g} %", fontsize=9)
             ax.set_xlabel("ms")
