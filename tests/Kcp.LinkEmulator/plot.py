@@ -44,6 +44,7 @@ lines = ["# KCP against TCP through the same lossy link", ""]
 titles = {
     "signalr": "SignalR: one-way message delivery, ms (TCP: WebSockets); wire bytes ÷ TCP's",
     "http": "Small HTTP requests, ms; wire bytes ÷ TCP's",
+    "grpc": "gRPC duplex streaming: one-way message delivery, ms (TCP: h2c); wire bytes ÷ TCP's",
     "download": "Download: Mbit/s (cut at the timeout when not complete); wire bytes ÷ payload",
 }
 for workload in workloads:
@@ -77,7 +78,7 @@ except ImportError:
 if plt is None:
     lines += ["## CDF tables (matplotlib not installed)", ""]
     for rtt, loss in cells:
-        for workload in ("signalr", "http"):
+        for workload in ("signalr", "http", "grpc"):
             for config in configs:
                 r = find(rtt, loss, workload, config)
                 s = samples(r) if r else []
@@ -85,7 +86,7 @@ if plt is None:
                     qs = [0.5, 0.9, 0.99, 0.999, 1.0]
                     lines.append(f"- {workload} {rtt:g} ms {loss:g} % {config}: " + ", ".join(f"p{q * 100:g} {s[min(len(s) - 1, int(q * len(s)))]:.0f}" for q in qs))
 else:
-    for workload in ("signalr", "http"):
+    for workload in ("signalr", "http", "grpc"):
         present = [c for c in cells if any(find(c[0], c[1], workload, k) for k in configs)]
         if not present:
             continue

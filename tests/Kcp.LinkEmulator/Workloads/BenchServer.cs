@@ -13,7 +13,8 @@ namespace Kcp.LinkEmulator.Workloads;
 
 /// <summary>
 /// The Kestrel app every workload talks to, run in namespace B: HTTP (/ping, /bytes/{n}) and the hub (/hub, over
-/// WebSockets) on TCP 8080, and the same over KCP, one HTTP port and one raw hub port per <see cref="KcpConfig"/>.
+/// WebSockets) on TCP 8080, gRPC on TCP 8081 (h2c), and the same over KCP, one HTTP, one raw hub and one gRPC port per
+/// <see cref="KcpConfig"/>.
 /// Prints "ready" once listening. Usage: server [--address 10.77.0.2]
 /// </summary>
 internal static class BenchServer
@@ -24,14 +25,17 @@ internal static class BenchServer
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSignalR();
+        builder.Services.AddGrpc();
         builder.WebHost.UseKcp();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(address, KcpConfig.TcpPort);
+            kestrel.Listen(address, KcpConfig.TcpGrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
             foreach (KcpConfig config in KcpConfig.All)
             {
                 kestrel.ListenKcp(config.HttpEndPoint(address), config.Configure);
                 kestrel.ListenKcp(config.HubEndPoint(address), config.Configure, listen => listen.UseHub<EchoHub>());
+                kestrel.ListenKcp(config.GrpcEndPoint(address), config.Configure, listen => listen.Protocols = HttpProtocols.Http2);
             }
         });
 
@@ -40,6 +44,7 @@ internal static class BenchServer
         app.MapGet("/ping", () => "pong");
         app.MapGet("/bytes/{count:long}", WriteBytesAsync);
         app.MapHub<EchoHub>("/hub");
+        app.MapGrpcService<StreamEchoService>();
         await app.StartAsync();
         Console.WriteLine("ready");
         await app.WaitForShutdownAsync();

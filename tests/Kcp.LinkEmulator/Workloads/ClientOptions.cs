@@ -5,7 +5,7 @@ using Kcp.AspNetCore;
 namespace Kcp.LinkEmulator.Workloads;
 
 /// <summary>
-/// The client's command line: client --workload http|signalr|download|probe --config tcp|fast3+fec|...
+/// The client's command line: client --workload http|signalr|grpc|download|probe --config tcp|fast3+fec|...
 /// [--server 10.77.0.2] [--seconds 10] [--warmup 2] [--clients 50] [--rate 20] [--concurrency 10] [--bytes N] [--timeout 60]
 /// [--samples file]
 /// </summary>

@@ -6,7 +6,7 @@ namespace Kcp.LinkEmulator.Workloads;
 /// <summary>
 /// A transport setting under test, by name: "tcp", or a kcptun preset ("normal", "fast", "fast2", "fast3") with
 /// "+fec" for FEC 10/3 (kcptun's default) or "+fec2.1" for FEC 2/1. The server listens on one KCP port per setting:
-/// HTTP at 7000 + index, the hub at 7100 + index.
+/// HTTP at 7000 + index, the hub at 7100 + index, gRPC (h2c) at 7200 + index.
 /// </summary>
 /// <remarks>
 /// FEC 2/1 is here because a parity shard leaves only once its group is full: at 20 messages a second a 10-shard
@@ -17,6 +17,8 @@ internal sealed record KcpConfig(string Name, KcpPreset Preset, int DataShards, 
     public const int TcpPort = 8080;
     public const int HttpBasePort = 7000;
     public const int HubBasePort = 7100;
+    public const int GrpcBasePort = 7200;
+    public const int TcpGrpcPort = 8081;
 
     /// <summary>Every KCP setting the server serves.</summary>
     public static IReadOnlyList<KcpConfig> All { get; } =
@@ -34,6 +36,9 @@ internal sealed record KcpConfig(string Name, KcpPreset Preset, int DataShards, 
     public IPEndPoint HttpEndPoint(IPAddress server) => new(server, HttpBasePort + Index);
 
     public IPEndPoint HubEndPoint(IPAddress server) => new(server, HubBasePort + Index);
+
+    /// <summary>gRPC needs HTTP/2, which without TLS is h2c: an endpoint of its own (Protocols = Http2).</summary>
+    public IPEndPoint GrpcEndPoint(IPAddress server) => new(server, GrpcBasePort + Index);
 
     /// <summary>
     /// Both ends use the same options. No crypto (TCP runs without TLS too). Windows of 1,024 segments, kcptun's

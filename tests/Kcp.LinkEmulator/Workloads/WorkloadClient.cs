@@ -20,8 +20,9 @@ internal static class WorkloadClient
             "http" => await HttpWorkload.RunAsync(options),
             "signalr" => await SignalRWorkload.RunAsync(options),
             "download" => await DownloadWorkload.RunAsync(options),
+            "grpc" => await GrpcWorkload.RunAsync(options),
             "probe" => await ProbeWorkload.RunAsync(options),
-            _ => throw new ArgumentException($"Unknown workload '{options.Workload}': http, signalr, download, probe."),
+            _ => throw new ArgumentException($"Unknown workload '{options.Workload}': http, signalr, grpc, download, probe."),
         };
         Console.WriteLine(JsonSerializer.Serialize(result, result.GetType(), Json));
         return 0;
