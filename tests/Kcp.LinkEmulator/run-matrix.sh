@@ -5,7 +5,7 @@
 #
 # usage: tests/Kcp.LinkEmulator/run-matrix.sh [--quick] [matrix options: --rtts 40,200 --losses 0,1,5,10 --burst 3
 #        --configs tcp,normal,fast3,fast3+fec --workloads signalr,grpc,http,download --seconds 6 --clients 50
-#        --download-mib 16 --download-timeout 30 --bandwidth-mbit 20 --jitter-ms 0 --seed 1 --tcp-cc reno|bbr (allowed in a namespace: see tcp_allowed_congestion_control) --out DIR]
+#        --download-mib 16 --download-timeout 30 --bandwidth-mbit 20 --jitter-ms 0 --reorder-pct 0 --seed 1 --tcp-cc reno|bbr (allowed in a namespace: see tcp_allowed_congestion_control) --out DIR]
 # The defaults take about 25 minutes. --quick: the headline cell only (200 ms, 5 % bursty loss; SignalR; TCP, fast3,
 # fast3+FEC), about 2 minutes.
 # Needs root (namespaces, /dev/net/tun) and python3-matplotlib for the plots (CSV and tables without it).

@@ -20,6 +20,9 @@ internal sealed record MatrixOptions
 
     public double JitterMs { get; init; }
 
+    /// <summary>Share of packets held back 10 ms and overtaken by later ones.</summary>
+    public double ReorderPct { get; init; }
+
     public double BandwidthMbit { get; init; } = 20;
 
     public IReadOnlyList<string> Configs { get; init; } = ["tcp", "normal", "fast3", "fast3+fec"];
@@ -54,6 +57,7 @@ internal sealed record MatrixOptions
                 "--losses" => options with { Losses = Numbers(value) },
                 "--burst" => options with { Burst = Number(value) },
                 "--jitter-ms" => options with { JitterMs = Number(value) },
+                "--reorder-pct" => options with { ReorderPct = Number(value) },
                 "--bandwidth-mbit" => options with { BandwidthMbit = Number(value) },
                 "--configs" => options with { Configs = value.Split(',') },
                 "--workloads" => options with { Workloads = value.Split(',') },

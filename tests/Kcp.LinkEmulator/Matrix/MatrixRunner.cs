@@ -78,6 +78,7 @@ internal static class MatrixRunner
     {
         Rtt = TimeSpan.FromMilliseconds(rtt),
         Jitter = TimeSpan.FromMilliseconds(options.JitterMs),
+        Reorder = options.ReorderPct / 100,
         Loss = loss / 100,
         BurstLength = options.Burst,
         BandwidthBitsPerSecond = (long)(options.BandwidthMbit * 1_000_000),
