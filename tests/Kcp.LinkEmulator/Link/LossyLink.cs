@@ -13,6 +13,9 @@ internal sealed class LossyLink : IDisposable
     public static readonly IPAddress AddressA = IPAddress.Parse("10.77.0.1");
     public static readonly IPAddress AddressB = IPAddress.Parse("10.77.0.2");
 
+    // iproute2 lives in /usr/sbin (or /sbin), which a test host's PATH need not include.
+    private static readonly string IpTool = new[] { "/usr/sbin/ip", "/sbin/ip" }.FirstOrDefault(File.Exists) ?? "ip";
+
     private readonly TunDevice _tunA;
     private readonly TunDevice _tunB;
     private readonly LinkDirection _aToB;
@@ -94,7 +97,7 @@ internal sealed class LossyLink : IDisposable
     /// <summary>The command line that runs <paramref name="command"/> inside a namespace (for <see cref="Process.Start(ProcessStartInfo)"/>).</summary>
     public static ProcessStartInfo InNamespace(string ns, string fileName, IEnumerable<string> arguments)
     {
-        var start = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(IpTool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string argument in new[] { "netns", "exec", ns, fileName }.Concat(arguments))
         {
             start.ArgumentList.Add(argument);
@@ -150,7 +153,7 @@ internal sealed class LossyLink : IDisposable
 
     private static (int Code, string Error) RunIp(string arguments)
     {
-        var start = new ProcessStartInfo("ip", arguments) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(IpTool, arguments) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         using Process process = Process.Start(start)!;
         string error = process.StandardError.ReadToEnd();
         process.StandardOutput.ReadToEnd();
