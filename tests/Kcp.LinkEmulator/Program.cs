@@ -18,8 +18,10 @@ static int RunLink(string[] args)
     LinkSettings settings = LinkSettings.Parse(args.Length >= 2 && args[0] == "--name" ? args[2..] : args);
     using var link = LossyLink.Create(name, settings);
     using var stop = new ManualResetEventSlim();
-    Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Set(); };
-    Console.WriteLine($"{link.NamespaceA} ({LossyLink.AddressA}) <-> {link.NamespaceB} ({LossyLink.AddressB}): {settings}. Ctrl-C ends.");
+    // SIGINT and SIGTERM both end it cleanly (the namespaces go): a background job does not get Ctrl-C.
+    using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; stop.Set(); });
+    using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
+    Console.WriteLine($"{link.NamespaceA} ({LossyLink.AddressA}) <-> {link.NamespaceB} ({LossyLink.AddressB}): {settings}. Ctrl-C or SIGTERM ends.");
     while (!stop.Wait(TimeSpan.FromSeconds(5)))
     {
         Console.WriteLine($"a>b {link.AToB.Snapshot()}  b>a {link.BToA.Snapshot()}");
