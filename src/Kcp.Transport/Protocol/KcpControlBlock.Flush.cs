@@ -144,6 +144,11 @@ internal sealed partial class KcpControlBlock
             int due = KcpTime.Diff(slot.ResendAt, now);
             if (send)
             {
+                if (slot.Transmissions == 0)
+                {
+                    slot.FirstTimestamp = now;
+                }
+
                 slot.Timestamp = now;
                 uint transmissions = ++slot.Transmissions;
                 var segment = slot.Segment;

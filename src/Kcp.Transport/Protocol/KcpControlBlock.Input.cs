@@ -136,7 +136,11 @@ internal sealed partial class KcpControlBlock
     /// </summary>
     public bool PeerEchoed { get; private set; }
 
-    // True if (sn, ts) is a segment of snd_buf at its last send time; unacked: no ACK for it was taken yet.
+    // True if (sn, ts) is a segment of snd_buf at its first or its last send time; unacked: no ACK for it was taken
+    // yet. The first send time counts too: when the RTT exceeds the RTO (200 ms before any sample), the first copy's
+    // ACK arrives after the retransmission, and with the last time alone no sample was ever taken and a passive
+    // session never validated its peer (stop-and-wait under the amplification guard). The echoed ts is exact for the
+    // copy it names, so the sample is too (no Karn ambiguity).
     private bool Echoes(uint sn, uint ts, out bool unacked)
     {
         unacked = false;
@@ -152,7 +156,7 @@ internal sealed partial class KcpControlBlock
         }
 
         var slot = _sendBuffer[index];
-        if (slot.Timestamp != ts || slot.Transmissions == 0)
+        if (slot.Transmissions == 0 || (slot.Timestamp != ts && slot.FirstTimestamp != ts))
         {
             return false;
         }

@@ -18,6 +18,7 @@ internal sealed class KcpSendBuffer
     private uint[] _resendAt = new uint[InitialCapacity];
     private uint[] _fastAck = new uint[InitialCapacity];
     private uint[] _timestamp = new uint[InitialCapacity];
+    private uint[] _firstTimestamp = new uint[InitialCapacity];
     private uint[] _rto = new uint[InitialCapacity];
     private uint[] _transmissions = new uint[InitialCapacity];
 
@@ -45,8 +46,8 @@ internal sealed class KcpSendBuffer
 
             int i = Physical(index);
             return new KcpSendSlot(
-                _segments[i]!, ref _resendAt[i], ref _fastAck[i], ref _timestamp[i], ref _rto[i], ref _transmissions[i],
-                ref _acked[i]);
+                _segments[i]!, ref _resendAt[i], ref _fastAck[i], ref _timestamp[i], ref _firstTimestamp[i], ref _rto[i],
+                ref _transmissions[i], ref _acked[i]);
         }
     }
 
@@ -76,6 +77,7 @@ internal sealed class KcpSendBuffer
         _resendAt[i] = 0;
         _fastAck[i] = 0;
         _timestamp[i] = 0;
+        _firstTimestamp[i] = 0;
         _rto[i] = 0;
         _transmissions[i] = 0;
         _acked[i] = 0;
@@ -241,6 +243,7 @@ internal sealed class KcpSendBuffer
         _resendAt = Unwrap(_resendAt, capacity);
         _fastAck = Unwrap(_fastAck, capacity);
         _timestamp = Unwrap(_timestamp, capacity);
+        _firstTimestamp = Unwrap(_firstTimestamp, capacity);
         _rto = Unwrap(_rto, capacity);
         _transmissions = Unwrap(_transmissions, capacity);
         _acked = Unwrap(_acked, capacity);

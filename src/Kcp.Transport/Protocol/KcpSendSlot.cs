@@ -11,13 +11,14 @@ internal readonly ref struct KcpSendSlot
 
     /// <summary>Creates a view over the given storage locations.</summary>
     public KcpSendSlot(
-        KcpSegment segment, ref uint resendAt, ref uint fastAck, ref uint timestamp, ref uint rto, ref uint transmissions,
-        ref uint acked)
+        KcpSegment segment, ref uint resendAt, ref uint fastAck, ref uint timestamp, ref uint firstTimestamp, ref uint rto,
+        ref uint transmissions, ref uint acked)
     {
         Segment = segment;
         ResendAt = ref resendAt;
         FastAck = ref fastAck;
         Timestamp = ref timestamp;
+        FirstTimestamp = ref firstTimestamp;
         Rto = ref rto;
         Transmissions = ref transmissions;
         _acked = ref acked;
@@ -34,6 +35,12 @@ internal readonly ref struct KcpSendSlot
 
     /// <summary>Clock at the last transmission; an ACK echoes it.</summary>
     public readonly ref uint Timestamp;
+
+    /// <summary>
+    /// Clock at the first transmission. An ACK of the first copy echoes it: on a path whose RTT exceeds the RTO (every
+    /// path over 200 ms, before the first sample), that ACK arrives after the retransmission moved <see cref="Timestamp"/>.
+    /// </summary>
+    public readonly ref uint FirstTimestamp;
 
     /// <summary>Current retransmission timeout of this segment (grows linearly with each timeout).</summary>
     public readonly ref uint Rto;

@@ -237,6 +237,23 @@ public sealed class KcpControlBlockRetransmissionTests
     }
 
     [Fact]
+    public void Input_AckOfTheFirstCopyAfterARetransmission_SamplesTheRttAndProvesTheAddress()
+    {
+        // A 210 ms path: the first copy (ts 0) times out at the initial RTO of 200 and goes again; its ACK arrives
+        // after that. With the last send time alone no sample was ever taken on such a path (the RTO stayed 200 and
+        // every segment went twice) and a passive session never validated its peer.
+        using var kcp = NewSender(nodelay: 0, resend: 0);
+        kcp.Send([1]);
+        var times = PushTimes(kcp, 0, 0, 205);
+        Assert.Equal(2, times.Count);
+
+        kcp.Input(Segments.Build(Segments.Ack(Conv, 0, times[0], una: 1)), true, false, 210);
+
+        Assert.True(kcp.PeerEchoed);
+        Assert.Equal(210, kcp.SmoothedRtt);
+    }
+
+    [Fact]
     public void Input_AckWithForeignTimestamp_GivesNoRttSampleButStillAcks()
     {
         using var kcp = NewSender(nodelay: 0, resend: 0);

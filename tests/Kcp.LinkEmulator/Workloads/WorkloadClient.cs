@@ -1,0 +1,30 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Kcp.LinkEmulator.Workloads;
+
+/// <summary>The `client` command, run in namespace A: runs one workload and prints its result as one JSON line.</summary>
+internal static class WorkloadClient
+{
+    /// <summary>NaN stands for "no samples"; JSON has no NaN literal of its own.</summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        ClientOptions options = ClientOptions.Parse(args);
+        object result = options.Workload switch
+        {
+            "http" => await HttpWorkload.RunAsync(options),
+            "signalr" => await SignalRWorkload.RunAsync(options),
+            "download" => await DownloadWorkload.RunAsync(options),
+            "grpc" => await GrpcWorkload.RunAsync(options),
+            "probe" => await ProbeWorkload.RunAsync(options),
+            _ => throw new ArgumentException($"Unknown workload '{options.Workload}': http, signalr, grpc, download, probe."),
+        };
+        Console.WriteLine(JsonSerializer.Serialize(result, result.GetType(), Json));
+        return 0;
+    }
+}
