@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Pipelines;
 using Kcp.Transport.Tests.Net;
 using Kcp.Transport.Tests.Support;
@@ -29,16 +28,16 @@ public sealed class SmuxAllocationTests
             server.Input.AdvanceTo(first.Buffer.End);
             await server.Input.CopyToAsync(server.Output);
         });
-        byte[] payload = SmuxLink.RandomBytes(64 * 1024, seed: 5);
+        byte[] payload = PipeTransfer.RandomBytes(64 * 1024, seed: 5);
 
-        await EchoAsync(client, payload, 8 << 20).DefaultTimeout();
+        await PipeTransfer.EchoAsync(client, payload, 8 << 20).DefaultTimeout();
         var rounds = new List<string>();
         double best = double.MaxValue;
         for (int round = 0; round < 5 && best >= bytesPerFrame; round++)
         {
             long framesBefore = link.Counters.FramesSent(2);
             long before = GC.GetTotalAllocatedBytes(precise: true);
-            await EchoAsync(client, payload, 16 << 20).DefaultTimeout();
+            await PipeTransfer.EchoAsync(client, payload, 16 << 20).DefaultTimeout();
             long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
             long frames = link.Counters.FramesSent(2) - framesBefore;
             best = Math.Min(best, (double)allocated / frames);
@@ -47,27 +46,5 @@ public sealed class SmuxAllocationTests
 
         // 24 bytes is the smallest object: less than that per PSH frame (both directions) is less than one object each.
         Assert.True(best < bytesPerFrame, $"allocations per round: {string.Join("; ", rounds)}");
-    }
-
-    private static async Task EchoAsync(KcpSmuxStream client, byte[] payload, long total)
-    {
-        Task writer = Task.Run(async () =>
-        {
-            for (long sent = 0; sent < total; sent += payload.Length)
-            {
-                await client.Output.WriteAsync(payload);
-            }
-        });
-
-        long received = 0;
-        while (received < total)
-        {
-            ReadResult result = await client.Input.ReadAsync();
-            ReadOnlySequence<byte> buffer = result.Buffer;
-            received += buffer.Length;
-            client.Input.AdvanceTo(buffer.End);
-        }
-
-        await writer;
     }
 }

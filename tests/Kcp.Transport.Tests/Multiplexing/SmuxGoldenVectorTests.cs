@@ -69,7 +69,7 @@ public sealed class SmuxGoldenVectorTests
         int synAndPush = 2 * SmuxFrameHeader.Size + 10;
         byte[] first = await ReadExactlyAsync(toPeer.Reader, synAndPush);
         await fromPeer.Writer.WriteAsync(Convert.FromHexString(serverHex));
-        Assert.Equal("ok", Encoding.ASCII.GetString(await SmuxLink.ReadExactlyAsync(stream.Input, 2).DefaultTimeout()));
+        Assert.Equal("ok", Encoding.ASCII.GetString(await PipeTransfer.ReadExactlyAsync(stream.Input, 2).DefaultTimeout()));
         await stream.Output.CompleteAsync();
 
         byte[] rest = await ReadExactlyAsync(toPeer.Reader, expected.Length - synAndPush);
@@ -91,7 +91,7 @@ public sealed class SmuxGoldenVectorTests
         int synAndPush = 2 * SmuxFrameHeader.Size + 10;
         await fromPeer.Writer.WriteAsync(client.AsMemory(0, synAndPush));
         KcpSmuxStream stream = (await session.AcceptStreamAsync().DefaultTimeout())!;
-        Assert.Equal("hello smux", Encoding.ASCII.GetString(await SmuxLink.ReadExactlyAsync(stream.Input, 10).DefaultTimeout()));
+        Assert.Equal("hello smux", Encoding.ASCII.GetString(await PipeTransfer.ReadExactlyAsync(stream.Input, 10).DefaultTimeout()));
         await Task.Delay(50);
         await stream.Output.WriteAsync("ok"u8.ToArray());
         byte[] expected = Convert.FromHexString(serverHex);
@@ -99,7 +99,7 @@ public sealed class SmuxGoldenVectorTests
 
         // The rest (v2: the client's UPD; then its FIN) completes our stream's input.
         await fromPeer.Writer.WriteAsync(client.AsMemory(synAndPush));
-        Assert.Empty(await SmuxLink.ReadToEndAsync(stream.Input).DefaultTimeout());
+        Assert.Empty(await PipeTransfer.ReadToEndAsync(stream.Input).DefaultTimeout());
     }
 
     [Fact]
@@ -113,7 +113,7 @@ public sealed class SmuxGoldenVectorTests
             Task run = decoder.RunAsync();
             await transport.Writer.WriteAsync(Convert.FromHexString(framedHex));
             await transport.Writer.CompleteAsync();
-            byte[] output = await SmuxLink.ReadToEndAsync(decoded.Reader).DefaultTimeout();
+            byte[] output = await PipeTransfer.ReadToEndAsync(decoded.Reader).DefaultTimeout();
             await run.DefaultTimeout();
             Assert.True(Input(name).AsSpan().SequenceEqual(output), name);
         }
@@ -129,7 +129,7 @@ public sealed class SmuxGoldenVectorTests
             Task run = new SnappyEncoder(source.Reader, transport.Writer).RunAsync();
             await source.Writer.WriteAsync(Input(name));
             await source.Writer.CompleteAsync();
-            byte[] framed = await SmuxLink.ReadToEndAsync(transport.Reader).DefaultTimeout();
+            byte[] framed = await PipeTransfer.ReadToEndAsync(transport.Reader).DefaultTimeout();
             await run.DefaultTimeout();
 
             // Compressed bytes depend on the encoder's match search (Snappier's differs from golang/snappy's); framing,
@@ -144,7 +144,7 @@ public sealed class SmuxGoldenVectorTests
             Task decode = new SnappyDecoder(back.Reader, decoded.Writer).RunAsync();
             await back.Writer.WriteAsync(framed);
             await back.Writer.CompleteAsync();
-            byte[] roundTrip = await SmuxLink.ReadToEndAsync(decoded.Reader).DefaultTimeout();
+            byte[] roundTrip = await PipeTransfer.ReadToEndAsync(decoded.Reader).DefaultTimeout();
             Assert.True(Input(name).AsSpan().SequenceEqual(roundTrip), name);
             await decode.DefaultTimeout();
         }
@@ -189,7 +189,7 @@ public sealed class SmuxGoldenVectorTests
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         try
         {
-            return await SmuxLink.ReadExactlyAsync(reader, count).WaitAsync(cts.Token);
+            return await PipeTransfer.ReadExactlyAsync(reader, count).WaitAsync(cts.Token);
         }
         catch (TimeoutException)
         {

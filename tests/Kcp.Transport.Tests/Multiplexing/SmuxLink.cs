@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Security.Cryptography;
 using Kcp.Transport.Diagnostics;
 using Kcp.Transport.Tests.Support;
 
@@ -41,70 +40,6 @@ internal sealed class SmuxLink : IAsyncDisposable
         await Server.DisposeAsync().AsTask().DefaultTimeout();
         _meters.Dispose();
     }
-
-    public static async Task WriteAllAsync(PipeWriter output, byte[] data, int chunk = 8192)
-    {
-        for (int offset = 0; offset < data.Length; offset += chunk)
-        {
-            FlushResult result = await output.WriteAsync(data.AsMemory(offset, Math.Min(chunk, data.Length - offset)));
-            if (result.IsCompleted)
-            {
-                throw new IOException("The stream's output was closed.");
-            }
-        }
-    }
-
-    /// <summary>Reads until the input completes; returns the bytes.</summary>
-    public static async Task<byte[]> ReadToEndAsync(PipeReader input)
-    {
-        var all = new MemoryStream();
-        while (true)
-        {
-            ReadResult result = await input.ReadAsync();
-            foreach (ReadOnlyMemory<byte> segment in result.Buffer)
-            {
-                all.Write(segment.Span);
-            }
-
-            input.AdvanceTo(result.Buffer.End);
-            if (result.IsCompleted)
-            {
-                return all.ToArray();
-            }
-        }
-    }
-
-    /// <summary>Reads exactly <paramref name="count"/> bytes.</summary>
-    public static async Task<byte[]> ReadExactlyAsync(PipeReader input, int count)
-    {
-        var all = new MemoryStream();
-        while (all.Length < count)
-        {
-            ReadResult result = await input.ReadAsync();
-            long take = Math.Min(result.Buffer.Length, count - all.Length);
-            foreach (ReadOnlyMemory<byte> segment in result.Buffer.Slice(0, take))
-            {
-                all.Write(segment.Span);
-            }
-
-            input.AdvanceTo(result.Buffer.GetPosition(take));
-            if (result.IsCompleted && all.Length < count)
-            {
-                throw new EndOfStreamException($"Stream ended after {all.Length} of {count} bytes.");
-            }
-        }
-
-        return all.ToArray();
-    }
-
-    public static byte[] RandomBytes(int count, int seed)
-    {
-        var bytes = new byte[count];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
-    }
-
-    public static string Sha256(byte[] data) => Convert.ToHexString(SHA256.HashData(data));
 
     private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
     {

@@ -22,8 +22,8 @@ public sealed class SmuxSessionTests
         await using var link = new SmuxLink(new KcpSmuxOptions { Version = version, Compression = compression });
         KcpSmuxStream client = link.Client.OpenStream();
         Assert.Equal(3u, client.Id);
-        byte[] request = SmuxLink.RandomBytes(300_000, seed: version);
-        Task write = SmuxLink.WriteAllAsync(client.Output, request);
+        byte[] request = PipeTransfer.RandomBytes(300_000, seed: version);
+        Task write = PipeTransfer.WriteAllAsync(client.Output, request);
 
         KcpSmuxStream server = (await link.Server.AcceptStreamAsync().DefaultTimeout())!;
         Assert.Equal(3u, server.Id);
@@ -31,12 +31,12 @@ public sealed class SmuxSessionTests
         await client.Output.CompleteAsync();
 
         // The client's FIN completes the server's input after every byte; the server can still answer.
-        byte[] received = await SmuxLink.ReadToEndAsync(server.Input).DefaultTimeout();
-        Assert.Equal(SmuxLink.Sha256(request), SmuxLink.Sha256(received));
-        await SmuxLink.WriteAllAsync(server.Output, received);
+        byte[] received = await PipeTransfer.ReadToEndAsync(server.Input).DefaultTimeout();
+        Assert.Equal(PipeTransfer.Sha256(request), PipeTransfer.Sha256(received));
+        await PipeTransfer.WriteAllAsync(server.Output, received);
         await server.Output.CompleteAsync();
-        byte[] echoed = await SmuxLink.ReadToEndAsync(client.Input).DefaultTimeout();
-        Assert.Equal(SmuxLink.Sha256(request), SmuxLink.Sha256(echoed));
+        byte[] echoed = await PipeTransfer.ReadToEndAsync(client.Input).DefaultTimeout();
+        Assert.Equal(PipeTransfer.Sha256(request), PipeTransfer.Sha256(echoed));
 
         await client.DisposeAsync().AsTask().DefaultTimeout();
         await server.DisposeAsync().AsTask().DefaultTimeout();
@@ -58,11 +58,11 @@ public sealed class SmuxSessionTests
         var tasks = new List<Task>();
         for (int i = 0; i < 50; i++)
         {
-            byte[] payload = SmuxLink.RandomBytes(20_000 + i, seed: i);
+            byte[] payload = PipeTransfer.RandomBytes(20_000 + i, seed: i);
             KcpSmuxStream stream = link.Client.OpenStream();
             tasks.Add(Task.Run(async () =>
             {
-                await SmuxLink.WriteAllAsync(stream.Output, payload, chunk: 1000);
+                await PipeTransfer.WriteAllAsync(stream.Output, payload, chunk: 1000);
                 await stream.Output.CompleteAsync();
             }));
         }
@@ -72,13 +72,13 @@ public sealed class SmuxSessionTests
         {
             KcpSmuxStream accepted = (await link.Server.AcceptStreamAsync().DefaultTimeout())!;
             Assert.Equal(1u, accepted.Id % 2);
-            sums.Add(SmuxLink.Sha256(await SmuxLink.ReadToEndAsync(accepted.Input).DefaultTimeout()));
+            sums.Add(PipeTransfer.Sha256(await PipeTransfer.ReadToEndAsync(accepted.Input).DefaultTimeout()));
         }
 
         await Task.WhenAll(tasks).DefaultTimeout();
         for (int i = 0; i < 50; i++)
         {
-            Assert.Contains(SmuxLink.Sha256(SmuxLink.RandomBytes(20_000 + i, seed: i)), sums);
+            Assert.Contains(PipeTransfer.Sha256(PipeTransfer.RandomBytes(20_000 + i, seed: i)), sums);
         }
     }
 
@@ -88,21 +88,21 @@ public sealed class SmuxSessionTests
         var options = new KcpSmuxOptions { Version = 2, MaxStreamBuffer = 64 * 1024, MaxReceiveBuffer = 1024 * 1024 };
         await using var link = new SmuxLink(options);
         KcpSmuxStream stalled = link.Client.OpenStream();
-        Task flood = SmuxLink.WriteAllAsync(stalled.Output, new byte[8 * 1024 * 1024]);
+        Task flood = PipeTransfer.WriteAllAsync(stalled.Output, new byte[8 * 1024 * 1024]);
         KcpSmuxStream stalledServer = (await link.Server.AcceptStreamAsync().DefaultTimeout())!;
 
         // Nobody reads the stalled stream: its window (256 KiB until the first UPD) holds the sender back.
         KcpSmuxStream other = link.Client.OpenStream();
-        byte[] payload = SmuxLink.RandomBytes(2 * 1024 * 1024, seed: 7);
-        Task write = SmuxLink.WriteAllAsync(other.Output, payload);
+        byte[] payload = PipeTransfer.RandomBytes(2 * 1024 * 1024, seed: 7);
+        Task write = PipeTransfer.WriteAllAsync(other.Output, payload);
         KcpSmuxStream otherServer = (await link.Server.AcceptStreamAsync().DefaultTimeout())!;
-        byte[] received = await SmuxLink.ReadExactlyAsync(otherServer.Input, payload.Length).DefaultTimeout();
+        byte[] received = await PipeTransfer.ReadExactlyAsync(otherServer.Input, payload.Length).DefaultTimeout();
         await write.DefaultTimeout();
-        Assert.Equal(SmuxLink.Sha256(payload), SmuxLink.Sha256(received));
+        Assert.Equal(PipeTransfer.Sha256(payload), PipeTransfer.Sha256(received));
         Assert.False(flood.IsCompleted);
 
         // Reading the stalled stream lets the rest through.
-        _ = await SmuxLink.ReadExactlyAsync(stalledServer.Input, 8 * 1024 * 1024).DefaultTimeout();
+        _ = await PipeTransfer.ReadExactlyAsync(stalledServer.Input, 8 * 1024 * 1024).DefaultTimeout();
         await flood.DefaultTimeout();
     }
 
@@ -112,22 +112,22 @@ public sealed class SmuxSessionTests
         var options = new KcpSmuxOptions { Version = 1, MaxReceiveBuffer = 1024 * 1024, MaxStreamBuffer = 64 * 1024 };
         await using var link = new SmuxLink(options);
         KcpSmuxStream stalled = link.Client.OpenStream();
-        await SmuxLink.WriteAllAsync(stalled.Output, new byte[512 * 1024]);
+        await PipeTransfer.WriteAllAsync(stalled.Output, new byte[512 * 1024]);
         KcpSmuxStream stalledServer = (await link.Server.AcceptStreamAsync().DefaultTimeout())!;
 
         KcpSmuxStream other = link.Client.OpenStream();
-        byte[] payload = SmuxLink.RandomBytes(2 * 1024 * 1024, seed: 8);
-        Task write = SmuxLink.WriteAllAsync(other.Output, payload);
+        byte[] payload = PipeTransfer.RandomBytes(2 * 1024 * 1024, seed: 8);
+        Task write = PipeTransfer.WriteAllAsync(other.Output, payload);
         KcpSmuxStream otherServer = (await link.Server.AcceptStreamAsync().DefaultTimeout())!;
-        byte[] received = await SmuxLink.ReadExactlyAsync(otherServer.Input, payload.Length).DefaultTimeout();
+        byte[] received = await PipeTransfer.ReadExactlyAsync(otherServer.Input, payload.Length).DefaultTimeout();
         await write.DefaultTimeout();
-        Assert.Equal(SmuxLink.Sha256(payload), SmuxLink.Sha256(received));
+        Assert.Equal(PipeTransfer.Sha256(payload), PipeTransfer.Sha256(received));
 
         // Past the session buffer, v1 has no per-stream window: the session stops reading (backpressure to KCP).
-        Task more = SmuxLink.WriteAllAsync(stalled.Output, new byte[4 * 1024 * 1024]);
+        Task more = PipeTransfer.WriteAllAsync(stalled.Output, new byte[4 * 1024 * 1024]);
         await Task.Delay(300);
         Assert.False(more.IsCompleted);
-        _ = await SmuxLink.ReadExactlyAsync(stalledServer.Input, 512 * 1024 + 4 * 1024 * 1024).DefaultTimeout();
+        _ = await PipeTransfer.ReadExactlyAsync(stalledServer.Input, 512 * 1024 + 4 * 1024 * 1024).DefaultTimeout();
         await more.DefaultTimeout();
     }
 
@@ -184,10 +184,10 @@ public sealed class SmuxSessionTests
 
         aborted.Abort(new OperationCanceledException("cancelled by the test"));
         await Assert.ThrowsAsync<OperationCanceledException>(async () => await aborted.Input.ReadAsync());
-        byte[] rest = await SmuxLink.ReadToEndAsync(abortedServer.Input).DefaultTimeout();
+        byte[] rest = await PipeTransfer.ReadToEndAsync(abortedServer.Input).DefaultTimeout();
         Assert.Empty(rest);
         Assert.Equal(KcpSmuxCloseReason.None, link.Server.CloseReason);
-        Assert.Equal("x"u8.ToArray(), await SmuxLink.ReadExactlyAsync(keptServer.Input, 1).DefaultTimeout());
+        Assert.Equal("x"u8.ToArray(), await PipeTransfer.ReadExactlyAsync(keptServer.Input, 1).DefaultTimeout());
 
         // The link dies: the server's transport input ends.
         await link.ToServer.Writer.CompleteAsync(new IOException("link lost"));

@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.IO.Pipelines;
 using System.Net;
 using Kcp.Transport.Tests.Support;
 
@@ -76,30 +74,8 @@ public sealed class SteadyStateAllocationTests
     {
         long packetsBefore = listener.Counters.InPackets + listener.Counters.OutPackets;
         long before = GC.GetTotalAllocatedBytes(precise: true);
-        await EchoAsync(client, payload, total).DefaultTimeout();
+        await PipeTransfer.EchoAsync(client, payload, total).DefaultTimeout();
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
         return (allocated, listener.Counters.InPackets + listener.Counters.OutPackets - packetsBefore);
-    }
-
-    private static async Task EchoAsync(KcpSession client, byte[] payload, long total)
-    {
-        Task writer = Task.Run(async () =>
-        {
-            for (long sent = 0; sent < total; sent += payload.Length)
-            {
-                await client.Output.WriteAsync(payload);
-            }
-        });
-
-        long received = 0;
-        while (received < total)
-        {
-            ReadResult result = await client.Input.ReadAsync();
-            ReadOnlySequence<byte> buffer = result.Buffer;
-            received += buffer.Length;
-            client.Input.AdvanceTo(buffer.End);
-        }
-
-        await writer;
     }
 }

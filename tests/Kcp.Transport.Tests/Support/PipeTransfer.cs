@@ -69,5 +69,30 @@ internal static class PipeTransfer
         }
     }
 
+    /// <summary>
+    /// Writes <paramref name="payload"/> repeatedly until <paramref name="total"/> bytes went out while reading (and
+    /// discarding) what comes back: an echo through an allocation-free loop, for the steady-state allocation tests.
+    /// </summary>
+    public static async Task EchoAsync(IDuplexPipe pipe, byte[] payload, long total)
+    {
+        Task writer = Task.Run(async () =>
+        {
+            for (long sent = 0; sent < total; sent += payload.Length)
+            {
+                await pipe.Output.WriteAsync(payload);
+            }
+        });
+
+        long received = 0;
+        while (received < total)
+        {
+            ReadResult result = await pipe.Input.ReadAsync();
+            received += result.Buffer.Length;
+            pipe.Input.AdvanceTo(result.Buffer.End);
+        }
+
+        await writer;
+    }
+
     public static string Sha256(ReadOnlySpan<byte> data) => Convert.ToHexStringLower(SHA256.HashData(data));
 }
