@@ -6,6 +6,7 @@ using Kcp.Transport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
+using Kcp.Transport.Tests.Support;
 
 namespace Kcp.AspNetCore.Tests;
 
@@ -71,6 +72,6 @@ public sealed class ConnectionHandlerPeerTests
 
         await connection.Transport.Output.WriteAsync("kcp"u8.ToArray()).DefaultTimeout();
 
-        Assert.Equal("kcp"u8.ToArray(), await ConnectionHandlerTests.ReadExactlyAsync(connection.Transport.Input, 3).DefaultTimeout());
+        Assert.Equal("kcp"u8.ToArray(), await PipeTransfer.ReadExactlyAsync(connection.Transport.Input, 3).DefaultTimeout());
     }
 }

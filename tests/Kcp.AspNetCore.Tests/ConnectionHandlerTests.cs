@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Net;
@@ -8,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Kcp.Transport.Tests.Support;
 
 namespace Kcp.AspNetCore.Tests;
 
@@ -35,27 +35,6 @@ public class ConnectionHandlerTests
         return new LinkedHost(host, _link.Open(host.KcpEndPoint));
     }
 
-    internal static async Task<byte[]> ReadExactlyAsync(PipeReader reader, int count)
-    {
-        var received = new byte[count];
-        int filled = 0;
-        while (filled < count)
-        {
-            ReadResult result = await reader.ReadAsync();
-            ReadOnlySequence<byte> buffer = result.Buffer;
-            int take = (int)Math.Min(buffer.Length, count - filled);
-            buffer.Slice(0, take).CopyTo(received.AsSpan(filled));
-            filled += take;
-            reader.AdvanceTo(buffer.GetPosition(take));
-            if (result.IsCompleted && filled < count)
-            {
-                throw new EndOfStreamException($"Only {filled} of {count} bytes arrived.");
-            }
-        }
-
-        return received;
-    }
-
     [Fact]
     public async Task Echo_OneMegabyte_ComesBackIntact()
     {
@@ -64,7 +43,7 @@ public class ConnectionHandlerTests
         await using ConnectionContext connection = await client.ConnectAsync(host.Target).DefaultTimeout();
         byte[] payload = RandomNumberGenerator.GetBytes(1024 * 1024);
 
-        Task<byte[]> echoed = ReadExactlyAsync(connection.Transport.Input, payload.Length);
+        Task<byte[]> echoed = PipeTransfer.ReadExactlyAsync(connection.Transport.Input, payload.Length);
         await connection.Transport.Output.WriteAsync(payload).DefaultTimeout();
 
         byte[] back = await echoed.DefaultTimeout();

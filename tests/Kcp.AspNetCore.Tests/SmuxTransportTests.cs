@@ -4,6 +4,7 @@ using Kcp.Transport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
+using Kcp.Transport.Tests.Support;
 
 namespace Kcp.AspNetCore.Tests;
 
@@ -55,7 +56,7 @@ public sealed class SmuxTransportTests
             byte[] payload = new byte[100_000 + i];
             Random.Shared.NextBytes(payload);
             await connections[i].Transport.Output.WriteAsync(payload);
-            byte[] echoed = await ReadExactlyAsync(connections[i].Transport.Input, payload.Length).DefaultTimeout();
+            byte[] echoed = await PipeTransfer.ReadExactlyAsync(connections[i].Transport.Input, payload.Length).DefaultTimeout();
             Assert.Equal(payload, echoed);
         }
 
@@ -111,26 +112,5 @@ public sealed class SmuxTransportTests
         Exception? error = await serverRead.Task.DefaultTimeout();
         Assert.IsType<ConnectionResetException>(error);
         Assert.Contains("TransportClosed", error.Message);
-    }
-
-    private static async Task<byte[]> ReadExactlyAsync(PipeReader input, int count)
-    {
-        var all = new MemoryStream();
-        while (all.Length < count)
-        {
-            ReadResult result = await input.ReadAsync();
-            foreach (ReadOnlyMemory<byte> segment in result.Buffer)
-            {
-                all.Write(segment.Span);
-            }
-
-            input.AdvanceTo(result.Buffer.End);
-            if (result.IsCompleted)
-            {
-                break;
-            }
-        }
-
-        return all.ToArray();
     }
 }

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Kcp.Transport.Tests.Support;
 
 namespace Kcp.Smux.Tests;
 
@@ -54,8 +55,8 @@ public sealed class GoSmuxPeerTests
             await using (connection)
             {
                 byte[] data = Peers.Data(1024 * 1024, seed: i);
-                Task write = WriteAsync(connection.Transport.Output, data);
-                byte[] echoed = await ReadExactlyAsync(connection.Transport.Input, data.Length);
+                Task write = PipeTransfer.WriteAllAsync(connection.Transport.Output, data, chunk: 16384);
+                byte[] echoed = await PipeTransfer.ReadExactlyAsync(connection.Transport.Input, data.Length);
                 await write;
                 Assert.Equal(Peers.Sha256(data), Peers.Sha256(echoed));
                 return connection.Features.Get<IKcpSessionFeature>()!.Conversation;
@@ -71,35 +72,6 @@ public sealed class GoSmuxPeerTests
             .ApplyPreset(KcpPreset.Fast);
         options.Smux = new KcpSmuxOptions { Version = version, Compression = compress ? KcpSmuxCompression.Snappy : KcpSmuxCompression.None };
         return options;
-    }
-
-    internal static async Task WriteAsync(PipeWriter output, byte[] data)
-    {
-        for (int offset = 0; offset < data.Length; offset += 16384)
-        {
-            await output.WriteAsync(data.AsMemory(offset, Math.Min(16384, data.Length - offset)));
-        }
-    }
-
-    internal static async Task<byte[]> ReadExactlyAsync(PipeReader input, int count)
-    {
-        var all = new MemoryStream();
-        while (all.Length < count)
-        {
-            ReadResult result = await input.ReadAsync();
-            foreach (ReadOnlyMemory<byte> segment in result.Buffer)
-            {
-                all.Write(segment.Span);
-            }
-
-            input.AdvanceTo(result.Buffer.End);
-            if (result.IsCompleted)
-            {
-                break;
-            }
-        }
-
-        return all.ToArray();
     }
 
     private static async Task<WebApplication> StartEchoServerAsync(int version, bool compress)

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Kcp.AspNetCore;
 using Microsoft.AspNetCore.Connections;
+using Kcp.Transport.Tests.Support;
 
 namespace Kcp.Smux.Tests;
 
@@ -32,8 +33,8 @@ public sealed class KcptunServerTests
             await using (connection)
             {
                 byte[] data = Peers.Data(8 * 1024 * 1024, seed: 100 + i);
-                Task write = GoSmuxPeerTests.WriteAsync(connection.Transport.Output, data);
-                byte[] echoed = await GoSmuxPeerTests.ReadExactlyAsync(connection.Transport.Input, data.Length);
+                Task write = PipeTransfer.WriteAllAsync(connection.Transport.Output, data, chunk: 16384);
+                byte[] echoed = await PipeTransfer.ReadExactlyAsync(connection.Transport.Input, data.Length);
                 await write;
                 Assert.Equal(Peers.Sha256(data), Peers.Sha256(echoed));
             }
