@@ -176,7 +176,7 @@ public sealed class ConfigurationEndpointTests
     [Fact]
     public async Task LocalhostUrl_BindsEveryLoopback_EachServing()
     {
-        int port = FreeUdpPort();
+        int port = FreeAnyAddressUdpPort();
         WebApplication app = await StartAsync([Setting("Kcp:Endpoints:Api:Url", $"kcp://localhost:{port}")], mapApp: MapHello);
         try
         {
@@ -202,7 +202,7 @@ public sealed class ConfigurationEndpointTests
     {
         // A prefix of this test's own: the process environment is shared with the other tests.
         string prefix = $"KCPTEST_{Guid.NewGuid():N}_";
-        int port = FreeUdpPort();
+        int port = FreeAnyAddressUdpPort();
         Environment.SetEnvironmentVariable(prefix + "Kcp__Endpoints__Chat__Url", $"kcp://127.0.0.1:{port}");
         Environment.SetEnvironmentVariable(prefix + "Kcp__Endpoints__Chat__Mtu", "1200");
         try
@@ -267,7 +267,7 @@ public sealed class ConfigurationEndpointTests
     public async Task ReusePort_TwoHostsOnOneConfiguredPort_BothBindAndServe()
     {
         // Arrange: two servers (one process here; two processes in ChatHub.Tests' ScaleOut tests) declare one port.
-        int port = FreeUdpPort();
+        int port = FreeAnyAddressUdpPort();
         KeyValuePair<string, string?>[] settings = [Setting("Kcp:Endpoints:Api:Url", $"kcp://127.0.0.1:{port}"), Setting("Kcp:Endpoints:Api:ReusePort", "true")];
         WebApplication first = await StartAsync(settings, mapApp: MapHello);
         try
@@ -298,7 +298,7 @@ public sealed class ConfigurationEndpointTests
     public async Task ReusePortOff_SecondHostOnTheSamePort_FailsToStart()
     {
         // Arrange
-        int port = FreeUdpPort();
+        int port = FreeAnyAddressUdpPort();
         KeyValuePair<string, string?>[] settings = [Setting("Kcp:Endpoints:Api:Url", $"kcp://127.0.0.1:{port}")];
         WebApplication first = await StartAsync(settings, mapApp: MapHello);
         try

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -75,14 +74,6 @@ internal static class ConfiguredKcpHost
     {
         KcpEndPoint bound = BoundEndPoint(app);
         return new KcpEndPoint(new IPEndPoint(IPAddress.Loopback, bound.IPEndPoint.Port), bound.Options);
-    }
-
-    /// <summary>A UDP port that was free a moment ago (for URLs that need a fixed port, such as <c>kcp://localhost:port</c>).</summary>
-    public static int FreeUdpPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true };
-        socket.Bind(new IPEndPoint(IPAddress.IPv6Any, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
     /// <summary>Shorthand for a configuration entry.</summary>

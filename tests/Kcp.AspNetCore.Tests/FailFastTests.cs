@@ -164,13 +164,6 @@ public sealed class FailFastTests
         return e;
     }
 
-    private static int FreeUdpPort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
-    }
-
     /// <summary>
     /// A Kestrel with one KCP endpoint on <paramref name="port"/> that answers every HTTP request with
     /// <paramref name="name"/>, or, with <paramref name="hub"/>, serves <see cref="WhoHub"/>, which says it.

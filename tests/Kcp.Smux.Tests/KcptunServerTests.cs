@@ -20,7 +20,7 @@ public sealed class KcptunServerTests
         using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         Task echoing = EchoAsync(echo, stop.Token);
 
-        int udp = Peers.FreeUdpPort();
+        int udp = FreeUdpPort();
         await using PeerProcess server = PeerProcess.Start("kcptun-server",
             ["-l", $"127.0.0.1:{udp}", "-t", echo.LocalEndpoint.ToString()!, .. Peers.KcptunFlags(1, compress)], Peers.KcptunHint);
         await server.WaitForLineAsync(l => l.Contains("listening on", StringComparison.Ordinal), Peers.Wait);

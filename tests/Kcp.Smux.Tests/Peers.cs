@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 
 namespace Kcp.Smux.Tests;
@@ -30,22 +29,6 @@ internal static class Peers
     }
 
     public const string SmuxPeerHint = "build it with tests/SmuxPeer/build.sh (needs golang-go, golang-github-xtaci-smux-dev, golang-github-xtaci-kcp-dev, golang-github-golang-snappy-dev); tests/run does this.";
-
-    /// <summary>A free TCP port on loopback (bound and released: the peer binds it right after).</summary>
-    public static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>A free UDP port on loopback.</summary>
-    public static int FreeUdpPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
 
     /// <summary>kcptun's own defaults that matter on the wire (aes, FEC 10/3, MTU 1350, fast), with our key.</summary>
     public static IEnumerable<string> KcptunFlags(int smuxVersion, bool compress) =>

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using ChatHub.Tests.Infrastructure;
 using Kcp.AspNetCore;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -10,13 +8,6 @@ namespace ChatHub.Tests.Sample;
 /// <summary>The sample as a process: its endpoints come from configuration, which environment variables change.</summary>
 public sealed class SampleConfigurationTests
 {
-    private static int FreeUdpPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
-
     [Fact]
     public async Task Server_KcpEndpointsChatUrlFromTheEnvironment_MovesTheHubAndTheBannerSaysSo()
     {

@@ -18,18 +18,11 @@ public sealed class NewcomerProgramTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
-    private static int FreeUdpPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true };
-        socket.Bind(new IPEndPoint(IPAddress.IPv6Any, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
-
     [Fact]
     public async Task CommonPath_ConfigurationAndEveryListenKcpForm_NeedsNoKcpNamespace()
     {
-        int apiPort = FreeUdpPort();
-        int localhostPort = FreeUdpPort();
+        int apiPort = FreeAnyAddressUdpPort();
+        int localhostPort = FreeAnyAddressUdpPort();
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.Logging.ClearProviders();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));

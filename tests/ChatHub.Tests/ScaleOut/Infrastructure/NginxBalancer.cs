@@ -34,7 +34,7 @@ internal sealed class NginxBalancer : IAsyncDisposable
     {
         string nginx = ScaleOutTools.Nginx;
         string directory = Directory.CreateTempSubdirectory("chathub-nginx-").FullName;
-        var endPoint = new IPEndPoint(IPAddress.Loopback, ScaleOutTools.FreeUdpPort());
+        var endPoint = new IPEndPoint(IPAddress.Loopback, FreeUdpPort());
         var servers = new StringBuilder();
         foreach (IPEndPoint backend in backends)
         {

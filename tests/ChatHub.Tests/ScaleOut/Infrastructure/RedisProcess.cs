@@ -20,7 +20,7 @@ internal sealed class RedisProcess : IAsyncDisposable
 
     public static async Task<RedisProcess> StartAsync()
     {
-        var redis = new RedisProcess(ScaleOutTools.FreeTcpPort());
+        var redis = new RedisProcess(FreeTcpPort());
         try
         {
             await redis.StartProcessAsync();

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using ChatHub.Tests.Infrastructure;
 using Kcp.AspNetCore;
 using Microsoft.Extensions.Configuration;
@@ -48,20 +47,6 @@ internal static class ScaleOutTools
         }
 
         return settings;
-    }
-
-    public static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    public static int FreeUdpPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
     private static string Find(string program, string package)
