@@ -43,6 +43,7 @@ internal sealed class CatCommandLine
     private readonly Option<bool> _streamMode = Switch("--streammode", "Stream mode (default true); bare means true.");
     private readonly Option<bool> _ackNoDelay = Switch("--acknodelay", "ACK at once instead of with the next flush; bare means true.");
     private readonly Option<int> _dscp = Number<int>("--dscp", "N", "DSCP of outgoing datagrams (0 to 63).");
+    private readonly Option<int> _copies = Number<int>("--copies", "N", "Copies of each unacknowledged segment later datagrams carry in their spare room (0 to 8; ours, not kcptun's).");
     private readonly Option<string> _socketBackend = Choice("--socket-backend", "Socket backend (KcpOptions.SocketBackend).", "auto", "portable", "batched", "offload");
 
     // Admission limits of a listener, for load tests from one address.
@@ -75,7 +76,7 @@ internal sealed class CatCommandLine
         Option[] session =
         [
             _mode, _bytes, _sessions, _timeout, _crypt, _key, _dataShards, _parityShards, _preset, _noDelay, _interval,
-            _resend, _noCongestion, _sendWindow, _receiveWindow, _mtu, _streamMode, _ackNoDelay, _dscp, _socketBackend,
+            _resend, _noCongestion, _sendWindow, _receiveWindow, _mtu, _streamMode, _ackNoDelay, _dscp, _copies, _socketBackend,
             _sessionRate, _sessionBurst, _maxUnvalidated,
         ];
         var listen = new Command("listen", "Accept KCP sessions. Without --mode the first session is piped to stdin/stdout; with one, every session plays the role until --timeout.");
@@ -185,6 +186,7 @@ internal sealed class CatCommandLine
         Apply(parse, _streamMode, v => o.StreamMode = v);
         Apply(parse, _ackNoDelay, v => o.AckNoDelay = v);
         Apply(parse, _dscp, v => o.Dscp = v);
+        Apply(parse, _copies, v => o.RedundantCopies = v);
         Apply(parse, _socketBackend, v => o.SocketBackend = CatArguments.ParseBackend(v));
         Apply(parse, _sessionRate, v => o.Security.NewSessionsPerSecondPerPrefix = v);
         Apply(parse, _sessionBurst, v => o.Security.NewSessionBurstPerPrefix = v);

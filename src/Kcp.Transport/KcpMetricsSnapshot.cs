@@ -65,6 +65,9 @@ public readonly record struct KcpMetricsSnapshot
     /// <summary>Retransmissions after a timeout, i.e. segments deemed lost (<c>LostSegs</c>).</summary>
     public long LostSegments { get; init; }
 
+    /// <summary>Copies of unacknowledged segments sent in spare datagram room (<see cref="KcpOptions.RedundantCopies"/>; not in <see cref="OutSegments"/>).</summary>
+    public long CopiedSegments { get; init; }
+
     /// <summary>Duplicate or out-of-window data segments received (<c>RepeatSegs</c>).</summary>
     public long RepeatSegments { get; init; }
 
@@ -111,6 +114,7 @@ public readonly record struct KcpMetricsSnapshot
         FastRetransmittedSegments = left.FastRetransmittedSegments + right.FastRetransmittedSegments,
         EarlyRetransmittedSegments = left.EarlyRetransmittedSegments + right.EarlyRetransmittedSegments,
         LostSegments = left.LostSegments + right.LostSegments,
+        CopiedSegments = left.CopiedSegments + right.CopiedSegments,
         RepeatSegments = left.RepeatSegments + right.RepeatSegments,
         FecRecovered = left.FecRecovered + right.FecRecovered,
         FecErrors = left.FecErrors + right.FecErrors,

@@ -14,6 +14,9 @@ public sealed class KcpOptions
     /// <summary>kcp-go's smallest accepted MTU.</summary>
     public const int MinMtu = 50;
 
+    /// <summary>The most copies <see cref="RedundantCopies"/> accepts.</summary>
+    public const int MaxRedundantCopies = 8;
+
     /// <summary>UDP payload size limit in bytes, headers of FEC and crypto included (kcp-go: 1400, kcptun: 1350).</summary>
     public int Mtu { get; set; } = 1400;
 
@@ -43,6 +46,16 @@ public sealed class KcpOptions
     /// full datagram of them is pending.
     /// </summary>
     public bool AckNoDelay { get; set; }
+
+    /// <summary>
+    /// Copies of each segment (0 to 8) that later data datagrams carry while it is unacknowledged, in the room their
+    /// data and ACKs leave. 0 (the default) sends what kcp-go sends. For thin streams on long, lossy links (chat, games,
+    /// SignalR: a small message every few intervals) 1 repairs most losses with the next message's datagram instead of
+    /// a retransmission an RTO later; it costs bytes (every small segment goes about twice, lost or not) but no extra
+    /// datagrams, and bulk transfers fill their datagrams and copy nothing. Any KCP peer, kcp-go included, takes the
+    /// copies it does not need as duplicates. README, "KCP against TCP on a lossy link", has the measurements.
+    /// </summary>
+    public int RedundantCopies { get; set; }
 
     /// <summary>DSCP value for outgoing datagrams (0 to 63).</summary>
     public int Dscp { get; set; }
@@ -177,6 +190,7 @@ public sealed class KcpOptions
         Check(NoDelay is 0 or 1, $"KcpOptions.NoDelay must be 0 or 1 (was {NoDelay}).");
         Check(Interval is >= 10 and <= 5000, $"KcpOptions.Interval must be between 10 and 5000 ms (was {Interval}).");
         Check(FastResend >= 0, $"KcpOptions.FastResend must not be negative (was {FastResend}).");
+        Check(RedundantCopies is >= 0 and <= MaxRedundantCopies, $"KcpOptions.RedundantCopies must be between 0 and {MaxRedundantCopies} (was {RedundantCopies}).");
         Check(Dscp is >= 0 and <= 63, $"KcpOptions.Dscp must be between 0 and 63 (was {Dscp}).");
         Check(SocketReceiveBufferSize >= 0, $"KcpOptions.SocketReceiveBufferSize must not be negative (was {SocketReceiveBufferSize}).");
         Check(SocketSendBufferSize >= 0, $"KcpOptions.SocketSendBufferSize must not be negative (was {SocketSendBufferSize}).");

@@ -351,6 +351,7 @@ public sealed class ConfigurationEndpointTests
             Setting("Kcp:Endpoints:Chat:Url", "kcp://*:6000"),
             Setting("Kcp:Endpoints:Chat:DataShards", "10"),
             Setting("Kcp:Endpoints:Chat:ParityShards", "3"),
+            Setting("Kcp:Endpoints:Chat:RedundantCopies", "2"),
             Setting("Kcp:Endpoints:Chat:Certificate:Path", "server-only.pfx"),
         ]).Build();
 
@@ -358,12 +359,14 @@ public sealed class ConfigurationEndpointTests
 
         Assert.Equal(new IPEndPoint(IPAddress.Loopback, 6000), endPoint.IPEndPoint);
         Assert.Equal(("aes-128-gcm", "shared", 10, 3), (endPoint.Options!.Crypt, endPoint.Options.Key, endPoint.Options.DataShards, endPoint.Options.ParityShards));
+        Assert.Equal(2, endPoint.Options.RedundantCopies);
     }
 
     [Theory]
     [InlineData("Kcp:Endpoints:Other:Url", "kcp://127.0.0.1:6000", "The configuration has no Kcp:Endpoints:Chat")]
     [InlineData("Kcp:Endpoints:Chat:Mtu", "99999", "Kcp:Endpoints:Chat:Mtu must be between 50 and 1500 (was 99999).")]
     [InlineData("Kcp:Endpoints:Chat:Mtux", "1", "Kcp:Endpoints:Chat:Mtux is not a KCP setting")]
+    [InlineData("Kcp:Endpoints:Chat:RedundantCopies", "9", "Kcp:Endpoints:Chat:RedundantCopies must be between 0 and 8 (was 9).")]
     [InlineData("Kcp:Defaults:Mtu", "1", "Kcp:Defaults:Mtu must be between 50 and 1500 (was 1).")]
     public void GetKcpEndPoint_MissingOrInvalid_ThrowsNamingTheKey(string key, string value, string expected)
     {

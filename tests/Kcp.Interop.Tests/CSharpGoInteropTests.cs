@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Kcp.Interop.Tests.Harness;
 using Kcp.Transport;
+using Kcp.Transport.Tests.Support;
 
 namespace Kcp.Interop.Tests;
 
@@ -178,6 +179,38 @@ public sealed class CSharpGoInteropTests
             Assert.Equal(expected, received);
             Assert.True(result.GetProperty("ok").GetBoolean(), dialer.Describe());
             Assert.Equal(expected, result.GetProperty("sha256").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task CSharpDialWithRedundantCopies_GoEchoThroughLoss_SmallPacedWritesArriveIntact()
+    {
+        // Arrange: small writes, each its own datagram, so that later datagrams have room for copies; kcp-go takes the
+        // copies it does not need as duplicates, through FEC and a cipher, both ways of a lossy link.
+        using var cts = new CancellationTokenSource(RunBound);
+        const long Bytes64K = 64 * 1024;
+        await using GoPeer listener = await GoPeer.ListenAsync(
+            ["--mode-preset", "fast3", .. CryptFlags("aes", 10, 3), "--mode", "echo", "--bytes", Bytes(Bytes64K), "--timeout", PeerTimeout]);
+        await using var relay = new UdpFaultRelay(listener.ListenEndPoint!, new RelayFaults { Loss = 0.05, DelayMs = 20 }, seed: 23);
+        KcpOptions options = CryptOptions("aes", 10, 3).ApplyPreset(KcpPreset.Fast3);
+        options.RedundantCopies = 2;
+        string expected = TestStream.Sha256Hex(Bytes64K);
+
+        // Act
+        KcpSession session = await KcpClient.ConnectAsync(relay.EndPoint, options, loggerFactory: null, cts.Token);
+        await using (session)
+        {
+            Task<string> send = PipeTransfer.SendAsync(session.Output, Bytes64K, cts.Token, chunkSize: 128, pace: TimeSpan.FromMilliseconds(5));
+            string echoed = await PipeTransfer.ReceiveAndVerifyAsync(session.Input, Bytes64K, cts.Token);
+            await send;
+            JsonElement remote = await listener.WaitForJsonAsync(e => GoPeer.Event(e) == "session", GoPeer.DefaultWait);
+
+            // Assert
+            Assert.Equal(expected, echoed);
+            Assert.True(remote.GetProperty("ok").GetBoolean(), listener.Describe());
+            Assert.Equal(expected, remote.GetProperty("sha256").GetString());
+            Assert.True(session.GetStatistics().Counters.CopiedSegments > 0, "copies were sent");
+            Assert.True(relay.Dropped > 0, "the relay dropped datagrams");
         }
     }
 

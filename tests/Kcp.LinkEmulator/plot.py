@@ -9,8 +9,8 @@ rows = list(csv.DictReader(open(os.path.join(out, "results.csv"))))
 for r in rows:
     for k in ("rtt_ms", "loss_pct", "p50_ms", "p99_ms", "p999_ms", "max_ms", "throughput_mbit", "seconds"):
         r[k] = float(r[k]) if r[k] else None
-    for k in ("samples", "lost", "payload_bytes", "wire_bytes", "wire_packets"):
-        r[k] = int(r[k]) if r[k] else 0
+    for k in ("samples", "lost", "payload_bytes", "wire_bytes", "wire_packets", "queue_drops"):
+        r[k] = int(r[k]) if r.get(k) else 0
 
 cells = sorted({(r["rtt_ms"], r["loss_pct"]) for r in rows})
 configs = list(dict.fromkeys(r["config"] for r in rows))
@@ -40,7 +40,8 @@ def overhead(r, workload):
     return r["wire_bytes"] / tcp["wire_bytes"] if tcp and tcp["wire_bytes"] else None
 
 
-lines = ["# KCP against TCP through the same lossy link", ""]
+lines = ["<!-- Written by tests/Kcp.LinkEmulator/plot.py from results.csv; README \"KCP against TCP on a lossy link\" says how it was run. -->",
+         "", "# KCP against TCP through the same lossy link", ""]
 titles = {
     "signalr": "SignalR: one-way message delivery, ms (TCP: WebSockets); wire bytes ÷ TCP's",
     "http": "Small HTTP requests, ms; wire bytes ÷ TCP's",
@@ -50,7 +51,7 @@ titles = {
 for workload in workloads:
     lines += [f"## {titles.get(workload, workload)}", ""]
     if workload == "download":
-        lines += ["| RTT | loss | config | Mbit/s | payload MiB | s | done | wire ÷ payload |", "|---|---|---|---|---|---|---|---|"]
+        lines += ["| RTT | loss | config | Mbit/s | payload MiB | s | done | wire ÷ payload | queue drops |", "|---|---|---|---|---|---|---|---|---|"]
     else:
         lines += ["| RTT | loss | config | n | p50 | p99 | p99.9 | max | lost | p99 ÷ TCP | wire ÷ TCP |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for rtt, loss in cells:
@@ -61,7 +62,7 @@ for workload in workloads:
                 continue
             o = overhead(r, workload)
             if workload == "download":
-                lines.append(f"| {rtt:g} ms | {loss:g} % | {config} | {fmt(r['throughput_mbit'], 2)} | {r['payload_bytes'] / 2**20:.1f} | {fmt(r['seconds'], 1)} | {'yes' if r['completed'] == '1' else 'no'} | {fmt(o, 2)} |")
+                lines.append(f"| {rtt:g} ms | {loss:g} % | {config} | {fmt(r['throughput_mbit'], 2)} | {r['payload_bytes'] / 2**20:.1f} | {fmt(r['seconds'], 1)} | {'yes' if r['completed'] == '1' else 'no'} | {fmt(o, 2)} | {r['queue_drops']:,} |")
             else:
                 ratio = r["p99_ms"] / tcp["p99_ms"] if tcp and tcp["p99_ms"] and r["p99_ms"] else None
                 lines.append(f"| {rtt:g} ms | {loss:g} % | {config} | {r['samples']} | {fmt(r['p50_ms'])} | {fmt(r['p99_ms'])} | {fmt(r['p999_ms'])} | {fmt(r['max_ms'])} | {r['lost']} | {fmt(ratio, 2)} | {fmt(o, 2)} |")
@@ -102,7 +103,7 @@ else:
                     idx = sorted({min(len(s) - 1, int(len(s) * (0.5 + 0.5 * k / 600))) for k in range(601)})
                     xs = [s[i] for i in idx]
                     ys = [(i + 1) / len(s) for i in idx]
-                    ax.plot(xs, ys, label=config, linewidth=2.2 if config in ("tcp", "fast3+fec") else 1.1,
+                    ax.plot(xs, ys, label=config, linewidth=2.2 if config in ("tcp", "fast3+fec", "fast3+copy2") else 1.1,
                             color="black" if config == "tcp" else None)
             lo, hi = ax.get_xlim()
             if hi > 3 * lo:   # a narrow range (no loss) reads better on a linear axis

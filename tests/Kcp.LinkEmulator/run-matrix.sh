@@ -7,7 +7,7 @@
 #        --configs tcp,normal,fast3,fast3+fec --workloads signalr,grpc,http,download --seconds 6 --clients 50
 #        --download-mib 16 --download-timeout 30 --bandwidth-mbit 20 --jitter-ms 0 --reorder-pct 0 --seed 1 --tcp-cc reno|bbr (allowed in a namespace: see tcp_allowed_congestion_control) --out DIR]
 # The defaults take about 25 minutes. --quick: the headline cell only (200 ms, 5 % bursty loss; SignalR; TCP, fast3,
-# fast3+FEC), about 2 minutes.
+# fast3+FEC, and RedundantCopies 1 and 2), about 3 minutes.
 # Needs root (namespaces, /dev/net/tun) and python3-matplotlib for the plots (CSV and tables without it).
 # Bounded: every process the runner starts is killed when it ends, by Ctrl-C, or by SIGTERM; a hard cap of
 # 45 minutes stops it whatever happens.
@@ -20,7 +20,7 @@ out="artifacts/loss"
 args=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) args+=(--rtts 200 --losses 5 --configs tcp,fast3,fast3+fec --workloads signalr --seconds 20);;
+    --quick) args+=(--rtts 200 --losses 5 --configs tcp,fast3,fast3+fec,fast3+copy1,fast3+fec+copy1,fast3+copy2 --workloads signalr --seconds 20);;
     --out) out="$2"; shift;;
     *) args+=("$1");;
   esac

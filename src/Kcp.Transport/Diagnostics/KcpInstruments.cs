@@ -58,6 +58,7 @@ internal sealed class KcpInstruments
         TrafficCounter("kcp.segments.fast_retransmitted", "{segment}", "Fast retransmissions (FastRetransSegs).", s => s.FastRetransmittedSegments, sessions: true);
         TrafficCounter("kcp.segments.early_retransmitted", "{segment}", "Early retransmissions (EarlyRetransSegs).", s => s.EarlyRetransmittedSegments, sessions: true);
         TrafficCounter("kcp.segments.lost", "{segment}", "Retransmissions after a timeout (LostSegs).", s => s.LostSegments, sessions: true);
+        TrafficCounter("kcp.segments.copied", "{segment}", "Copies of unacknowledged segments sent in spare datagram room (RedundantCopies).", s => s.CopiedSegments, sessions: true);
         TrafficCounter("kcp.segments.repeated", "{segment}", "Duplicate or out-of-window data segments received (RepeatSegs).", s => s.RepeatSegments, sessions: true);
         TrafficCounter("kcp.payload.sent", "By", "Payload bytes the applications wrote (BytesSent).", s => s.BytesSent, sessions: true);
         TrafficCounter("kcp.payload.received", "By", "Payload bytes delivered to the applications (BytesReceived).", s => s.BytesReceived, sessions: true);

@@ -29,12 +29,13 @@ internal sealed partial class KcpControlBlock
         uint templateSn = 0;
         uint templateTs = 0;
         int ackCount = withAcks ? _ackList.Count : 0;
+        int representative = _ackList.RepresentativeIndex;
         for (int i = 0; i < ackCount; i++)
         {
             uint sn = _ackList.SequenceNumberAt(i);
 
-            // ACKs below rcv_nxt are already covered by una; keep only the last one so the peer still gets an RTT sample.
-            if (KcpTime.Diff(sn, _receiveNext) >= 0 || i == ackCount - 1)
+            // ACKs below rcv_nxt are already covered by una; keep only one, so the peer still gets an RTT sample.
+            if (KcpTime.Diff(sn, _receiveNext) >= 0 || i == representative)
             {
                 templateSn = sn;
                 templateTs = _ackList.TimestampAt(i);
@@ -152,12 +153,7 @@ internal sealed partial class KcpControlBlock
                 slot.Timestamp = now;
                 uint transmissions = ++slot.Transmissions;
                 var segment = slot.Segment;
-                position = MakeSpace(position, Overhead + segment.Length);
-                KcpSegmentHeader.Write(
-                    _buffer.AsSpan(position), Conv, KcpCommand.Push, segment.Fragment, window, now,
-                    segment.SequenceNumber, una, (uint)segment.Length);
-                segment.Data.CopyTo(_buffer.AsSpan(position + Overhead));
-                position += Overhead + segment.Length;
+                position = WritePush(MakeSpace(position, Overhead + segment.Length), segment, window, now, una);
                 _counters.OutSegs++;
 
                 if (transmissions >= DeadLink)
@@ -170,6 +166,11 @@ internal sealed partial class KcpControlBlock
             {
                 nextDue = due;
             }
+        }
+
+        if (RedundantCopies > 0 && position > Reserved)
+        {
+            position = AppendCopies(position, controlBytes, now, window, una);
         }
 
         EmitRemaining(AppendControls(position, controlBytes));
@@ -185,6 +186,50 @@ internal sealed partial class KcpControlBlock
         }
 
         return (uint)nextDue;
+    }
+
+    // RedundantCopies: a datagram carrying data anyway also carries copies of the newest unacknowledged segments in the
+    // room its data and ACKs leave, each segment at most RedundantCopies times. A thin stream (a message every few
+    // intervals) then gets a lost datagram's segments with its next datagram instead of a retransmission an RTO later,
+    // and a loss burst cannot take original and copy together: they leave in different flushes. Bulk senders fill
+    // their datagrams and copy nothing. ACK-only datagrams carry none: the peer would answer the copies with ACK
+    // datagrams carrying its own, back and forth. A copy is stamped now, so its ACK acknowledges the segment but,
+    // echoing neither of the slot's send times, gives no RTT sample (the original's ACK still does).
+    private int AppendCopies(int position, int controlBytes, uint now, ushort window, uint una)
+    {
+        uint limit = (uint)RedundantCopies;
+        int end = Math.Max(_sendBuffer.Count - MaxCopyScan, 0);
+        for (int i = _sendBuffer.Count - 1; i >= end; i--)
+        {
+            var slot = _sendBuffer[i];
+            if (slot.Acked || slot.Transmissions == 0 || slot.Timestamp == now)
+            {
+                continue;
+            }
+
+            // Newest first: an older slot with its copies spent means every older one had its turn too.
+            var segment = slot.Segment;
+            if (slot.Copies >= limit || position + Overhead + segment.Length + controlBytes > Mtu)
+            {
+                break;
+            }
+
+            slot.Copies++;
+            position = WritePush(position, segment, window, now, una);
+            _counters.CopySegs++;
+        }
+
+        return position;
+    }
+
+    // Writes segment as a PUSH stamped now at position of the datagram under construction; returns the end of it.
+    private int WritePush(int position, KcpSegment segment, ushort window, uint now, uint una)
+    {
+        KcpSegmentHeader.Write(
+            _buffer.AsSpan(position), Conv, KcpCommand.Push, segment.Fragment, window, now,
+            segment.SequenceNumber, una, (uint)segment.Length);
+        segment.Data.CopyTo(_buffer.AsSpan(position + Overhead));
+        return position + Overhead + segment.Length;
     }
 
     // kcp-wire.md §2.5 step 2: while the peer advertises a zero window, ask again after PROBE_INIT, then 1.5x longer.

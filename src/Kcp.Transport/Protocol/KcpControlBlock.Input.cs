@@ -20,26 +20,30 @@ internal sealed partial class KcpControlBlock
 
         uint previousUna = _sendUna;
         int latestRtt = -1;
-        bool windowSlid = false;
         long segments = 0;
+
+        // una is applied once, after the part (the largest seen: kcp-go's per-segment parse_una drops the same), so that
+        // an ACK riding behind data, whose una already covers it, still finds its segment and gives an RTT sample.
+        uint una = 0;
+        bool haveUna = false;
 
         while (data.Length >= Overhead)
         {
             var header = KcpSegmentHeader.Read(data);
             if (header.Conv != Conv)
             {
-                return Reject(-1);
+                return Reject(-1, haveUna, una);
             }
 
             data = data[Overhead..];
             if (header.Length > (uint)data.Length)
             {
-                return Reject(-2);
+                return Reject(-2, haveUna, una);
             }
 
             if (!KcpCommand.IsValid(header.Command))
             {
-                return Reject(-3);
+                return Reject(-3, haveUna, una);
             }
 
             // FEC-recovered copies may be stale; only trust window updates from packets that really arrived now.
@@ -48,7 +52,7 @@ internal sealed partial class KcpControlBlock
                 _remoteWindow = header.Window;
             }
 
-            // Before una drops it: an ACK counts for RTT only if it echoes the (sn, ts) of a segment still in flight.
+            // An ACK counts for RTT only if it echoes the (sn, ts) of a segment still in flight.
             if (header.Command == KcpCommand.Ack && regular && Echoes(header.SequenceNumber, header.Timestamp, out bool unacked))
             {
                 PeerEchoed = true;
@@ -58,9 +62,10 @@ internal sealed partial class KcpControlBlock
                 }
             }
 
-            if (ParseUna(header.Una))
+            if (!haveUna || KcpTime.Diff(header.Una, una) > 0)
             {
-                windowSlid = true;
+                una = header.Una;
+                haveUna = true;
             }
 
             var payload = data[..(int)header.Length];
@@ -75,11 +80,12 @@ internal sealed partial class KcpControlBlock
                     if (KcpTime.Diff(header.SequenceNumber, unchecked(_receiveNext + _receiveWindow)) < 0)
                     {
                         // Duplicates below rcv_nxt are acknowledged again: the first ACK may have been lost.
-                        _ackList.Add(header.SequenceNumber, header.Timestamp);
                         if (KcpTime.Diff(header.SequenceNumber, _receiveNext) >= 0)
                         {
                             repeat = ParseData(header.SequenceNumber, header.Fragment, payload);
                         }
+
+                        _ackList.Add(header.SequenceNumber, header.Timestamp, duplicate: repeat);
                     }
 
                     if (regular && repeat)
@@ -101,9 +107,10 @@ internal sealed partial class KcpControlBlock
         }
 
         _counters.InSegs += segments;
+        bool windowSlid = haveUna && ParseUna(una);
 
         // One RTT sample per part, from the last ACK in it (kcp-go; ikcp.c samples every ACK). Unlike kcp-go, only ACKs
-        // of a segment still unacknowledged with that segment's last send time count (Karn plus a timestamp check), so
+        // of a segment still unacknowledged with its first or last send time count (Karn plus a timestamp check), so
         // replayed or stale ACKs cannot inflate the RTO; the bytes we send are unchanged.
         if (latestRtt >= 0)
         {
@@ -169,6 +176,17 @@ internal sealed partial class KcpControlBlock
     {
         _counters.InErrors++;
         return code;
+    }
+
+    // A bad segment ends the part; the segments before it stay processed, their una included.
+    private int Reject(int code, bool haveUna, uint una)
+    {
+        if (haveUna)
+        {
+            ParseUna(una);
+        }
+
+        return Reject(code);
     }
 
     // Drops every snd_buf entry below una and recomputes snd_una; true if anything was dropped.

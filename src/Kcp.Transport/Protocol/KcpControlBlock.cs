@@ -10,6 +10,9 @@ internal sealed partial class KcpControlBlock : IDisposable
     /// <summary>Size of a segment header.</summary>
     public const int Overhead = KcpSegmentHeader.Size;
 
+    // Slots a flush looks at, newest first, for RedundantCopies: bounds the work when a bulk flush sent many.
+    private const int MaxCopyScan = 64;
+
     private readonly IKcpOutputSink _output;
     private readonly KcpSegmentPool _pool = new();
     private readonly KcpSegmentQueue _sendQueue = new();
@@ -101,6 +104,12 @@ internal sealed partial class KcpControlBlock : IDisposable
 
     /// <summary>Transmissions of one segment that mark the link dead.</summary>
     public uint DeadLink { get; set; } = KcpConstants.DeadLinkDefault;
+
+    /// <summary>
+    /// Copies of each segment that later data datagrams carry while it is unacknowledged, in room they leave spare (0, the
+    /// default, as kcp-go: none). Never adds a datagram; the peer drops the copies it does not need, as duplicates.
+    /// </summary>
+    public int RedundantCopies { get; set; }
 
     /// <summary>Smoothed RTT in ms.</summary>
     public int SmoothedRtt => _rtt.SmoothedRtt;

@@ -27,6 +27,9 @@ internal struct KcpEngineCounters
     /// <summary>Retransmissions after the segment's RTO expired.</summary>
     public long LostSegs;
 
+    /// <summary>Copies of unacknowledged segments sent in spare datagram room (<see cref="KcpControlBlock.RedundantCopies"/>); not in OutSegs.</summary>
+    public long CopySegs;
+
     /// <summary>PUSH segments in regular packets that were duplicates or outside the receive window.</summary>
     public long RepeatSegs;
 

@@ -21,6 +21,7 @@ internal sealed class KcpSendBuffer
     private uint[] _firstTimestamp = new uint[InitialCapacity];
     private uint[] _rto = new uint[InitialCapacity];
     private uint[] _transmissions = new uint[InitialCapacity];
+    private uint[] _copies = new uint[InitialCapacity];
 
     // 0 or 1 rather than bool: same lane width as the other scanned fields.
     private uint[] _acked = new uint[InitialCapacity];
@@ -47,7 +48,7 @@ internal sealed class KcpSendBuffer
             int i = Physical(index);
             return new KcpSendSlot(
                 _segments[i]!, ref _resendAt[i], ref _fastAck[i], ref _timestamp[i], ref _firstTimestamp[i], ref _rto[i],
-                ref _transmissions[i], ref _acked[i]);
+                ref _transmissions[i], ref _copies[i], ref _acked[i]);
         }
     }
 
@@ -80,6 +81,7 @@ internal sealed class KcpSendBuffer
         _firstTimestamp[i] = 0;
         _rto[i] = 0;
         _transmissions[i] = 0;
+        _copies[i] = 0;
         _acked[i] = 0;
         _count++;
     }
@@ -246,6 +248,7 @@ internal sealed class KcpSendBuffer
         _firstTimestamp = Unwrap(_firstTimestamp, capacity);
         _rto = Unwrap(_rto, capacity);
         _transmissions = Unwrap(_transmissions, capacity);
+        _copies = Unwrap(_copies, capacity);
         _acked = Unwrap(_acked, capacity);
         _head = 0;
     }

@@ -12,7 +12,7 @@ internal readonly ref struct KcpSendSlot
     /// <summary>Creates a view over the given storage locations.</summary>
     public KcpSendSlot(
         KcpSegment segment, ref uint resendAt, ref uint fastAck, ref uint timestamp, ref uint firstTimestamp, ref uint rto,
-        ref uint transmissions, ref uint acked)
+        ref uint transmissions, ref uint copies, ref uint acked)
     {
         Segment = segment;
         ResendAt = ref resendAt;
@@ -21,6 +21,7 @@ internal readonly ref struct KcpSendSlot
         FirstTimestamp = ref firstTimestamp;
         Rto = ref rto;
         Transmissions = ref transmissions;
+        Copies = ref copies;
         _acked = ref acked;
     }
 
@@ -47,6 +48,9 @@ internal readonly ref struct KcpSendSlot
 
     /// <summary>Number of transmissions so far; 0 until the first flush that sends it.</summary>
     public readonly ref uint Transmissions;
+
+    /// <summary>Copies sent in the spare room of later datagrams (<see cref="KcpControlBlock.RedundantCopies"/>); not transmissions.</summary>
+    public readonly ref uint Copies;
 
     /// <summary>Selectively acknowledged; kept until una passes it, but never resent.</summary>
     public bool Acked

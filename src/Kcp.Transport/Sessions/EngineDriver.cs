@@ -32,6 +32,7 @@ internal sealed class EngineDriver : IDisposable
         Engine.SetWindowSize(options.SendWindow, options.ReceiveWindow);
         Engine.StreamMode = options.StreamMode;
         Engine.DeadLink = (uint)options.DeadLink;
+        Engine.RedundantCopies = options.RedundantCopies;
         _ackNoDelay = options.AckNoDelay;
         _acksPerDatagram = Math.Max(1, (Engine.Mtu - Engine.Reserved) / KcpControlBlock.Overhead);
     }

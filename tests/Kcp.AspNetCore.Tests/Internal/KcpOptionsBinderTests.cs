@@ -28,7 +28,7 @@ public sealed class KcpOptionsBinderTests
             Mtu = 0, SendWindow = 0, ReceiveWindow = 0, NoDelay = 2, Interval = 0, FastResend = -1, Dscp = 64,
             SocketReceiveBufferSize = -1, SocketSendBufferSize = -1, DataShards = -1, ParityShards = 300,
             IdleTimeout = TimeSpan.Zero, DeadLink = 0, LingerTimeout = TimeSpan.FromSeconds(-1), MaxReadBufferSize = 0,
-            MaxWriteBufferSize = 0, AcceptBacklog = 0, MaxSessions = 0, ReceiveLoops = -1, Crypt = "rot13",
+            MaxWriteBufferSize = 0, AcceptBacklog = 0, MaxSessions = 0, ReceiveLoops = -1, RedundantCopies = 9, Crypt = "rot13",
             Security = new KcpSecurityOptions { MaxUnvalidatedSessions = 0, MaxTombstones = -1, ReplayHorizon = TimeSpan.Zero },
         };
 

@@ -9,14 +9,24 @@ internal static class PipeTransfer
 {
     private const int ChunkSize = 16 * 1024;
 
-    /// <summary>Writes the first <paramref name="length"/> stream bytes, flushing per chunk so backpressure applies; returns their SHA-256.</summary>
-    public static async Task<string> SendAsync(PipeWriter writer, long length, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the first <paramref name="length"/> stream bytes, flushing per chunk of <paramref name="chunkSize"/> bytes
+    /// so backpressure applies, one chunk per <paramref name="pace"/> if given (an application's small messages);
+    /// returns their SHA-256.
+    /// </summary>
+    public static async Task<string> SendAsync(
+        PipeWriter writer, long length, CancellationToken cancellationToken, int chunkSize = ChunkSize, TimeSpan pace = default)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var stream = new TestStream();
         for (long left = length; left > 0;)
         {
-            int n = (int)Math.Min(ChunkSize, left);
+            if (pace > TimeSpan.Zero && left < length)
+            {
+                await Task.Delay(pace, cancellationToken);
+            }
+
+            int n = (int)Math.Min(chunkSize, left);
             Memory<byte> memory = writer.GetMemory(n)[..n];
             stream.Fill(memory.Span);
             hash.AppendData(memory.Span);

@@ -10,12 +10,12 @@ namespace Kcp.LinkEmulator.Matrix;
 /// <summary>
 /// The `matrix` command: one link, the server in namespace B for the whole run, and for each cell (RTT × loss) the
 /// link's settings changed in place and one client process per workload × transport setting in namespace A. Writes
-/// results.csv (bytes on the wire from the forwarder's counters) and the raw samples under --out. Ctrl-C or SIGTERM
+/// results.csv (bytes on the wire and bottleneck-queue drops from the forwarder's counters) and the raw samples under --out. Ctrl-C or SIGTERM
 /// stops it; every process it started is killed and the namespaces are deleted either way.
 /// </summary>
 internal static class MatrixRunner
 {
-    private const string Header = "rtt_ms,loss_pct,burst,workload,config,samples,p50_ms,p99_ms,p999_ms,max_ms,lost,payload_bytes,seconds,throughput_mbit,completed,wire_bytes,wire_packets,link_loss_pct,samples_file";
+    private const string Header = "rtt_ms,loss_pct,burst,workload,config,samples,p50_ms,p99_ms,p999_ms,max_ms,lost,payload_bytes,seconds,throughput_mbit,completed,wire_bytes,wire_packets,link_loss_pct,samples_file,jitter_ms,reorder_pct,queue_drops";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -116,12 +116,13 @@ internal static class MatrixRunner
         LinkCountersSnapshot wire = link.Snapshot() - before;
         double mbit = result.Seconds > 0 ? result.PayloadBytes * 8 / result.Seconds / 1e6 : 0;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{cell,-40} n={result.Samples,6} p50={result.P50,8:0.0} p99={result.P99,8:0.0} max={result.Max,8:0.0} lost={result.Lost} {mbit:0.00} Mbit/s wire={wire.BytesOut / 1024.0:0} KiB link-loss={wire.LossRate * 100:0.0}% {result.Note}"));
+            $"{cell,-40} n={result.Samples,6} p50={result.P50,8:0.0} p99={result.P99,8:0.0} max={result.Max,8:0.0} lost={result.Lost} {mbit:0.00} Mbit/s wire={wire.BytesOut / 1024.0:0} KiB link-loss={wire.LossRate * 100:0.0}% queue-drops={wire.QueueDropped} {result.Note}"));
         return string.Join(',', Format(rtt), Format(loss), Format(options.Burst), workload, config,
             result.Samples.ToString(CultureInfo.InvariantCulture), Format(result.P50), Format(result.P99), Format(result.P999), Format(result.Max),
             result.Lost.ToString(CultureInfo.InvariantCulture), result.PayloadBytes.ToString(CultureInfo.InvariantCulture), Format(result.Seconds),
             Format(mbit), result.Completed ? "1" : "0", wire.BytesOut.ToString(CultureInfo.InvariantCulture),
-            wire.PacketsOut.ToString(CultureInfo.InvariantCulture), Format(wire.LossRate * 100), Path.GetFileName(samples));
+            wire.PacketsOut.ToString(CultureInfo.InvariantCulture), Format(wire.LossRate * 100), Path.GetFileName(samples),
+            Format(options.JitterMs), Format(options.ReorderPct), wire.QueueDropped.ToString(CultureInfo.InvariantCulture));
     }
 
     private static string Format(double value) => double.IsNaN(value) ? string.Empty : value.ToString("0.###", CultureInfo.InvariantCulture);

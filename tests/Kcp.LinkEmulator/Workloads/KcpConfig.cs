@@ -5,14 +5,17 @@ namespace Kcp.LinkEmulator.Workloads;
 
 /// <summary>
 /// A transport setting under test, by name: "tcp", or a kcptun preset ("normal", "fast", "fast2", "fast3") with
-/// "+fec" for FEC 10/3 (kcptun's default) or "+fec2.1" for FEC 2/1. The server listens on one KCP port per setting:
-/// HTTP at 7000 + index, the hub at 7100 + index, gRPC (h2c) at 7200 + index.
+/// "+fec" for FEC 10/3 (kcptun's default) or "+fec2.1" for FEC 2/1, and "+copy1" or "+copy2" for
+/// <see cref="KcpOptions.RedundantCopies"/> 1 or 2, "+cc" for KCP's congestion window on (fast3 only; every preset
+/// turns it off). The server listens on one KCP port per setting: HTTP at
+/// 7000 + index, the hub at 7100 + index, gRPC (h2c) at 7200 + index.
 /// </summary>
 /// <remarks>
 /// FEC 2/1 is here because a parity shard leaves only once its group is full: at 20 messages a second a 10-shard
 /// group takes longer to fill than a retransmission takes, and a 2-shard group does not.
 /// </remarks>
-internal sealed record KcpConfig(string Name, KcpPreset Preset, int DataShards, int ParityShards)
+internal sealed record KcpConfig(
+    string Name, KcpPreset Preset, int DataShards, int ParityShards, int RedundantCopies = 0, bool CongestionControl = false)
 {
     public const int TcpPort = 8080;
     public const int HttpBasePort = 7000;
@@ -22,7 +25,14 @@ internal sealed record KcpConfig(string Name, KcpPreset Preset, int DataShards, 
 
     /// <summary>Every KCP setting the server serves.</summary>
     public static IReadOnlyList<KcpConfig> All { get; } =
-        [.. Enum.GetValues<KcpPreset>().SelectMany(p => Fecs.Select((fec, i) => Create(p, fec.Suffix, fec.Data, fec.Parity, i)))];
+    [
+        .. Enum.GetValues<KcpPreset>().SelectMany(p => Fecs.Select((fec, i) => Create(p, fec.Suffix, fec.Data, fec.Parity, i))),
+        new("fast3+copy1", KcpPreset.Fast3, 0, 0, RedundantCopies: 1) { Index = 12 },
+        new("fast3+copy2", KcpPreset.Fast3, 0, 0, RedundantCopies: 2) { Index = 13 },
+        new("fast3+fec+copy1", KcpPreset.Fast3, 10, 3, RedundantCopies: 1) { Index = 14 },
+        new("fast3+fec+copy2", KcpPreset.Fast3, 10, 3, RedundantCopies: 2) { Index = 15 },
+        new("fast3+cc", KcpPreset.Fast3, 0, 0, CongestionControl: true) { Index = 16 },
+    ];
 
     private static (string Suffix, int Data, int Parity)[] Fecs => [("", 0, 0), ("+fec", 10, 3), ("+fec2.1", 2, 1)];
 
@@ -52,6 +62,11 @@ internal sealed record KcpConfig(string Name, KcpPreset Preset, int DataShards, 
         options.ReceiveWindow = 1024;
         options.DataShards = DataShards;
         options.ParityShards = ParityShards;
+        options.RedundantCopies = RedundantCopies;
+        if (CongestionControl)
+        {
+            options.NoCongestionWindow = false;
+        }
     }
 
     private static KcpConfig Create(KcpPreset preset, string suffix, int data, int parity, int fecIndex) =>

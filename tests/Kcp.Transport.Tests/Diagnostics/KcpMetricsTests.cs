@@ -230,6 +230,27 @@ public sealed class KcpMetricsTests : IDisposable
     }
 
     [Fact]
+    public async Task RedundantCopies_FirstDatagramDropped_TheNextCarriesItsCopyAndIsCounted()
+    {
+        var options = new KcpOptions { RedundantCopies = 1 };
+        await using KcpListener listener = KcpListener.Bind(Loopback, options, meterFactory: _meters);
+        await using var relay = new UdpFaultRelay(listener.LocalEndPoint, new RelayFaults { DropWhen = (toServer, index) => toServer && index == 0 }, seed: 1);
+        using var copied = Collector("kcp.segments.copied");
+
+        await using KcpSession client = await KcpClient.ConnectAsync(relay.EndPoint, options, loggerFactory: null, _meters);
+        await client.Output.WriteAsync("a"u8.ToArray());
+        await WaitUntilAsync(() => relay.Dropped == 1);
+        await client.Output.WriteAsync("b"u8.ToArray());
+        KcpSession? server = await listener.AcceptAsync().AsTask().WaitAsync(HangGuard);
+
+        Assert.NotNull(server);
+        Assert.Equal("ab"u8.ToArray(), await PipeTransfer.ReadExactlyAsync(server.Input, 2).WaitAsync(HangGuard));
+        long copies = client.GetStatistics().Counters.CopiedSegments;
+        Assert.True(copies >= 1, $"copies: {copies}");
+        Assert.Equal(copies, Observe(copied, ("kcp.role", "client")));
+    }
+
+    [Fact]
     public async Task Fec_SecondDataShardDropped_IsRecoveredWithoutRetransmission()
     {
         // The last data shard of a group is dropped, so no later segment is acknowledged before the parity rebuilds

@@ -132,11 +132,12 @@ public sealed class KcpControlBlockInputTests
     }
 
     [Fact]
-    public void Flush_AckList_SkipsSnBelowRcvNxtExceptTheLast()
+    public void Flush_AckList_KeepsOneAckBelowRcvNxtPreferringAFirstArrivalToADuplicate()
     {
         using var kcp = NewBlock();
 
-        // ACK list: 0, 1, 3 (out of order), 0 (duplicate); rcv_nxt ends at 2.
+        // ACK list: 0, 1, 3 (out of order), 0 (duplicate); rcv_nxt ends at 2. The one ACK kept below it would be the
+        // last, the duplicate, but 3, a first arrival, is written anyway (and echoes a time the peer can match).
         kcp.Input(
             Segments.Build(
                 Segments.Push(Conv, 0, 10, [1]),
@@ -146,10 +147,38 @@ public sealed class KcpControlBlockInputTests
             true, false, 20);
         kcp.Flush(30, ackOnly: true);
 
-        var acks = _sink.Drain();
-        Assert.Equal([3u, 0u], acks.Select(a => a.Sn));
-        Assert.Equal([13u, 14u], acks.Select(a => a.Header.Timestamp));
-        Assert.All(acks, a => Assert.Equal(2u, a.Header.Una));
+        var ack = Assert.Single(_sink.Drain());
+        Assert.Equal((3u, 13u, 2u), (ack.Sn, ack.Header.Timestamp, ack.Header.Una));
+        Assert.Equal(1, kcp.Counters.RepeatSegs);
+    }
+
+    [Fact]
+    public void Input_AckBehindDataWhoseUnaCoversIt_StillSamplesTheRtt()
+    {
+        // We write ACKs after the data (they ride in its room); the data's una already covers the ACKed segment.
+        using var kcp = NewBlockWithOneSegmentInFlight();
+
+        kcp.Input(Segments.Build(Segments.Push(Conv, 0, 90, [7], una: 1), Segments.Ack(Conv, 0, 0, una: 1)), true, false, 120);
+
+        Assert.Equal(120, kcp.SmoothedRtt);
+        Assert.True(kcp.PeerEchoed);
+        Assert.Equal(0, kcp.WaitSnd);
+    }
+
+    [Fact]
+    public void Flush_DuplicateWithNoAckPending_IsAcknowledgedAgain()
+    {
+        using var kcp = NewBlock();
+        kcp.Input(Segments.Build(Segments.Push(Conv, 0, 10, [1]), Segments.Push(Conv, 1, 11, [1])), true, false, 20);
+        kcp.Flush(30, ackOnly: true);
+        _sink.Drain();
+
+        // Our ACK may have been lost: the sender retransmits, and must hear about it.
+        kcp.Input(Segments.Build(Segments.Push(Conv, 0, 40, [1])), true, false, 50);
+        kcp.Flush(60, ackOnly: true);
+
+        var ack = Assert.Single(_sink.Drain());
+        Assert.Equal((0u, 40u, 2u), (ack.Sn, ack.Header.Timestamp, ack.Header.Una));
     }
 
     [Fact]
