@@ -7,8 +7,8 @@ namespace Kcp.LinkEmulator.Workloads;
 /// A transport setting under test, by name: "tcp", or a kcptun preset ("normal", "fast", "fast2", "fast3") with
 /// "+fec" for FEC 10/3 (kcptun's default) or "+fec2.1" for FEC 2/1, and "+copy1" or "+copy2" for
 /// <see cref="KcpOptions.RedundantCopies"/> 1 or 2, "+cc" for KCP's congestion window on (fast3 only; every preset
-/// turns it off). The server listens on one KCP port per setting: HTTP at
-/// 7000 + index, the hub at 7100 + index, gRPC (h2c) at 7200 + index.
+/// turns it off). The server listens on one KCP port per setting: HTTP at 7000 + index, the hub at 7100 + index,
+/// gRPC (h2c) at 7200 + index.
 /// </summary>
 /// <remarks>
 /// FEC 2/1 is here because a parity shard leaves only once its group is full: at 20 messages a second a 10-shard
