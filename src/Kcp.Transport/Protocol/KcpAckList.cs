@@ -7,7 +7,6 @@ internal sealed class KcpAckList
     private uint[] _ts = new uint[32];
     private int _count;
     private int _lastFresh = -1;
-    private bool _lastIsDuplicate;
 
     /// <summary>Number of pending ACKs.</summary>
     public int Count => _count;
@@ -19,11 +18,11 @@ internal sealed class KcpAckList
     public uint TimestampAt(int index) => _ts[index];
 
     /// <summary>
-    /// The entry a flush keeps of those below rcv_nxt (their una covers the rest): the last one, unless that one
-    /// acknowledges a duplicate and a first arrival is pending too. The peer takes its RTT sample from the ACK it can
-    /// match to a send time, which a copy's or a stale retransmission's echo may not be.
+    /// The entry a flush keeps of those below rcv_nxt (their una covers the rest): the last first arrival, or the last
+    /// entry when all acknowledge duplicates. The peer takes its RTT sample from the ACK it can match to a send time,
+    /// which a copy's or a stale retransmission's echo may not be.
     /// </summary>
-    public int RepresentativeIndex => _lastIsDuplicate && _lastFresh >= 0 ? _lastFresh : _count - 1;
+    public int RepresentativeIndex => _lastFresh >= 0 ? _lastFresh : _count - 1;
 
     /// <summary>Queues an ACK for <paramref name="sn"/> echoing <paramref name="ts"/>; <paramref name="duplicate"/>: the segment had arrived before.</summary>
     public void Add(uint sn, uint ts, bool duplicate)
@@ -39,7 +38,6 @@ internal sealed class KcpAckList
             _lastFresh = _count;
         }
 
-        _lastIsDuplicate = duplicate;
         _sn[_count] = sn;
         _ts[_count] = ts;
         _count++;
@@ -50,6 +48,5 @@ internal sealed class KcpAckList
     {
         _count = 0;
         _lastFresh = -1;
-        _lastIsDuplicate = false;
     }
 }

@@ -197,12 +197,19 @@ internal sealed partial class KcpControlBlock
     // echoing neither of the slot's send times, gives no RTT sample (the original's ACK still does).
     private int AppendCopies(int position, int controlBytes, uint now, ushort window, uint una)
     {
+        // A full last datagram (every bulk flush, usually) has no room for any copy: no scan.
+        if (position + Overhead + 1 + controlBytes > Mtu)
+        {
+            return position;
+        }
+
         uint limit = (uint)RedundantCopies;
         int end = Math.Max(_sendBuffer.Count - MaxCopyScan, 0);
         for (int i = _sendBuffer.Count - 1; i >= end; i--)
         {
+            // After the flush's scan every slot has been sent at least once; those sent just now need no copy.
             var slot = _sendBuffer[i];
-            if (slot.Acked || slot.Transmissions == 0 || slot.Timestamp == now)
+            if (slot.Acked || slot.Timestamp == now)
             {
                 continue;
             }

@@ -21,29 +21,32 @@ internal sealed partial class KcpControlBlock
         uint previousUna = _sendUna;
         int latestRtt = -1;
         long segments = 0;
+        int error = 0;
 
         // una is applied once, after the part (the largest seen: kcp-go's per-segment parse_una drops the same), so that
         // an ACK riding behind data, whose una already covers it, still finds its segment and gives an RTT sample.
-        uint una = 0;
-        bool haveUna = false;
+        uint una = _sendUna;
 
         while (data.Length >= Overhead)
         {
             var header = KcpSegmentHeader.Read(data);
             if (header.Conv != Conv)
             {
-                return Reject(-1, haveUna, una);
+                error = -1;
+                break;
             }
 
             data = data[Overhead..];
             if (header.Length > (uint)data.Length)
             {
-                return Reject(-2, haveUna, una);
+                error = -2;
+                break;
             }
 
             if (!KcpCommand.IsValid(header.Command))
             {
-                return Reject(-3, haveUna, una);
+                error = -3;
+                break;
             }
 
             // FEC-recovered copies may be stale; only trust window updates from packets that really arrived now.
@@ -62,10 +65,9 @@ internal sealed partial class KcpControlBlock
                 }
             }
 
-            if (!haveUna || KcpTime.Diff(header.Una, una) > 0)
+            if (KcpTime.Diff(header.Una, una) > 0)
             {
                 una = header.Una;
-                haveUna = true;
             }
 
             var payload = data[..(int)header.Length];
@@ -106,8 +108,14 @@ internal sealed partial class KcpControlBlock
             data = data[(int)header.Length..];
         }
 
+        // A bad segment ends the part; the segments before it stay processed, their una included.
+        bool windowSlid = ParseUna(una);
+        if (error != 0)
+        {
+            return Reject(error);
+        }
+
         _counters.InSegs += segments;
-        bool windowSlid = haveUna && ParseUna(una);
 
         // One RTT sample per part, from the last ACK in it (kcp-go; ikcp.c samples every ACK). Unlike kcp-go, only ACKs
         // of a segment still unacknowledged with its first or last send time count (Karn plus a timestamp check), so
@@ -176,17 +184,6 @@ internal sealed partial class KcpControlBlock
     {
         _counters.InErrors++;
         return code;
-    }
-
-    // A bad segment ends the part; the segments before it stay processed, their una included.
-    private int Reject(int code, bool haveUna, uint una)
-    {
-        if (haveUna)
-        {
-            ParseUna(una);
-        }
-
-        return Reject(code);
     }
 
     // Drops every snd_buf entry below una and recomputes snd_una; true if anything was dropped.
