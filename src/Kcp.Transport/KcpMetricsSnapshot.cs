@@ -92,6 +92,15 @@ public readonly record struct KcpMetricsSnapshot
     /// <summary>Resets a listener sent: answers to datagrams of conversations it does not know (restarted server, closed session).</summary>
     public long ResetsSent { get; init; }
 
+    /// <summary>Out-of-band datagrams sent (<see cref="KcpSession.TrySendDatagram"/>, kcp-go <c>SendOOB</c>).</summary>
+    public long OobDatagramsSent { get; init; }
+
+    /// <summary>Out-of-band datagrams received by sessions (kcp-go <c>OOBPackets</c>), queued for the application or dropped.</summary>
+    public long OobDatagramsReceived { get; init; }
+
+    /// <summary>Out-of-band datagrams dropped: received into a full queue (the oldest goes), or refused by an unvalidated peer's amplification budget.</summary>
+    public long OobDatagramsDropped { get; init; }
+
     /// <summary>The sum of two snapshots (for totals over several listeners); the maxima are added too, so treat that sum as an upper bound.</summary>
     public static KcpMetricsSnapshot operator +(KcpMetricsSnapshot left, KcpMetricsSnapshot right) => new()
     {
@@ -123,5 +132,8 @@ public readonly record struct KcpMetricsSnapshot
         DroppedDatagrams = left.DroppedDatagrams + right.DroppedDatagrams,
         RefusedSessions = left.RefusedSessions + right.RefusedSessions,
         ResetsSent = left.ResetsSent + right.ResetsSent,
+        OobDatagramsSent = left.OobDatagramsSent + right.OobDatagramsSent,
+        OobDatagramsReceived = left.OobDatagramsReceived + right.OobDatagramsReceived,
+        OobDatagramsDropped = left.OobDatagramsDropped + right.OobDatagramsDropped,
     };
 }

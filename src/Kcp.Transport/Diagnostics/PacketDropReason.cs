@@ -56,6 +56,12 @@ internal enum PacketDropReason
 
     /// <summary>aes-128-gcm: the nonce carries one of our own send salts (a datagram of ours sent back).</summary>
     Reflected,
+
+    /// <summary>An out-of-band datagram arrived while the session's datagram queue was full: the oldest queued one was dropped.</summary>
+    OobQueueFull,
+
+    /// <summary>Outgoing: an out-of-band datagram to an unvalidated address would exceed the amplification budget (not sent).</summary>
+    OobAmplificationLimit,
 }
 
 /// <summary>The values of the <c>kcp.drop.reason</c> metric tag.</summary>
@@ -92,6 +98,8 @@ internal static class PacketDropReasonNames
                 PacketDropReason.AmplificationLimit => "amplification_limit",
                 PacketDropReason.Replayed => "replayed",
                 PacketDropReason.Reflected => "reflected",
+                PacketDropReason.OobQueueFull => "oob_queue_full",
+                PacketDropReason.OobAmplificationLimit => "oob_amplification_limit",
                 _ => throw new InvalidOperationException($"No tag value for {reason}."),
             };
         }

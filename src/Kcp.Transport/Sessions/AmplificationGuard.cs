@@ -101,6 +101,12 @@ internal sealed class AmplificationGuard
         return true;
     }
 
+    /// <summary>
+    /// Whether a datagram of <paramref name="wireBytes"/> fits the budget now, without a probe: out-of-band datagrams never
+    /// take the probe that lets a lost answer of the stream through (a 20 Hz stream of them would take every one).
+    /// </summary>
+    public bool FitsBudget(int wireBytes) => _validated || _factor == 0 || _sent + wireBytes <= _factor * _received;
+
     /// <summary>Counts a datagram that left into the budget.</summary>
     public void OnSent(int wireBytes)
     {

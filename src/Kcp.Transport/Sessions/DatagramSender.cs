@@ -7,7 +7,7 @@ using Kcp.Transport.Scheduling;
 namespace Kcp.Transport.Sessions;
 
 /// <summary>
-/// The way out of a session: each datagram (a data or parity shard) passes the <see cref="AmplificationGuard"/>, is
+/// The way out of a session: each datagram (a data or parity shard, or an out-of-band datagram) passes the <see cref="AmplificationGuard"/>, is
 /// sealed by the session's protection and queued in the batch of whoever holds the session lock, to leave once the
 /// lock is released. Where the protection allows it, only the nonce is written under the lock; checksum and encryption
 /// run when the batch leaves (<see cref="DeferredSeal"/>). Guarded by the session's lock.
@@ -29,6 +29,27 @@ internal sealed class DatagramSender(SessionContext context, SessionLock session
             return;
         }
 
+        Queue(datagram, nowMs);
+    }
+
+    /// <summary>
+    /// Seals and queues an out-of-band datagram when the amplification budget has room for it (no probe); false, counted,
+    /// when it has not.
+    /// </summary>
+    public bool TryTransmitOob(Span<byte> datagram)
+    {
+        if (!guard.FitsBudget(datagram.Length + context.Protection.TrailerSize))
+        {
+            context.Counters.OnDropped(PacketDropReason.OobAmplificationLimit);
+            return false;
+        }
+
+        Queue(datagram, KcpClock.NowMs64);
+        return true;
+    }
+
+    private void Queue(Span<byte> datagram, long nowMs)
+    {
         if (FirstSentMs == 0)
         {
             FirstSentMs = nowMs;

@@ -31,6 +31,7 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
     private readonly SessionCounters _counters;
     private readonly CancellationTokenSource _closedSource = new();
     private readonly SessionTimeouts _timeouts;
+    private readonly DatagramInbox _datagrams;
     private long _timerDue = long.MaxValue; // owned by the scheduler
     private KcpCloseReason _closeReason;
     private long _lastReceiveMs;
@@ -58,6 +59,7 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
         _counters = new SessionCounters(_lock.Gate, _engine, _fec);
         _input = new InputPump(_engine, _counters, context.InputPipe, OnInputDrained, this);
         _output = new OutputPump(this, _engine, _sender, _counters, context.OutputPipe, OnOutputReadable);
+        _datagrams = new DatagramInbox(options.DatagramQueueLength);
     }
 
     /// <inheritdoc/>
@@ -147,6 +149,11 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
         uint now = _driver.Time(now64);
         bool validated = false;
         KcpCloseReason remoteClosed = KcpCloseReason.None;
+        if (IsForeignDatagram(packet))
+        {
+            return;
+        }
+
         using (_lock.Enter())
         {
             if (!IsOpen || !Accept(packet.Datagram, now64))
@@ -156,7 +163,12 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
 
             _guard.OnReceived(packet.WireLength);
             _lastReceiveMs = now64;
+            bool handled = ReceiveOutOfBand(packet);
             _anyReceived = true;
+            if (handled)
+            {
+                return;
+            }
             _now = now;
 
             // Raw KCP and data shards reach the engine at once; the decoder only adds what it rebuilds (kcp-go's order).

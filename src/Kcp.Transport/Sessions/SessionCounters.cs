@@ -26,6 +26,8 @@ internal sealed class SessionCounters(Lock sessionLock, KcpControlBlock engine, 
     public long FecRecovered;
     public long FecParityShards;
     public long ChecksumErrors;
+    public long OobSent;
+    public long OobReceived;
 
     /// <summary>When the session was created (<see cref="Stopwatch.GetTimestamp"/>), for the duration histogram.</summary>
     public long OpenedTimestamp { get; } = Stopwatch.GetTimestamp();
@@ -57,6 +59,8 @@ internal sealed class SessionCounters(Lock sessionLock, KcpControlBlock engine, 
             FecParityShards = FecParityShards,
             FecShortShards = decoder.ShortShards,
             InChecksumErrors = ChecksumErrors,
+            OobDatagramsSent = OobSent,
+            OobDatagramsReceived = OobReceived,
         };
     }
 
