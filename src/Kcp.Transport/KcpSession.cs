@@ -41,7 +41,7 @@ public sealed class KcpSession : IDuplexPipe, IAsyncDisposable
     /// after the crypto header and trailer and the 12 bytes of out-of-band framing (kcp-go's <c>GetOOBMaxSize</c> when FEC
     /// is on; 1368 with aes and the default MTU, 1360 with aes-128-gcm).
     /// </summary>
-    public int MaxDatagramSize => Core.MaxDatagramSize;
+    public int MaxDatagramSize => Core.Datagrams.MaxDatagramSize;
 
     /// <summary>
     /// Sends <paramref name="datagram"/> as one unreliable, unordered datagram beside the stream (kcp-go's out-of-band
@@ -53,7 +53,7 @@ public sealed class KcpSession : IDuplexPipe, IAsyncDisposable
     /// "Unreliable datagrams").
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="datagram"/> is longer than <see cref="MaxDatagramSize"/>.</exception>
-    public bool TrySendDatagram(ReadOnlySpan<byte> datagram) => Core.TrySendDatagram(datagram);
+    public bool TrySendDatagram(ReadOnlySpan<byte> datagram) => Core.Datagrams.TrySend(datagram);
 
     /// <summary>
     /// Waits for the oldest received datagram and copies it into <paramref name="buffer"/>; returns its length (0 for an
@@ -64,14 +64,14 @@ public sealed class KcpSession : IDuplexPipe, IAsyncDisposable
     /// <exception cref="ArgumentException"><paramref name="buffer"/> is shorter than the datagram (it stays queued); 1500 bytes always suffice.</exception>
     /// <exception cref="InvalidOperationException">Another receive is pending.</exception>
     public ValueTask<int> ReceiveDatagramAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        => Core.ReceiveDatagramAsync(buffer, cancellationToken);
+        => Core.Datagrams.ReceiveAsync(buffer, cancellationToken);
 
     /// <summary>
     /// Copies the oldest received datagram into <paramref name="buffer"/> without waiting (a game loop's tick drains them
     /// this way); false when none is queued, open or closed.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="buffer"/> is shorter than the datagram (it stays queued).</exception>
-    public bool TryReceiveDatagram(Span<byte> buffer, out int length) => Core.TryReceiveDatagram(buffer, out length);
+    public bool TryReceiveDatagram(Span<byte> buffer, out int length) => Core.Datagrams.TryReceive(buffer, out length);
 
     /// <summary>The session inside this handle (tests reach its parts through it).</summary>
     internal Session Core { get; }

@@ -31,7 +31,6 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
     private readonly SessionCounters _counters;
     private readonly CancellationTokenSource _closedSource = new();
     private readonly SessionTimeouts _timeouts;
-    private readonly DatagramInbox _datagrams;
     private long _timerDue = long.MaxValue; // owned by the scheduler
     private KcpCloseReason _closeReason;
     private long _lastReceiveMs;
@@ -59,8 +58,11 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
         _counters = new SessionCounters(_lock.Gate, _engine, _fec);
         _input = new InputPump(_engine, _counters, context.InputPipe, OnInputDrained, this);
         _output = new OutputPump(this, _engine, _sender, _counters, context.OutputPipe, OnOutputReadable);
-        _datagrams = new DatagramInbox(options.DatagramQueueLength);
+        Datagrams = new DatagramChannel(context, _lock, _sender, _counters, conv, passive, error => Close(KcpCloseReason.Aborted, error));
     }
+
+    /// <summary>Out-of-band datagrams beside the stream.</summary>
+    public DatagramChannel Datagrams { get; }
 
     /// <inheritdoc/>
     public uint Conversation { get; }
@@ -149,11 +151,6 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
         uint now = _driver.Time(now64);
         bool validated = false;
         KcpCloseReason remoteClosed = KcpCloseReason.None;
-        if (IsForeignDatagram(packet))
-        {
-            return;
-        }
-
         using (_lock.Enter())
         {
             if (!IsOpen || !Accept(packet.Datagram, now64))
@@ -163,12 +160,13 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
 
             _guard.OnReceived(packet.WireLength);
             _lastReceiveMs = now64;
-            bool handled = ReceiveOutOfBand(packet);
+            bool handled = Datagrams.Receive(packet, _anyReceived);
             _anyReceived = true;
             if (handled)
             {
                 return;
             }
+
             _now = now;
 
             // Raw KCP and data shards reach the engine at once; the decoder only adds what it rebuilds (kcp-go's order).
@@ -301,7 +299,7 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
             expired = KcpCloseReason.Aborted;
         }
 
-        Close(expired, expired == KcpCloseReason.ConnectTimeout ? ConnectTimeoutError() : new KcpSessionClosedException(expired));
+        Close(expired, expired == KcpCloseReason.ConnectTimeout ? SessionTimeouts.ConnectTimeoutError(_context.Options, RemoteEndPoint) : new KcpSessionClosedException(expired));
         return -1;
     }
 
@@ -325,17 +323,6 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
         }
 
         _input.RemoteClosed |= _notice is not null;
-    }
-
-    /// <summary>What a dialed session that heard nothing says: the likely causes, with our settings to compare.</summary>
-    private KcpSessionClosedException ConnectTimeoutError()
-    {
-        KcpOptions options = _context.Options;
-        return new KcpSessionClosedException(
-            KcpCloseReason.ConnectTimeout,
-            $"No valid datagram came from {RemoteEndPoint} within {options.ConnectTimeout.TotalSeconds:0.###} s of the first one sent "
-            + $"(KcpOptions.ConnectTimeout): nothing is listening there, or the server's settings differ from these: Crypt '{options.Crypt}', "
-            + $"Key, DataShards {options.DataShards}, ParityShards {options.ParityShards}.");
     }
 
     private void AfterInput(uint now)

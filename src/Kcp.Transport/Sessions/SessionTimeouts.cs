@@ -53,5 +53,12 @@ internal readonly struct SessionTimeouts
         return IdleMs(validated) is > 0 and long idle ? Math.Min(sleep, lastReceiveMs + idle + 1) : sleep;
     }
 
+    /// <summary>What a dialed session that heard nothing from <paramref name="remote"/> says: the likely causes, with our settings to compare.</summary>
+    public static KcpSessionClosedException ConnectTimeoutError(KcpOptions options, IPEndPoint remote) => new(
+        KcpCloseReason.ConnectTimeout,
+        $"No valid datagram came from {remote} within {options.ConnectTimeout.TotalSeconds:0.###} s of the first one sent "
+        + $"(KcpOptions.ConnectTimeout): nothing is listening there, or the server's settings differ from these: Crypt '{options.Crypt}', "
+        + $"Key, DataShards {options.DataShards}, ParityShards {options.ParityShards}.");
+
     private long IdleMs(bool validated) => validated ? _idleMs : _unvalidatedIdleMs;
 }
