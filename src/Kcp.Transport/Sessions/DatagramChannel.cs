@@ -11,7 +11,8 @@ namespace Kcp.Transport.Sessions;
 /// bypassing FEC and the engine, and arrive into the <see cref="DatagramInbox"/>. A passive session that a datagram
 /// opened checks that its stream, when it starts, is a new conversation's.
 /// </summary>
-internal sealed class DatagramChannel(SessionContext context, SessionLock sessionLock, DatagramSender sender, SessionCounters counters, uint conv, bool passive, Action<Exception> abort)
+internal sealed class DatagramChannel(
+    SessionContext context, SessionLock sessionLock, DatagramSender sender, OutputPump stream, SessionCounters counters, uint conv, bool passive, Action<Exception> abort)
 {
     private readonly DatagramInbox _inbox = new(context.Options.DatagramQueueLength);
     private bool _closed;                   // guarded by the session lock
@@ -37,7 +38,7 @@ internal sealed class DatagramChannel(SessionContext context, SessionLock sessio
         OobPacket.Write(datagram[header..], conv, payload);
         using (sessionLock.Enter())
         {
-            if (_closed || !sender.TryTransmitOob(datagram))
+            if (_closed || !sender.TryTransmitOob(datagram, stream.IsWaitingForBudget))
             {
                 return false;
             }
@@ -56,9 +57,10 @@ internal sealed class DatagramChannel(SessionContext context, SessionLock sessio
     /// <summary>
     /// Under the session lock, for an accepted packet: queues an out-of-band datagram (one of another conversation is
     /// counted and dropped), and checks the first KCP part of a session a datagram opened. True when the packet was
-    /// handled here: queued, dropped, or the session is being ended.
+    /// handled here: queued, dropped, or the session is being ended. A datagram adds to the amplification budget, so a
+    /// stream that waits for budget is pumped at <paramref name="now"/>.
     /// </summary>
-    public bool Receive(in InboundPacket packet, bool anyReceived)
+    public bool Receive(in InboundPacket packet, bool anyReceived, uint now)
     {
         if (packet.IsOob)
         {
@@ -75,6 +77,7 @@ internal sealed class DatagramChannel(SessionContext context, SessionLock sessio
                 context.Counters.OnDropped(PacketDropReason.OobQueueFull);
             }
 
+            stream.Unblock(now);
             return true;
         }
 

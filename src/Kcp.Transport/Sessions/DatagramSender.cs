@@ -33,12 +33,13 @@ internal sealed class DatagramSender(SessionContext context, SessionLock session
     }
 
     /// <summary>
-    /// Seals and queues an out-of-band datagram when the amplification budget has room for it (no probe); false, counted,
-    /// when it has not.
+    /// Seals and queues an out-of-band datagram when the amplification budget has room for it (no probe) and, while the
+    /// stream waits for budget (<paramref name="streamWaiting"/>), one full datagram of the stream besides; false,
+    /// counted, when it has not.
     /// </summary>
-    public bool TryTransmitOob(Span<byte> datagram)
+    public bool TryTransmitOob(Span<byte> datagram, bool streamWaiting)
     {
-        if (!guard.FitsBudget(datagram.Length + context.Protection.TrailerSize))
+        if (!guard.FitsBudget(datagram.Length + context.Protection.TrailerSize, reserve: streamWaiting ? context.Options.Mtu : 0))
         {
             context.Counters.OnDropped(PacketDropReason.OobAmplificationLimit);
             return false;

@@ -58,7 +58,7 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
         _counters = new SessionCounters(_lock.Gate, _engine, _fec);
         _input = new InputPump(_engine, _counters, context.InputPipe, OnInputDrained, this);
         _output = new OutputPump(this, _engine, _sender, _counters, context.OutputPipe, OnOutputReadable);
-        Datagrams = new DatagramChannel(context, _lock, _sender, _counters, conv, passive, error => Close(KcpCloseReason.Aborted, error));
+        Datagrams = new DatagramChannel(context, _lock, _sender, _output, _counters, conv, passive, error => Close(KcpCloseReason.Aborted, error));
     }
 
     /// <summary>Out-of-band datagrams beside the stream.</summary>
@@ -160,7 +160,7 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
 
             _guard.OnReceived(packet.WireLength);
             _lastReceiveMs = now64;
-            bool handled = Datagrams.Receive(packet, _anyReceived);
+            bool handled = Datagrams.Receive(packet, _anyReceived, now);
             _anyReceived = true;
             if (handled)
             {

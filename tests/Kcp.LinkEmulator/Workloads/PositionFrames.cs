@@ -8,7 +8,8 @@ namespace Kcp.LinkEmulator.Workloads;
 /// <summary>
 /// The datagrams workload's wire: a position message is 64 bytes, <c>seq u32 | sent-at i64 (Stopwatch ticks, the
 /// machine's one monotonic clock) | padding</c>, sent as one datagram or as a frame of the stream. Stream frames are
-/// <c>type u8 | length u32 | payload</c>: 'B' bulk, 'P' a position, 'E' the end (payload: positions sent, u64).
+/// <c>type u8 | length u32 | payload</c>: 'R' ready (empty), 'B' bulk, 'P' a position, 'E' the end (payload: positions
+/// sent, u64).
 /// </summary>
 internal static class PositionFrames
 {
@@ -17,6 +18,7 @@ internal static class PositionFrames
     public const byte Bulk = (byte)'B';
     public const byte Position = (byte)'P';
     public const byte End = (byte)'E';
+    public const byte Ready = (byte)'R';
 
     public static void WritePosition(Span<byte> destination, uint sequence)
     {

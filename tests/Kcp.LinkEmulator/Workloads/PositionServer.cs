@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Text;
+using System.Threading.Channels;
 using Kcp.AspNetCore;
 using Microsoft.AspNetCore.Connections;
 
@@ -12,7 +13,7 @@ namespace Kcp.LinkEmulator.Workloads;
 /// The server side of the datagrams workload, one KCP connection: the client's first line is
 /// <c>RUN datagram|stream SECONDS RATE BULK</c>; the server then sends a position RATE times a second for SECONDS, as a
 /// datagram or as a stream frame, while (BULK 1) the same connection's stream carries a bulk download as fast as it
-/// goes; then an end frame with the count of positions sent.
+/// goes; then an end frame with the count of positions sent. A ready frame answers the request at once.
 /// </summary>
 internal sealed class PositionServer : ConnectionHandler
 {
@@ -34,41 +35,32 @@ internal sealed class PositionServer : ConnectionHandler
         bool bulk = words[4] == "1";
         IKcpDatagramFeature feature = connection.Features.Get<IKcpDatagramFeature>()!;
         PipeWriter output = connection.Transport.Output;
-        using var writeLock = new SemaphoreSlim(1, 1);
-        using var stopBulk = CancellationTokenSource.CreateLinkedTokenSource(closed);
-        Task bulkTask = bulk ? SendBulkAsync(output, writeLock, stopBulk.Token) : Task.CompletedTask;
 
+        // An answer on the stream first, as an application's: its acknowledgement validates the client's address, which
+        // lifts the amplification budget off the datagrams (in the warmup).
+        PositionFrames.WriteFrame(output, PositionFrames.Ready, []);
+        await output.FlushAsync(closed);
+
+        // One writer for the stream, as a pipe needs: positions first whenever one is waiting, bulk in between. So a
+        // position on the stream waits only for what the transport already holds (the pipe up to MaxWriteBufferSize, the
+        // send queue and window, and retransmissions ahead of it), not for the application.
+        var positions = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(closed);
+        Task<long> writer = WriteStreamAsync(output, positions.Reader, bulk, stop.Token);
         long sent = 0;
-        byte[] position = new byte[PositionFrames.PositionSize];
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1 / rate));
         long count = (long)(seconds * rate);
         try
         {
             for (uint i = 0; i < count && await timer.WaitForNextTickAsync(closed); i++)
             {
+                byte[] position = new byte[PositionFrames.PositionSize];
                 PositionFrames.WritePosition(position, i);
-                if (datagrams)
-                {
-                    sent += feature.TrySendDatagram(position) ? 1 : 0;
-                    continue;
-                }
-
-                // On the stream the position queues behind the bulk already written, as an application's would.
-                await writeLock.WaitAsync(closed);
-                try
-                {
-                    PositionFrames.WriteFrame(output, PositionFrames.Position, position);
-                    await output.FlushAsync(closed);
-                    sent++;
-                }
-                finally
-                {
-                    writeLock.Release();
-                }
+                sent += datagrams ? (feature.TrySendDatagram(position) ? 1 : 0) : (positions.Writer.TryWrite(position) ? 1 : 0);
             }
 
-            await stopBulk.CancelAsync();
-            await bulkTask;
+            positions.Writer.TryComplete();
+            await writer;
             byte[] end = new byte[8];
             BinaryPrimitives.WriteInt64LittleEndian(end, sent);
             PositionFrames.WriteFrame(output, PositionFrames.End, end);
@@ -82,29 +74,39 @@ internal sealed class PositionServer : ConnectionHandler
         }
     }
 
-    private static async Task SendBulkAsync(PipeWriter output, SemaphoreSlim writeLock, CancellationToken cancellationToken)
+    /// <summary>Writes waiting positions, then one bulk frame (when <paramref name="bulk"/>), until the positions end; returns the bulk bytes written.</summary>
+    private static async Task<long> WriteStreamAsync(PipeWriter output, ChannelReader<byte[]> positions, bool bulk, CancellationToken cancellationToken)
     {
         byte[] chunk = new byte[BulkFrame];
         Random.Shared.NextBytes(chunk);
+        long written = 0;
         try
         {
-            while (!cancellationToken.IsCancellationRequested)
+            while (!positions.Completion.IsCompleted)
             {
-                await writeLock.WaitAsync(cancellationToken);
-                try
+                while (positions.TryRead(out byte[]? position))
+                {
+                    PositionFrames.WriteFrame(output, PositionFrames.Position, position);
+                }
+
+                if (bulk)
                 {
                     PositionFrames.WriteFrame(output, PositionFrames.Bulk, chunk);
+                    written += chunk.Length;
                     await output.FlushAsync(cancellationToken);
                 }
-                finally
+                else
                 {
-                    writeLock.Release();
+                    await output.FlushAsync(cancellationToken);
+                    await positions.WaitToReadAsync(cancellationToken);
                 }
             }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or ConnectionAbortedException)
         {
         }
+
+        return written;
     }
 
     private static async Task<string?> ReadLineAsync(PipeReader input, CancellationToken cancellationToken)

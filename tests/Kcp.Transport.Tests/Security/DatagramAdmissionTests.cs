@@ -99,25 +99,52 @@ public sealed class DatagramAdmissionTests
     }
 
     [Fact]
-    public async Task Send_UnvalidatedPassiveSession_StaysWithinTheAmplificationBudget()
+    public async Task Send_UnvalidatedPassiveSession_StaysWithinTheBudgetAndLeavesTheStreamItsShare()
     {
-        // Arrange: the peer sent one 48-byte datagram (aes: 20 + 12 + 16), so the budget is 144 bytes.
+        // Arrange: the peer sent ten 232-byte datagrams (aes: 20 + 12 + 200): a budget of 3 x 2,320 = 6,960 bytes,
+        // 52 datagrams of 132 bytes.
         KcpOptions options = DatagramTests.Options("aes");
         await using var listener = KcpListener.Bind(SecurityTestSupport.Loopback, options);
         await using KcpSession client = await KcpClient.ConnectAsync(listener.LocalEndPoint, options);
-        Assert.True(client.TrySendDatagram(DatagramTests.Payload(0, 16)));
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.True(client.TrySendDatagram(DatagramTests.Payload(i, 200)));
+        }
+
         KcpSession server = (await listener.AcceptAsync().DefaultTimeout())!;
         await using var serverScope = server;
+        await DatagramTests.WaitUntilAsync(() => server.GetStatistics().Counters.OobDatagramsReceived == 10);
 
-        // Act
-        bool first = server.TrySendDatagram(new byte[100]);    // 132 bytes on the wire
-        bool second = server.TrySendDatagram(new byte[100]);
+        // Act: datagrams until the budget is spent; then the stream's answer, which the budget holds back.
+        int sent = 0;
+        while (server.TrySendDatagram(new byte[100]) && sent < 1000)
+        {
+            sent++;
+        }
+
+        await server.Output.WriteAsync(new byte[1000]);
+
+        // The server keeps offering datagrams while the peer keeps sending (an interactive peer): the stream's answer
+        // still gets through, and its ACK validates the address.
+        Task<byte[]> answer = PipeTransfer.ReadExactlyAsync(client.Input, 1000);
+        for (int i = 10; !answer.IsCompleted && i < 200; i++)
+        {
+            client.TrySendDatagram(DatagramTests.Payload(i, 200));
+            for (int j = 0; j < 5; j++)
+            {
+                server.TrySendDatagram(new byte[100]);
+            }
+
+            await Task.Delay(20);
+        }
+
+        await answer.DefaultTimeout();
+        await DatagramTests.WaitUntilAsync(() => server.Core.IsAddressValidated);
 
         // Assert
-        Assert.True(first);
-        Assert.False(second);
-        Assert.Equal(1, listener.Counters.Dropped(PacketDropReason.OobAmplificationLimit));
-        Assert.Equal(1, server.GetStatistics().Counters.OobDatagramsSent);
+        Assert.Equal(52, sent);
+        Assert.True(listener.Counters.Dropped(PacketDropReason.OobAmplificationLimit) >= 1);
+        Assert.True(server.TrySendDatagram(new byte[100]));
     }
 
     [Fact]
@@ -163,6 +190,24 @@ public sealed class DatagramAdmissionTests
 
         Assert.Equal("stream"u8.ToArray(), read);
         Assert.Equal(KcpCloseReason.None, server.CloseReason);
+    }
+
+    [Fact]
+    public void Budget_DatagramsWhileTheStreamWaits_LeaveTheReserveAndTakeNoProbes()
+    {
+        // 1,000 bytes received: a budget of 3,000, 500 of it spent.
+        var guard = new Kcp.Transport.Sessions.AmplificationGuard(validated: false, factor: 3, nowMs: 0);
+        guard.OnReceived(1000);
+        guard.OnSent(500);
+
+        Assert.True(guard.FitsBudget(2500, reserve: 0));
+        Assert.False(guard.FitsBudget(2501, reserve: 0));
+        Assert.True(guard.FitsBudget(1100, reserve: 1400));
+        Assert.False(guard.FitsBudget(1101, reserve: 1400));
+        Assert.True(guard.MaySend(5000, nowMs: 10_000));          // the stream's probe is still there...
+        Assert.False(guard.FitsBudget(2501, reserve: 0));         // ...and datagrams never take one
+        Assert.True(guard.Validate());
+        Assert.True(guard.FitsBudget(1_000_000, reserve: 1400));
     }
 
     private static byte[] Push(uint conv, uint sn, uint una)
