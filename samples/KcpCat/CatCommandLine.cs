@@ -28,6 +28,7 @@ internal sealed class CatCommandLine
     private readonly Option<double> _timeout = Number<double>("--timeout", "S", "Seconds before giving up.", defaultValue: 60);
     private readonly Option<int> _datagrams = Number<int>("--datagrams", "N", "dial: also send N unreliable datagrams (kcp-go's OOB), about one a millisecond; an echo listener sends them back.");
     private readonly Option<int> _datagramSize = Number<int>("--datagram-size", "B", "dial: bytes per datagram (at most the session's MaxDatagramSize).", defaultValue: 64);
+    private readonly Option<int> _datagramQueue = Number<int>("--datagram-queue", "N", "Received datagrams a session keeps until read (KcpOptions.DatagramQueueLength, default 64).");
     private readonly Option<int> _datagramInterval = Number<int>("--datagram-interval", "US", "dial: microseconds between datagrams (0: as fast as they go).", defaultValue: 1000);
 
     // KCP settings (listen, dial), kcptun's names.
@@ -78,7 +79,7 @@ internal sealed class CatCommandLine
     {
         Option[] session =
         [
-            _mode, _bytes, _sessions, _timeout, _datagrams, _datagramSize, _datagramInterval, _crypt, _key, _dataShards, _parityShards, _preset, _noDelay, _interval,
+            _mode, _bytes, _sessions, _timeout, _datagrams, _datagramSize, _datagramInterval, _datagramQueue, _crypt, _key, _dataShards, _parityShards, _preset, _noDelay, _interval,
             _resend, _noCongestion, _sendWindow, _receiveWindow, _mtu, _streamMode, _ackNoDelay, _dscp, _copies, _socketBackend,
             _sessionRate, _sessionBurst, _maxUnvalidated,
         ];
@@ -204,6 +205,7 @@ internal sealed class CatCommandLine
         Apply(parse, _ackNoDelay, v => o.AckNoDelay = v);
         Apply(parse, _dscp, v => o.Dscp = v);
         Apply(parse, _copies, v => o.RedundantCopies = v);
+        Apply(parse, _datagramQueue, v => o.DatagramQueueLength = v);
         Apply(parse, _socketBackend, v => o.SocketBackend = CatArguments.ParseBackend(v));
         Apply(parse, _sessionRate, v => o.Security.NewSessionsPerSecondPerPrefix = v);
         Apply(parse, _sessionBurst, v => o.Security.NewSessionBurstPerPrefix = v);

@@ -95,11 +95,12 @@ public sealed class CatCommandLineTests
     [Fact]
     public void Dial_DatagramFlags_SetCountSizeAndPace()
     {
-        CatArguments a = ParseOk("dial", "127.0.0.1:4000", "--mode", "echo", "--bytes", "0", "--datagrams", "500", "--datagram-size", "120", "--datagram-interval", "250");
+        CatArguments a = ParseOk("dial", "127.0.0.1:4000", "--mode", "echo", "--bytes", "0", "--datagrams", "500", "--datagram-size", "120", "--datagram-interval", "250", "--datagram-queue", "4096");
         CatArguments defaults = ParseOk("dial", "127.0.0.1:4000", "--mode", "echo", "--bytes", "0");
 
         Assert.Equal((0L, 500, 120, TimeSpan.FromMicroseconds(250)), (a.Bytes, a.Datagrams, a.DatagramSize, a.DatagramInterval));
         Assert.Equal((0, 64, TimeSpan.FromMilliseconds(1)), (defaults.Datagrams, defaults.DatagramSize, defaults.DatagramInterval));
+        Assert.Equal((4096, 64), (a.Options.DatagramQueueLength, defaults.Options.DatagramQueueLength));
     }
 
     [Theory]
