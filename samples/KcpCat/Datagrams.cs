@@ -20,8 +20,8 @@ internal readonly record struct DatagramResult(long Sent, long Received, bool In
 /// </summary>
 internal static class Datagrams
 {
-    /// <summary>How long the dialer keeps listening for echoes after its last datagram left.</summary>
-    private static readonly TimeSpan Linger = TimeSpan.FromSeconds(1);
+    /// <summary>How long the dialer keeps listening for echoes after its last datagram left, or after the last echo.</summary>
+    private static readonly TimeSpan Linger = TimeSpan.FromSeconds(2);
 
     /// <summary>Datagram <paramref name="index"/>: its index (little-endian, when it fits) and then a pattern of it.</summary>
     public static void Fill(Span<byte> payload, int index)

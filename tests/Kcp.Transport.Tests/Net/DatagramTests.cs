@@ -12,14 +12,8 @@ public sealed class DatagramTests
 {
     private static readonly IPEndPoint Loopback = new(IPAddress.Loopback, 0);
 
-    internal static KcpOptions Options(string crypt = "aes-128-gcm", int data = 10, int parity = 3) => new KcpOptions
-    {
-        Crypt = crypt,
-        Key = crypt is "null" or "none" ? null : "datagram test key",
-        DataShards = data,
-        ParityShards = parity,
-        IdleTimeout = TimeSpan.FromSeconds(30),
-    }.ApplyPreset(KcpPreset.Fast3);
+    internal static KcpOptions Options(string crypt = "aes-128-gcm", int data = 10, int parity = 3)
+        => Security.SecurityTestSupport.Options(crypt, data, parity);
 
     /// <summary>The payload of datagram <paramref name="index"/>: its index in the first four bytes, then a pattern.</summary>
     internal static byte[] Payload(int index, int length)
