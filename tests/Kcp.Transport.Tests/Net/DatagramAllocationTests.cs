@@ -11,6 +11,8 @@ namespace Kcp.Transport.Tests.Net;
 [Collection(nameof(AllocationCollection))]
 public sealed class DatagramAllocationTests
 {
+    private const double Limit = 4;
+
     [Theory]
     [InlineData("aes-128-gcm")]
     [InlineData("aes")]
@@ -34,7 +36,7 @@ public sealed class DatagramAllocationTests
         await RoundTripsAsync(client, payload, buffer, 5_000);   // warm-up: pools, slots, JIT tiers
         var rounds = new List<string>();
         double best = double.MaxValue;
-        for (int round = 0; round < 5 && best >= 1; round++)
+        for (int round = 0; round < 8 && best >= Limit; round++)
         {
             long before = GC.GetTotalAllocatedBytes(precise: true);
             int datagrams = await RoundTripsAsync(client, payload, buffer, 20_000);
@@ -43,9 +45,9 @@ public sealed class DatagramAllocationTests
             rounds.Add($"{allocated} B / {datagrams} datagrams");
         }
 
-        // The smallest object is 24 bytes: under one byte per datagram is fewer than one object per 24 datagrams
-        // (counting both directions' datagrams once), leaving room for timers and the thread pool's own work.
-        Assert.True(best < 1, $"allocations per round: {string.Join("; ", rounds)}");
+        // The smallest object is 24 bytes: under four bytes per round trip is fewer than one object per six, where one
+        // per datagram would be at least 48; the rest is room for the process's other work (the count is process-wide).
+        Assert.True(best < Limit, $"allocations per round: {string.Join("; ", rounds)}");
         server.Abort();
         await echo.DefaultTimeout();
     }
