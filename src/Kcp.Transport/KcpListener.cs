@@ -23,7 +23,7 @@ public sealed class KcpListener : IAsyncDisposable, ISessionAcceptor
     private KcpListener(SessionContext context)
     {
         _context = context;
-        _ingress = new ListenerIngress(context.Options, context.Socket, this, context.Protection, context.Counters, context.Logger);
+        _ingress = new ListenerIngress(context.Options, context.Socket, this, context.Protection, context.Counters, context.Logger, context.Clock);
         _backlog = Channel.CreateBounded<KcpSession>(new BoundedChannelOptions(context.Options.AcceptBacklog)
         {
             SingleWriter = false,

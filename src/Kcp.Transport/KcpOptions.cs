@@ -143,11 +143,11 @@ public sealed class KcpOptions
     public KcpSmuxOptions? Smux { get; set; }
 
     /// <summary>The packet protection these settings ask for: the cipher, its key derived from <see cref="Key"/>, and the replay settings.</summary>
-    internal PacketProtection CreateProtection(ILogger logger)
+    internal PacketProtection CreateProtection(ILogger logger, Func<long>? nowMs = null)
         => CipherRegistry.Create(
             Crypt,
             KcpCrypt.DeriveKey(Key ?? string.Empty),
-            Security.ToProtectionSettings(count => Diagnostics.KcpTransportLog.NonceBudgetWarning(logger, count)));
+            Security.ToProtectionSettings(count => Diagnostics.KcpTransportLog.NonceBudgetWarning(logger, count), nowMs));
 
     /// <summary>Applies one of kcptun's mode presets to <see cref="NoDelay"/>, <see cref="Interval"/>, <see cref="FastResend"/> and <see cref="NoCongestionWindow"/>.</summary>
     public KcpOptions ApplyPreset(KcpPreset preset)

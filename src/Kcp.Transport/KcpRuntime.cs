@@ -15,7 +15,7 @@ namespace Kcp.Transport;
 /// </summary>
 public sealed class KcpRuntime : IDisposable
 {
-    private static readonly Lazy<KcpRuntime> s_shared = new(() => new KcpRuntime(memoryPool: null, isShared: true));
+    private static readonly Lazy<KcpRuntime> s_shared = new(() => new KcpRuntime(new KcpRuntimeOptions(), isShared: true));
 
     private readonly Lazy<EpollPoller?> _dialedSocketPoller;
     private readonly bool _ownsMemoryPool;
@@ -28,16 +28,24 @@ public sealed class KcpRuntime : IDisposable
     /// of this runtime's own when null.
     /// </summary>
     public KcpRuntime(MemoryPool<byte>? memoryPool = null)
-        : this(memoryPool, isShared: false)
+        : this(new KcpRuntimeOptions { MemoryPool = memoryPool }, isShared: false)
     {
     }
 
-    private KcpRuntime(MemoryPool<byte>? memoryPool, bool isShared)
+    /// <summary>Creates a runtime with the memory pool and clock of <paramref name="options"/> and starts its scheduler thread.</summary>
+    public KcpRuntime(KcpRuntimeOptions options)
+        : this(options ?? throw new ArgumentNullException(nameof(options)), isShared: false)
     {
+    }
+
+    private KcpRuntime(KcpRuntimeOptions options, bool isShared)
+    {
+        ArgumentNullException.ThrowIfNull(options.TimeProvider, "KcpRuntimeOptions.TimeProvider");
         _isShared = isShared;
-        _ownsMemoryPool = memoryPool is null;
-        MemoryPool = memoryPool ?? new PinnedBlockPool();
-        Scheduler = new KcpScheduler("KCP scheduler");
+        _ownsMemoryPool = options.MemoryPool is null;
+        MemoryPool = options.MemoryPool ?? new PinnedBlockPool();
+        TimeProvider = options.TimeProvider;
+        Scheduler = new KcpScheduler("KCP scheduler", new KcpClock(options.TimeProvider));
         _dialedSocketPoller = new(() => EpollPoller.TryCreate("KCP dialed receive"));
     }
 
@@ -46,6 +54,9 @@ public sealed class KcpRuntime : IDisposable
 
     /// <summary>The memory behind the session pipes of listeners and clients on this runtime.</summary>
     public MemoryPool<byte> MemoryPool { get; }
+
+    /// <summary>The clock every session, timer and admission limit of this runtime reads.</summary>
+    public TimeProvider TimeProvider { get; }
 
     /// <summary>The deadline heap that flushes every session of this runtime.</summary>
     internal KcpScheduler Scheduler { get; }

@@ -56,8 +56,9 @@ public sealed class KcpSecurityOptions
     public KcpSecurityOptions Clone() => (KcpSecurityOptions)MemberwiseClone();
 
     /// <summary>The settings the packet protection of a key takes from these options (Crypto/ does not know them).</summary>
-    internal Crypto.ProtectionSettings ToProtectionSettings(Action<long>? nonceBudgetWarning) => new()
+    internal Crypto.ProtectionSettings ToProtectionSettings(Action<long>? nonceBudgetWarning, Func<long>? nowMs = null) => new()
     {
+        NowMs = nowMs ?? Crypto.ProtectionSettings.Default.NowMs,
         ReplayHorizonMs = (long)ReplayHorizon.TotalMilliseconds,
         MaxRememberedNonces = MaxRememberedNonces,
         NonceBudgetWarning = nonceBudgetWarning,

@@ -18,18 +18,20 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
     private readonly ISessionAcceptor _acceptor;
     private readonly Admission _admission;
     private readonly ResetSender _resets;
+    private readonly KcpClock _clock;
     private readonly Dictionary<SocketAddress, IPacketHandler> _sessions = [];
     private readonly Lock _lock = new();
     private readonly LogRateLimiter _refusedLog = new(10_000);
 
-    public ListenerIngress(KcpOptions options, UdpSocket socket, ISessionAcceptor acceptor, PacketProtection protection, KcpCounters counters, ILogger logger)
+    public ListenerIngress(KcpOptions options, UdpSocket socket, ISessionAcceptor acceptor, PacketProtection protection, KcpCounters counters, ILogger logger, KcpClock clock)
         : base(protection, counters, logger)
     {
+        _clock = clock;
         _options = options;
         _localEndPoint = socket.LocalEndPoint;
         _acceptor = acceptor;
         _admission = new Admission(options.Security);
-        _resets = new ResetSender(socket, protection, counters, options.Security.ResetsPerSecond);
+        _resets = new ResetSender(socket, protection, counters, options.Security.ResetsPerSecond, clock);
     }
 
     /// <summary>Sessions open now.</summary>
@@ -75,7 +77,7 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
 
     void IPacketHandlerOwner.OnClosed(IPacketHandler handler)
     {
-        long nowMs = KcpClock.NowMs64;
+        long nowMs = _clock.NowMs64;
         lock (_lock)
         {
             // Only forget the address if it still maps to this session (a replacement may already own it).
@@ -140,7 +142,7 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
         PacketDropReason? refused = null;
         bool created = false;
         bool limitReached = false;
-        long nowMs = KcpClock.NowMs64;
+        long nowMs = _clock.NowMs64;
         lock (_lock)
         {
             _sessions.TryGetValue(remote, out session);

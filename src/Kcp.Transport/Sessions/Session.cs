@@ -18,6 +18,7 @@ namespace Kcp.Transport.Sessions;
 internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTimerTarget, IFecRecoveredSink, IDeferredReceiveWork
 {
     private readonly SessionContext _context;
+    private readonly KcpClock _clock;
     private readonly IPacketHandlerOwner _owner;
     private readonly SessionLock _lock;
     private readonly EngineDriver _driver;
@@ -42,6 +43,7 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
     {
         KcpOptions options = context.Options;
         _context = context;
+        _clock = context.Clock;
         _owner = owner;
         _lock = new SessionLock(context.SendBatches);
         Conversation = conv;
@@ -49,10 +51,10 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
         RemoteEndPoint = remoteAddress.ToIPEndPoint();
         IsPassive = passive;
         _timeouts = new SessionTimeouts(options);
-        _guard = new AmplificationGuard(validated: !passive, options.Security.AmplificationFactor, KcpClock.NowMs64);
+        _guard = new AmplificationGuard(validated: !passive, options.Security.AmplificationFactor, _clock.NowMs64);
         _protection = context.Protection.CreateSession();
         _sender = new DatagramSender(context, _lock, _protection, _guard, remoteAddress);
-        _driver = new EngineDriver(conv, options, context.HeaderRoom, context.Protection.TrailerSize, this);
+        _driver = new EngineDriver(conv, options, context.HeaderRoom, context.Protection.TrailerSize, this, _clock);
         _engine = _driver.Engine;
         _fec = new FecChannel(options.DataShards, options.ParityShards, context.Protection.HeaderSize);
         _counters = new SessionCounters(_lock.Gate, _engine, _fec);
@@ -120,7 +122,7 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
     /// <summary>Runs the first flush, arms the scheduler and starts taking application writes.</summary>
     public void Start()
     {
-        long now64 = KcpClock.NowMs64;
+        long now64 = _clock.NowMs64;
         using (_lock.Enter())
         {
             // Another receive loop may already have closed it (a takeover, the listener's disposal).
@@ -143,7 +145,7 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
     /// </summary>
     public void Receive(in InboundPacket packet, ReceiveTurn? turn)
     {
-        long now64 = KcpClock.NowMs64;
+        long now64 = _clock.NowMs64;
         uint now = _driver.Time(now64);
         bool validated = false;
         KcpCloseReason remoteClosed = KcpCloseReason.None;
@@ -231,7 +233,7 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
     internal void AfterOutput()
     {
         _output.CheckDrained();
-        ArmTimer(KcpClock.NowMs64);
+        ArmTimer(_clock.NowMs64);
     }
 
     void IDeferredReceiveWork.RunDeferred()
@@ -331,7 +333,7 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
         _input.Pump();
         _output.Unblock(now);
         _output.CheckDrained();
-        ArmTimer(KcpClock.NowMs64);
+        ArmTimer(_clock.NowMs64);
     }
 
     /// <summary>Makes sure a session with work is flushed within one interval. Called under the lock after every change.</summary>
@@ -350,7 +352,7 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
             _input.Resume(IsOpen);
             if (IsOpen)
             {
-                ArmTimer(KcpClock.NowMs64);
+                ArmTimer(_clock.NowMs64);
             }
         }
     }
