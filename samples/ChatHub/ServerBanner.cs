@@ -29,8 +29,8 @@ internal static partial class ServerBanner
 
         foreach (string address in addresses)
         {
-            // Kestrel lists the KCP endpoint too (as http://ip:port/kcp); only the TCP one serves the page.
-            if (!address.EndsWith("/kcp", StringComparison.Ordinal))
+            // Kestrel lists the KCP endpoint too (as http://kcp:/ip:port); only the TCP one serves the page.
+            if (!address.Contains("://kcp:/", StringComparison.Ordinal))
             {
                 text.AppendLine($"  Web page:       {address}/   (WebSocket hub at {address}{ChatHub.Path}, stats at {address}/api/kcp-stats)");
             }

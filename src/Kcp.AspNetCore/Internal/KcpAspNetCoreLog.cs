@@ -10,17 +10,17 @@ internal static partial class KcpAspNetCoreLog
     /// <summary>The logger category of this assembly.</summary>
     public const string Category = "Kcp.AspNetCore";
 
-    [LoggerMessage(1, LogLevel.Information, "KCP transport listening on {EndPoint}.", EventName = "ListenerStarted")]
-    public static partial void ListenerStarted(ILogger logger, KcpEndPoint endPoint);
+    [LoggerMessage(1, LogLevel.Information, "Now listening on: {Url} (KCP over UDP{Declared})", EventName = "ListenerStarted")]
+    public static partial void ListenerStarted(ILogger logger, string url, string declared);
 
-    [LoggerMessage(2, LogLevel.Debug, "KCP transport on {EndPoint} stopped accepting; open connections continue.", EventName = "ListenerUnbound")]
-    public static partial void ListenerUnbound(ILogger logger, KcpEndPoint endPoint);
+    [LoggerMessage(2, LogLevel.Debug, "KCP transport on {Url} stopped accepting; open connections continue.", EventName = "ListenerUnbound")]
+    public static partial void ListenerUnbound(ILogger logger, string url);
 
-    [LoggerMessage(3, LogLevel.Debug, "KCP transport on {EndPoint} closed its socket.", EventName = "ListenerDisposed")]
-    public static partial void ListenerDisposed(ILogger logger, KcpEndPoint endPoint);
+    [LoggerMessage(3, LogLevel.Debug, "KCP transport on {Url} closed its socket.", EventName = "ListenerDisposed")]
+    public static partial void ListenerDisposed(ILogger logger, string url);
 
-    [LoggerMessage(4, LogLevel.Error, "Unexpected error while accepting KCP sessions on {EndPoint}; accepting continues.", EventName = "AcceptError")]
-    public static partial void AcceptError(ILogger logger, KcpEndPoint endPoint, Exception exception);
+    [LoggerMessage(4, LogLevel.Error, "Unexpected error while accepting KCP sessions on {Url}; accepting continues.", EventName = "AcceptError")]
+    public static partial void AcceptError(ILogger logger, string url, Exception exception);
 
     [LoggerMessage(5, LogLevel.Debug, "Connection {ConnectionId} (KCP conv {Conv}) from {Remote} accepted.", EventName = "ConnectionAccepted")]
     public static partial void ConnectionAccepted(ILogger logger, string connectionId, uint conv, IPEndPoint remote);
