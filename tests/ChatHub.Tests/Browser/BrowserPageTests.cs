@@ -33,7 +33,7 @@ public sealed class BrowserPageTests(ChatServerFactory server) : IClassFixture<C
         // Assert
         Assert.True(exitCode == 0, $"The browser script failed ({exitCode}):\n{output}");
         ChatEvent received = await inbox.WaitForMessageAsync(text);
-        Assert.Equal(("chromium", "websocket"), (received.User, received.Transport));
+        Assert.Equal(("chromium", "websockets"), (received.User, received.Transport));
         Assert.Contains("\"step\":\"sessions\"", output, StringComparison.Ordinal);
     }
 
