@@ -93,6 +93,37 @@ public sealed class HttpFallbackTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task UdpComesBack_TcpRememberedUntilItExpires_ThenKcpAgain()
+    {
+        // Arrange: one handler (its memory of TCP wins), a connection per request, a clock the test moves.
+        await using FallbackTestServer server = await FallbackTestServer.StartAsync();
+        await using var path = new UdpPath(server.KcpHttp, blocked: true);
+        var time = new JumpingTimeProvider();
+        var selections = new List<IKcpTransportSelectionFeature>();
+        SocketsHttpHandler handler = KcpHttpHandler.CreateWithTcpFallback(path.EndPoint, FallbackTestServer.Kcp(), new KcpFallbackOptions
+        {
+            TimeProvider = time,
+            OnTransportSelected = s => { lock (selections) { selections.Add(s); } },
+        });
+        handler.PooledConnectionLifetime = TimeSpan.Zero;
+        using var client = new HttpClient(handler) { BaseAddress = server.TcpBase, Timeout = TestTimeouts.Default };
+
+        // Act
+        string blocked = await client.GetStringAsync("/").DefaultTimeout();
+        path.Blocked = false;
+        string remembered = await client.GetStringAsync("/").DefaultTimeout();
+        time.Jump(KcpFallbackOptions.DefaultRememberFallbackFor + TimeSpan.FromSeconds(1));
+        string back = await client.GetStringAsync("/").DefaultTimeout();
+
+        // Assert: TCP by race, TCP without racing while remembered (although UDP works again), then KCP by race.
+        Assert.Equal(("tcp", "tcp", "kcp"), (blocked, remembered, back));
+        lock (selections)
+        {
+            Assert.Equal([("tcp", false), ("tcp", true), ("kcp", false)], selections.Select(s => (s.Transport, s.IsRemembered)));
+        }
+    }
+
+    [Fact]
     public async Task Selection_IsCountedByTransport_AndLogged()
     {
         // Arrange: one client through a blocked path, one straight to KCP, one meter of their own.
