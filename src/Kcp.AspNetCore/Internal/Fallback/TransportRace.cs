@@ -104,6 +104,7 @@ internal sealed class TransportRace : IDuplexPipe
     public bool TryDecideKcp()
     {
         _kcpAnswered = true;
+        Task<RaceCandidate>? fallback;
         lock (_lock)
         {
             if (_chosen is not null || _closed)
@@ -112,10 +113,11 @@ internal sealed class TransportRace : IDuplexPipe
             }
 
             _chosen = Kcp;
+            fallback = _fallbackConnect;
         }
 
         _end.Cancel();
-        DisposeFallbackLater(_fallbackConnect);
+        DisposeFallbackLater(fallback);
         Complete(Kcp);
         return true;
     }
@@ -182,24 +184,22 @@ internal sealed class TransportRace : IDuplexPipe
 
     private RaceCandidate? Close(ConnectionAbortedException reason)
     {
-        RaceCandidate? chosen;
+        Task<RaceCandidate>? fallback;
         lock (_lock)
         {
-            chosen = _chosen;
-            if (chosen is null && !_closed)
+            if (_chosen is not null || _closed)
             {
-                _closed = true;
+                return _chosen;
             }
-            else
-            {
-                return chosen;
-            }
+
+            _closed = true;
+            fallback = _fallbackConnect;
         }
 
         // Undecided: nothing may survive the connection.
         _end.Cancel();
         _ = Kcp.AbortAndDisposeAsync(reason).AsTask();
-        DisposeFallbackLater(_fallbackConnect);
+        DisposeFallbackLater(fallback);
         _onFailed(reason, true);
         _winner.TrySetException(reason);
         return null;
