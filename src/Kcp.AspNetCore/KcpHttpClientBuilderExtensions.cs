@@ -41,16 +41,12 @@ public static class KcpHttpClientBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(endPoint);
-        (IPEndPoint target, KcpOptions options) = endPoint switch
-        {
-            KcpEndPoint kcp => (kcp.IPEndPoint, kcp.Options?.Clone() ?? new KcpOptions()),
-            IPEndPoint ip => (ip, new KcpOptions()),
-            _ => throw new ArgumentException($"A KCP HTTP client needs an IPEndPoint or a KcpEndPoint (was {endPoint.GetType().Name}).", nameof(endPoint)),
-        };
+        (IPEndPoint target, KcpOptions options) = Target(endPoint);
         configure?.Invoke(options);
         options.Validate();
         return builder.ConfigurePrimaryHttpMessageHandler(sp => KcpHttpHandler.Create(target, options, sp.GetService<ILoggerFactory>()));
     }
+
     /// <summary>
     /// Every connection of this client races a KCP session to <paramref name="endPoint"/> against a TCP connection to
     /// the request URI's host and port (the client's <c>BaseAddress</c>, the server's TCP address), for networks that
@@ -67,12 +63,7 @@ public static class KcpHttpClientBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(endPoint);
-        (IPEndPoint target, KcpOptions options) = endPoint switch
-        {
-            KcpEndPoint kcp => (kcp.IPEndPoint, kcp.Options?.Clone() ?? new KcpOptions()),
-            IPEndPoint ip => (ip, new KcpOptions()),
-            _ => throw new ArgumentException($"A KCP HTTP client needs an IPEndPoint or a KcpEndPoint (was {endPoint.GetType().Name}).", nameof(endPoint)),
-        };
+        (IPEndPoint target, KcpOptions options) = Target(endPoint);
         options.Validate();
         var fallback = new KcpFallbackOptions();
         configureFallback?.Invoke(fallback);
@@ -80,4 +71,12 @@ public static class KcpHttpClientBuilderExtensions
         return builder.ConfigurePrimaryHttpMessageHandler(sp =>
             KcpHttpHandler.CreateWithTcpFallback(target, options, fallback, sp.GetService<ILoggerFactory>(), sp.GetService<IMeterFactory>()));
     }
+
+    // The address and a copy of the settings to dial: a KcpEndPoint's own, or the defaults for an IPEndPoint.
+    private static (IPEndPoint Target, KcpOptions Options) Target(EndPoint endPoint) => endPoint switch
+    {
+        KcpEndPoint kcp => (kcp.IPEndPoint, kcp.Options?.Clone() ?? new KcpOptions()),
+        IPEndPoint ip => (ip, new KcpOptions()),
+        _ => throw new ArgumentException($"A KCP HTTP client needs an IPEndPoint or a KcpEndPoint (was {endPoint.GetType().Name}).", nameof(endPoint)),
+    };
 }
