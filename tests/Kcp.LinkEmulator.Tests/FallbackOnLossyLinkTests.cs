@@ -11,6 +11,8 @@ namespace Kcp.LinkEmulator.Tests;
 /// UDP works but a first datagram or its answer is sometimes lost: every connection must stay on KCP, none may fall
 /// back to WebSockets spuriously (README, "When UDP is blocked").
 /// </summary>
+// One emulated link at a time: two forwarders on the two cores would skew each other's timing.
+[Collection("LossyLink")]
 public sealed class FallbackOnLossyLinkTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Step = TimeSpan.FromSeconds(90);
