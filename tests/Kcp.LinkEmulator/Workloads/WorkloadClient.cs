@@ -22,7 +22,8 @@ internal static class WorkloadClient
             "download" => await DownloadWorkload.RunAsync(options),
             "grpc" => await GrpcWorkload.RunAsync(options),
             "probe" => await ProbeWorkload.RunAsync(options),
-            _ => throw new ArgumentException($"Unknown workload '{options.Workload}': http, signalr, grpc, download, probe."),
+            "fallback" => await FallbackWorkload.RunAsync(options),
+            _ => throw new ArgumentException($"Unknown workload '{options.Workload}': http, signalr, grpc, download, probe, fallback."),
         };
         Console.WriteLine(JsonSerializer.Serialize(result, result.GetType(), Json));
         return 0;
