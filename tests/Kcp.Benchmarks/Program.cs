@@ -1,7 +1,8 @@
 using BenchmarkDotNet.Running;
 using Kcp.Benchmarks.Tools;
 
-// `ceiling`, `load`, `flood` and `http` are the measurement tools compare.sh drives, `failures` the README's failure table;
+// `ceiling`, `load`, `flood` and `http` are the measurement tools compare.sh drives, `failures` the README's failure table,
+// `firstack` and `admission` the first-reply and admission figures (issue 30);
 // anything else goes to BenchmarkDotNet.
 return args.FirstOrDefault() switch
 {
@@ -10,6 +11,8 @@ return args.FirstOrDefault() switch
     "flood" => await FloodRetention.RunAsync(args[1..]),
     "failures" => await FailureLatency.RunAsync(args[1..]),
     "http" => await HttpComparison.RunAsync(args[1..]),
+    "firstack" => await FirstAckLatency.RunAsync(args[1..]),
+    "admission" => await AdmissionTimes.RunAsync(args[1..]),
     _ => RunBenchmarks(args),
 };
 

@@ -1,0 +1,366 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using Kcp.Transport;
+
+namespace Kcp.Benchmarks.Tools;
+
+/// <summary>
+/// How fast a listener lets new sessions in (issue 30, item 1), ours against kcp-go's, each started here in echo mode:
+/// <list type="bullet">
+/// <item>burst: --sessions clients dial at once from one address (127.0.0.1) and each echoes --size bytes: the time
+/// until the last one got its echo, and the per-session percentiles;</item>
+/// <item>flood: while --pps spoofed-looking datagrams (a PUSH of a new random conversation each, from sockets bound to
+/// 127.0.0.2–254: the client's /24) arrive, --joins new clients from 127.0.0.1 dial one after another: the time until
+/// each got its first echo; and an established session's echo throughput before and during the flood.</item>
+/// </list>
+/// Usage: admission [--runs 3] [--sessions 1024] [--size 64] [--pps 20000] [--joins 5] [--bytes 16777216]
+///        [--rounds 3] [--skip burst|flood] [--impl NAME=COMMAND]... (default: ours, kcp-go; see firstack)
+/// Prints a Markdown table. A measurement, not a test: the machine's other load shows in it.
+/// </summary>
+internal static class AdmissionTimes
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        int runs = 3, sessions = 1024, size = 64, pps = 20_000, joins = 5, rounds = 3;
+        long bytes = 16 << 20;
+        string skip = string.Empty;
+        var impls = new List<(string Name, string[] Command)>();
+        for (int i = 0; i + 1 < args.Length; i += 2)
+        {
+            string value = args[i + 1];
+            switch (args[i])
+            {
+                case "--runs": runs = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--sessions": sessions = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--size": size = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--pps": pps = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--joins": joins = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--bytes": bytes = long.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--rounds": rounds = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--skip": skip = value; break;
+                case "--impl":
+                    int eq = value.IndexOf('=', StringComparison.Ordinal);
+                    impls.Add((value[..eq], value[(eq + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries)));
+                    break;
+                default: Console.Error.WriteLine($"unknown flag {args[i]}"); return 2;
+            }
+        }
+
+        if (impls.Count == 0)
+        {
+            string root = FirstAckLatency.RepositoryRoot();
+            impls.Add(("ours", ["dotnet", Path.Combine(root, "samples/KcpCat/bin/Release/net10.0/kcpcat.dll")]));
+            impls.Add(("kcp-go", [Path.Combine(root, "artifacts/gopeer/kcp-go-peer")]));
+        }
+
+        var options = new KcpOptions { ConnectTimeout = TimeSpan.FromSeconds(60), IdleTimeout = TimeSpan.FromMinutes(2), SocketReceiveBufferSize = 0, SocketSendBufferSize = 0 };
+        options.ApplyPreset(KcpPreset.Fast);
+        Console.WriteLine($"| listener | {sessions} sessions from one address: all echoed | per session p50 / p99 | new client under a {pps / 1000} k/s flood from its /24: first echo, median (max) | established session under that flood |");
+        Console.WriteLine("|---|---|---|---|---|");
+        foreach ((string name, string[] command) in impls)
+        {
+            string burstCells = "— | —", floodCells = "— | —";
+            if (!skip.Contains("burst", StringComparison.Ordinal))
+            {
+                var totals = new List<double>();
+                var perSession = new List<double>();
+                int failed = 0;
+                for (int r = 0; r < runs; r++)
+                {
+                    await using Server server = await Server.StartAsync(command);
+                    (double total, List<double> each, int fails) = await BurstAsync(server.EndPoint, sessions, size, options);
+                    totals.Add(total);
+                    perSession.AddRange(each);
+                    failed += fails;
+                    Console.Error.WriteLine($"admission: {name} burst run {r + 1}: {total:F0} ms, {fails} failed");
+                }
+
+                burstCells = string.Create(CultureInfo.InvariantCulture, $"{Median(totals):F0} ms{(failed > 0 ? $" ({failed} failed)" : string.Empty)} | {Percentile(perSession, 0.5):F0} / {Percentile(perSession, 0.99):F0} ms");
+            }
+
+            if (!skip.Contains("flood", StringComparison.Ordinal))
+            {
+                await using Server server = await Server.StartAsync(command);
+                (List<double> joinTimes, double before, double during) = await FloodAsync(server.EndPoint, pps, joins, bytes, rounds, options, name);
+                floodCells = string.Create(CultureInfo.InvariantCulture,
+                    $"{Median(joinTimes):F0} ms ({joinTimes.Max():F0}) | {during:F0} of {before:F0} MB/s ({100 * during / before:F0} %)");
+            }
+
+            Console.WriteLine($"| {name} | {burstCells} | {floodCells} |");
+        }
+
+        return 0;
+    }
+
+    /// <summary>Dials <paramref name="count"/> sessions, then all write at once: ms until the last echo, each one's ms, failures.</summary>
+    private static async Task<(double Total, List<double> Each, int Failed)> BurstAsync(IPEndPoint server, int count, int size, KcpOptions options)
+    {
+        var clients = new KcpSession[count];
+        for (int i = 0; i < count; i++)
+        {
+            clients[i] = await KcpClient.ConnectAsync(server, options);
+        }
+
+        var clock = Stopwatch.StartNew();
+        double[] times = new double[count];
+        int failed = 0;
+        await Task.WhenAll(clients.Select(async (client, i) =>
+        {
+            try
+            {
+                await EchoOnceAsync(client, size, TimeSpan.FromSeconds(60));
+                times[i] = clock.Elapsed.TotalMilliseconds;
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException or TimeoutException)
+            {
+                Interlocked.Increment(ref failed);
+                times[i] = double.NaN;
+            }
+        }));
+        double total = clock.Elapsed.TotalMilliseconds;
+        foreach (KcpSession client in clients)
+        {
+            client.Abort();
+        }
+
+        return (total, [.. times.Where(t => !double.IsNaN(t))], failed);
+    }
+
+    private static async Task<(List<double> Joins, double Before, double During)> FloodAsync(
+        IPEndPoint server, int pps, int joins, long bytes, int rounds, KcpOptions options, string name)
+    {
+        KcpOptions bulk = options.Clone();
+        bulk.ApplyPreset(KcpPreset.Fast3);
+        bulk.SendWindow = bulk.ReceiveWindow = 1024;
+        bulk.IdleTimeout = TimeSpan.FromMinutes(10);
+        await using KcpSession established = await KcpClient.ConnectAsync(server, bulk);
+        await EchoAsync(established, bytes);   // warm-up, validation
+        double before = await RateAsync(established, bytes, rounds);
+        var joinTimes = new List<double>();
+        double during;
+        using (var flood = new SpoofedFlood(server, pps))
+        {
+            await Task.Delay(1000);   // the flood's steady state, past its first burst
+            during = await RateAsync(established, bytes, rounds);
+            for (int i = 0; i < joins; i++)
+            {
+                await using KcpSession client = await KcpClient.ConnectAsync(server, options);
+                var clock = Stopwatch.StartNew();
+                try
+                {
+                    await EchoOnceAsync(client, 64, TimeSpan.FromSeconds(10));
+                    joinTimes.Add(clock.Elapsed.TotalMilliseconds);
+                }
+                catch (Exception e) when (e is IOException or OperationCanceledException or TimeoutException)
+                {
+                    joinTimes.Add(double.PositiveInfinity);
+                }
+
+                Console.Error.WriteLine($"admission: {name} join {i + 1} under the flood: {joinTimes[^1]:F0} ms");
+                client.Abort();
+                await Task.Delay(200);
+            }
+
+            (long sent, double seconds) = flood.Stop();
+            Console.Error.WriteLine($"admission: {name} flood {sent / seconds:F0} datagrams/s; established {before:F0} → {during:F0} MB/s");
+        }
+
+        return (joinTimes, before, during);
+    }
+
+    private static async Task EchoOnceAsync(KcpSession client, int size, TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        await client.Output.WriteAsync(new byte[size], cancel.Token);
+        for (long read = 0; read < size;)
+        {
+            ReadResult result = await client.Input.ReadAsync(cancel.Token);
+            read += result.Buffer.Length;
+            client.Input.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted && read < size)
+            {
+                throw new IOException("closed before the echo");
+            }
+        }
+    }
+
+    private static async Task<double> RateAsync(KcpSession session, long bytes, int rounds)
+    {
+        var rates = new List<double>();
+        for (int i = 0; i < rounds; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            await EchoAsync(session, bytes);
+            rates.Add(bytes / clock.Elapsed.TotalSeconds / 1e6);
+        }
+
+        return Median(rates);
+    }
+
+    private static async Task EchoAsync(KcpSession session, long bytes)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        Task write = Task.Run(async () =>
+        {
+            byte[] chunk = new byte[16 * 1024];
+            for (long left = bytes; left > 0; left -= chunk.Length)
+            {
+                await session.Output.WriteAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, left)), timeout.Token);
+            }
+        });
+        for (long read = 0; read < bytes;)
+        {
+            ReadResult result = await session.Input.ReadAsync(timeout.Token);
+            long n = Math.Min(result.Buffer.Length, bytes - read);
+            read += n;
+            session.Input.AdvanceTo(result.Buffer.GetPosition(n));
+        }
+
+        await write;
+    }
+
+    private static double Median(List<double> values) => Percentile(values, 0.5);
+
+    private static double Percentile(List<double> values, double p)
+    {
+        if (values.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        List<double> sorted = [.. values.Order()];
+        return sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
+    }
+
+    /// <summary>A listener process in echo mode, killed on disposal.</summary>
+    private sealed class Server : IAsyncDisposable
+    {
+        private readonly Process _process;
+
+        private Server(Process process, IPEndPoint endPoint)
+        {
+            _process = process;
+            EndPoint = endPoint;
+        }
+
+        public IPEndPoint EndPoint { get; }
+
+        public static async Task<Server> StartAsync(string[] command)
+        {
+            var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (string argument in command.Skip(1).Concat(["listen", "127.0.0.1:0", "--mode", "echo", "--timeout", "600"]))
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            Process process = Process.Start(start)!;
+            _ = process.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+            {
+                Match match = Regex.Match(line, "\"event\":\"listening\",\"addr\":\"([^\"]+)\"");
+                if (match.Success)
+                {
+                    _ = process.StandardOutput.ReadToEndAsync();
+                    await Task.Delay(500);   // past start-up: this measures admission, not JIT (see firstack)
+                    return new Server(process, IPEndPoint.Parse(match.Groups[1].Value));
+                }
+            }
+
+            throw new IOException("The listener exited before it printed its address.");
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+            _process.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// PUSH segments (sn 0, 100 bytes) of a new random conversation each, from sockets bound to 127.0.0.2–254 (the /24
+    /// of a client on 127.0.0.1), paced to a rate by one thread: a source-spoofing flood as loopback can make one.
+    /// </summary>
+    private sealed class SpoofedFlood : IDisposable
+    {
+        private readonly Socket[] _sockets;
+        private readonly SocketAddress _target;
+        private readonly int _pps;
+        private readonly Thread _sender;
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private volatile bool _stopped;
+        private long _sent;
+
+        public SpoofedFlood(IPEndPoint target, int pps)
+        {
+            _target = target.Serialize();
+            _pps = pps;
+            _sockets = [.. Enumerable.Range(2, 253).Select(host =>
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { Blocking = false };
+                socket.Bind(new IPEndPoint(new IPAddress([127, 0, 0, (byte)host]), 0));
+                return socket;
+            })];
+            _sender = new Thread(Send) { IsBackground = true, Name = "spoofed flood" };
+            _sender.Start();
+        }
+
+        public (long Sent, double Seconds) Stop()
+        {
+            _stopped = true;
+            _sender.Join();
+            return (Interlocked.Read(ref _sent), _clock.Elapsed.TotalSeconds);
+        }
+
+        public void Dispose()
+        {
+            if (!_stopped)
+            {
+                Stop();
+            }
+
+            foreach (Socket socket in _sockets)
+            {
+                socket.Dispose();
+            }
+        }
+
+        private void Send()
+        {
+            byte[] push = new byte[24 + 100];
+            push[4] = 81;
+            BinaryPrimitives.WriteUInt16LittleEndian(push.AsSpan(6), 128);
+            BinaryPrimitives.WriteUInt32LittleEndian(push.AsSpan(20), 100);
+            var random = new Random(30);
+            int source = 0;
+            while (!_stopped)
+            {
+                long due = (long)(_clock.Elapsed.TotalSeconds * _pps);
+                while (_sent < due && !_stopped)
+                {
+                    BinaryPrimitives.WriteUInt32LittleEndian(push, (uint)random.Next());
+                    BinaryPrimitives.WriteUInt32LittleEndian(push.AsSpan(8), (uint)random.Next());
+                    try
+                    {
+                        _sockets[source].SendTo(push, SocketFlags.None, _target);
+                    }
+                    catch (SocketException)
+                    {
+                        // A full send buffer: lost, as a flood's datagram may be.
+                    }
+
+                    Interlocked.Increment(ref _sent);
+                    source = (source + 1) % _sockets.Length;
+                }
+
+                Thread.Sleep(1);
+            }
+        }
+    }
+}
