@@ -76,6 +76,6 @@ public static class KcpClient
             // Dialed sessions start validated.
         }
 
-        void IPacketHandlerOwner.OnClosed(IPacketHandler handler) => _ = _context.CloseAsync();
+        void IPacketHandlerOwner.OnClosed(IPacketHandler handler, KcpCloseReason reason) => _ = _context.CloseAsync();
     }
 }

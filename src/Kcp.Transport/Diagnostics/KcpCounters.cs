@@ -21,6 +21,9 @@ internal sealed class KcpCounters
     private long _currentEstablished;
     private long _maxEstablished;
     private long _resetsSent;
+    private long _sessionsEvicted;
+    private long _retriedAdmissions;
+    private long _admissionTightened;
     private readonly long[] _drops = new long[PacketDropReasonNames.Count];
 
     // Guards _closedSessions and the sessions' "folded" flags, so a snapshot sees each session exactly once.
@@ -53,6 +56,9 @@ internal sealed class KcpCounters
     public long PassiveOpens => Volatile.Read(ref _passiveOpens);
     public long CurrentEstablished => Volatile.Read(ref _currentEstablished);
     public long MaxEstablished => Volatile.Read(ref _maxEstablished);
+    public long SessionsEvicted => Volatile.Read(ref _sessionsEvicted);
+    public long RetriedAdmissions => Volatile.Read(ref _retriedAdmissions);
+    public long AdmissionTightened => Volatile.Read(ref _admissionTightened);
 
     public long Dropped(PacketDropReason reason) => Volatile.Read(ref _drops[(int)reason]);
 
@@ -110,6 +116,15 @@ internal sealed class KcpCounters
 
     /// <summary>A listener told a peer that it does not know its conversation.</summary>
     public void OnResetSent() => Interlocked.Increment(ref _resetsSent);
+
+    /// <summary>A listener closed an unvalidated session to admit another under pressure.</summary>
+    public void OnSessionEvicted() => Interlocked.Increment(ref _sessionsEvicted);
+
+    /// <summary>A listener admitted a conversation on its retransmission after refusing its first datagram.</summary>
+    public void OnRetriedAdmission() => Interlocked.Increment(ref _retriedAdmissions);
+
+    /// <summary>A listener's admission tightened: an address prefix, or every prefix, came under pressure.</summary>
+    public void OnAdmissionTightened() => Interlocked.Increment(ref _admissionTightened);
 
     public void OnDropped(PacketDropReason reason)
     {
@@ -213,6 +228,9 @@ internal sealed class KcpCounters
             DroppedDatagrams = DroppedTotal,
             ResetsSent = ResetsSent,
             RefusedSessions = Dropped(PacketDropReason.Refused) + Dropped(PacketDropReason.BacklogFull),
+            EvictedSessions = SessionsEvicted,
+            RetriedAdmissions = RetriedAdmissions,
+            AdmissionTightened = AdmissionTightened,
         };
     }
 

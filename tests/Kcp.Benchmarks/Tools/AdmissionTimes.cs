@@ -6,6 +6,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Kcp.Transport;
+using Kcp.Transport.Tests.Support;
 
 namespace Kcp.Benchmarks.Tools;
 
@@ -284,37 +285,32 @@ internal static class AdmissionTimes
     }
 
     /// <summary>
-    /// PUSH segments (sn 0, 100 bytes) of a new random conversation each, from sockets bound to 127.0.0.2–254 (the /24
-    /// of a client on 127.0.0.1), paced to a rate by one thread: a source-spoofing flood as loopback can make one.
+    /// PUSH segments (sn 0, 100 bytes) of a new random conversation each, each from a new source: 127.0.0.2–254 (the /24
+    /// of a client on 127.0.0.1) and a random port, written by a raw socket (Linux, root), paced to a rate by one
+    /// thread: a source-spoofing flood as loopback can carry one.
     /// </summary>
     private sealed class SpoofedFlood : IDisposable
     {
-        private readonly Socket[] _sockets;
-        private readonly SocketAddress _target;
+        private readonly SpoofedUdpSender _sender = new();
+        private readonly IPEndPoint _target;
         private readonly int _pps;
-        private readonly Thread _sender;
+        private readonly Thread _thread;
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private volatile bool _stopped;
         private long _sent;
 
         public SpoofedFlood(IPEndPoint target, int pps)
         {
-            _target = target.Serialize();
+            _target = target;
             _pps = pps;
-            _sockets = [.. Enumerable.Range(2, 253).Select(host =>
-            {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { Blocking = false };
-                socket.Bind(new IPEndPoint(new IPAddress([127, 0, 0, (byte)host]), 0));
-                return socket;
-            })];
-            _sender = new Thread(Send) { IsBackground = true, Name = "spoofed flood" };
-            _sender.Start();
+            _thread = new Thread(Send) { IsBackground = true, Name = "spoofed flood" };
+            _thread.Start();
         }
 
         public (long Sent, double Seconds) Stop()
         {
             _stopped = true;
-            _sender.Join();
+            _thread.Join();
             return (Interlocked.Read(ref _sent), _clock.Elapsed.TotalSeconds);
         }
 
@@ -325,10 +321,7 @@ internal static class AdmissionTimes
                 Stop();
             }
 
-            foreach (Socket socket in _sockets)
-            {
-                socket.Dispose();
-            }
+            _sender.Dispose();
         }
 
         private void Send()
@@ -338,7 +331,8 @@ internal static class AdmissionTimes
             BinaryPrimitives.WriteUInt16LittleEndian(push.AsSpan(6), 128);
             BinaryPrimitives.WriteUInt32LittleEndian(push.AsSpan(20), 100);
             var random = new Random(30);
-            int source = 0;
+            var source = new IPEndPoint(IPAddress.Loopback, 0);
+            byte[] host = [127, 0, 0, 2];
             while (!_stopped)
             {
                 long due = (long)(_clock.Elapsed.TotalSeconds * _pps);
@@ -346,17 +340,11 @@ internal static class AdmissionTimes
                 {
                     BinaryPrimitives.WriteUInt32LittleEndian(push, (uint)random.Next());
                     BinaryPrimitives.WriteUInt32LittleEndian(push.AsSpan(8), (uint)random.Next());
-                    try
-                    {
-                        _sockets[source].SendTo(push, SocketFlags.None, _target);
-                    }
-                    catch (SocketException)
-                    {
-                        // A full send buffer: lost, as a flood's datagram may be.
-                    }
-
+                    host[3] = (byte)random.Next(2, 255);
+                    source.Address = new IPAddress(host);
+                    source.Port = random.Next(1024, 65536);
+                    _sender.Send(push, source, _target);
                     Interlocked.Increment(ref _sent);
-                    source = (source + 1) % _sockets.Length;
                 }
 
                 Thread.Sleep(1);

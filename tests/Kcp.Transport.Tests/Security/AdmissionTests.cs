@@ -147,25 +147,6 @@ public sealed class AdmissionTests
     }
 
     [Fact]
-    public void TokenBucket_AllowsTheBurstThenTheRate_PerPrefix()
-    {
-        var admission = new Kcp.Transport.Ingress.Admission(new KcpSecurityOptions { NewSessionsPerSecondPerPrefix = 10, NewSessionBurstPerPrefix = 5 });
-        SocketAddress a = new IPEndPoint(IPAddress.Parse("192.0.2.1"), 1).Serialize();
-        SocketAddress b = new IPEndPoint(IPAddress.Parse("198.51.100.1"), 1).Serialize();
-
-        for (int i = 0; i < 5; i++)
-        {
-            Assert.Null(admission.CheckNewSession(a, 1000));
-        }
-
-        Assert.Equal(PacketDropReason.RateLimited, admission.CheckNewSession(a, 1000));
-        Assert.Null(admission.CheckNewSession(b, 1000));             // another prefix has its own bucket
-        Assert.Equal(PacketDropReason.RateLimited, admission.CheckNewSession(a, 1050));
-        Assert.Null(admission.CheckNewSession(a, 1100));             // 10/s: one token per 100 ms
-        Assert.Equal(PacketDropReason.RateLimited, admission.CheckNewSession(a, 1100));
-    }
-
-    [Fact]
     public void Validate_BadSecuritySettings_NameEachOne()
     {
         var options = new KcpOptions();
