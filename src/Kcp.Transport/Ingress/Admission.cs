@@ -13,7 +13,8 @@ namespace Kcp.Transport.Ingress;
 /// (<see cref="KcpSecurityOptions.MaxUnvalidatedSessions"/>, the memory bound) has room, whatever its prefix.</item>
 /// <item>Pressure on a prefix: one of its unvalidated sessions failed to validate (reaped, evicted, replaced), or it
 /// ran out of its new-session tokens (<see cref="KcpSecurityOptions.NewSessionsPerSecondPerPrefix"/>) while holding
-/// <see cref="KcpSecurityOptions.MaxUnvalidatedSessionsPerPrefix"/> unvalidated sessions. Pressure on all: the pool is
+/// <see cref="KcpSecurityOptions.MaxUnvalidatedSessionsPerPrefix"/> unvalidated sessions that have had
+/// <see cref="MinEvictionAgeMs"/> to validate (a burst of real clients validates as it goes). Pressure on all: the pool is
 /// full, the sessions near <see cref="KcpOptions.MaxSessions"/>, or the GC reports high memory load. It holds for
 /// <see cref="PressureHoldMs"/> after the last sign.</item>
 /// <item>Under pressure, a first datagram of a new conversation needs a token and its prefix below its share; a
@@ -37,6 +38,8 @@ internal sealed class Admission
     internal const long MinEvictionAgeMs = 1000;
 
     private const int MaxVictimScan = 256;
+    private const int MaxStaleScan = 4096;
+    private const long SenseIntervalMs = 100;
     private const int MaxPrefixes = 65_536;
     private const long MemoryCheckIntervalMs = 1000;
 
@@ -87,9 +90,15 @@ internal sealed class Admission
         bool known = !Unsafe.IsNullRef(ref state);
         int unvalidated = known ? state.Unvalidated : 0;
         bool outOfTokens = known && _options.NewSessionsPerSecondPerPrefix > 0 && Refill(ref state, nowMs) < 1;
-        if (outOfTokens && unvalidated >= share)
+        if (outOfTokens && unvalidated >= share && nowMs >= state.NextSenseMs)
         {
-            Tighten(ref state, nowMs);
+            // Fast and many, but a burst of real clients validates within a round trip: only sessions that have had
+            // their second and did not are a sign. Looked at ten times a second at most.
+            state.NextSenseMs = nowMs + SenseIntervalMs;
+            if (CountStale(prefix, nowMs) >= share)
+            {
+                Tighten(ref state, nowMs);
+            }
         }
 
         PacketDropReason? refused = null;
@@ -254,6 +263,18 @@ internal sealed class Admission
         return best?.Handler;
     }
 
+    /// <summary>Unvalidated sessions of <paramref name="prefix"/> admitted at least <see cref="MinEvictionAgeMs"/> ago (among the oldest).</summary>
+    private int CountStale(PrefixKey prefix, long nowMs)
+    {
+        int stale = 0, scanned = 0;
+        for (UnvalidatedPool.Member? m = _pool.Oldest; m is not null && scanned < MaxStaleScan && nowMs - m.AdmittedMs >= MinEvictionAgeMs; m = m.Next, scanned++)
+        {
+            stale += m.Prefix == prefix ? 1 : 0;
+        }
+
+        return stale;
+    }
+
     private void SenseGlobalPressure(int openSessions, long nowMs)
     {
         if (openSessions >= _maxSessions - (_maxSessions / 8))
@@ -355,5 +376,6 @@ internal sealed class Admission
         public long LastMs;
         public int Unvalidated;
         public long PressureUntilMs;
+        public long NextSenseMs;
     }
 }

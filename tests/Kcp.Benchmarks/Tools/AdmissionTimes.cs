@@ -196,8 +196,16 @@ internal static class AdmissionTimes
         for (int i = 0; i < rounds; i++)
         {
             var clock = Stopwatch.StartNew();
-            await EchoAsync(session, bytes);
-            rates.Add(bytes / clock.Elapsed.TotalSeconds / 1e6);
+            try
+            {
+                await EchoAsync(session, bytes);
+                rates.Add(bytes / clock.Elapsed.TotalSeconds / 1e6);
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException)
+            {
+                rates.Add(0);   // no echo within two minutes (or the session died): nothing got through
+                break;
+            }
         }
 
         return Median(rates);
@@ -241,11 +249,13 @@ internal static class AdmissionTimes
     /// <summary>A listener process in echo mode, killed on disposal.</summary>
     private sealed class Server : IAsyncDisposable
     {
-        private readonly Process _process;
+        private readonly Process? _process;
+        private readonly KcpListener? _listener;
 
-        private Server(Process process, IPEndPoint endPoint)
+        private Server(Process? process, KcpListener? listener, IPEndPoint endPoint)
         {
             _process = process;
+            _listener = listener;
             EndPoint = endPoint;
         }
 
@@ -253,6 +263,11 @@ internal static class AdmissionTimes
 
         public static async Task<Server> StartAsync(string[] command)
         {
+            if (command is ["in-process"])
+            {
+                return await InProcessAsync();
+            }
+
             var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (string argument in command.Skip(1).Concat(["listen", "127.0.0.1:0", "--mode", "echo", "--timeout", "600"]))
             {
@@ -269,7 +284,7 @@ internal static class AdmissionTimes
                 {
                     _ = process.StandardOutput.ReadToEndAsync();
                     await Task.Delay(500);   // past start-up: this measures admission, not JIT (see firstack)
-                    return new Server(process, IPEndPoint.Parse(match.Groups[1].Value));
+                    return new Server(process, null, IPEndPoint.Parse(match.Groups[1].Value));
                 }
             }
 
@@ -278,9 +293,44 @@ internal static class AdmissionTimes
 
         public async ValueTask DisposeAsync()
         {
-            _process.Kill(entireProcessTree: true);
+            if (_listener is { } listener)
+            {
+                KcpMetricsSnapshot m = listener.GetMetricsSnapshot();
+                Kcp.Transport.Diagnostics.KcpCounters c = listener.Counters;
+                Console.Error.WriteLine($"admission: in-process listener: opened {m.PassiveOpens}, rate limited {c.Dropped(Kcp.Transport.Diagnostics.PacketDropReason.RateLimited)}, " +
+                    $"unvalidated limit {c.Dropped(Kcp.Transport.Diagnostics.PacketDropReason.UnvalidatedLimit)}, backlog full {c.Dropped(Kcp.Transport.Diagnostics.PacketDropReason.BacklogFull)}, " +
+                    $"evicted {m.EvictedSessions}, retried {m.RetriedAdmissions}, tightened {m.AdmissionTightened}, dropped {m.DroppedDatagrams}");
+                await listener.DisposeAsync();
+                return;
+            }
+
+            _process!.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
             _process.Dispose();
+        }
+
+        /// <summary>"--impl NAME=in-process": our listener in this process (kcpcat's defaults, echo), its counters printed at the end.</summary>
+        private static async Task<Server> InProcessAsync()
+        {
+            var listener = KcpListener.Bind(new IPEndPoint(IPAddress.Loopback, 0), new KcpOptions().ApplyPreset(KcpPreset.Fast));
+            _ = Task.Run(async () =>
+            {
+                while (await listener.AcceptAsync() is { } session)
+                {
+                    _ = Task.Run(async () =>
+                    {
+                        try
+                        {
+                            await session.Input.CopyToAsync(session.Output);
+                        }
+                        catch (Exception e) when (e is IOException or InvalidOperationException or OperationCanceledException)
+                        {
+                        }
+                    });
+                }
+            });
+            await Task.Delay(500);
+            return new Server(null, listener, listener.LocalEndPoint);
         }
     }
 

@@ -53,28 +53,28 @@ public sealed class AdaptiveAdmissionTests
     }
 
     [Fact]
-    public void FloodThatNeverValidates_TightensItsPrefixOnly_AfterTheBurstAndTheShare()
+    public void FloodThatNeverValidates_TightensItsPrefixOnly_OnceItsSessionsHadTheirSecond()
     {
         var counters = new KcpCounters();
-        var options = new KcpSecurityOptions { MaxUnvalidatedSessionsPerPrefix = 128, NewSessionBurstPerPrefix = 100 };
+        var options = new KcpSecurityOptions { MaxUnvalidatedSessionsPerPrefix = 128, NewSessionBurstPerPrefix = 100, NewSessionsPerSecondPerPrefix = 50 };
         var admission = new Admission(options, counters: counters);
         var created = new List<FakeHandler>();
+        int Offers(int count, long nowMs, int from) => Enumerable.Range(from, count)
+            .Count(i => Offer(admission, created, $"203.0.113.{1 + (i % 250)}", 2000 + i, conv: 0x10000u + (uint)i, ts: 1, nowMs).Refused is null);
 
-        int admitted = 0;
-        for (int i = 0; i < 1000; i++)
-        {
-            admitted += Offer(admission, created, $"203.0.113.{1 + (i % 250)}", 2000 + i, conv: 0x10000u + (uint)i, ts: 1, T0).Refused is null ? 1 : 0;
-        }
+        // A burst looks like any other at first: all admitted, past the bucket and the share.
+        Assert.Equal(200, Offers(200, T0, from: 0));
+        Assert.False(admission.IsUnderPressure(Address("203.0.113.9", 1), T0));
 
-        // The burst of tokens (100), then admissions go on until the prefix holds its share with no token left.
-        Assert.Equal(128, admitted);
-        Assert.True(admission.IsUnderPressure(Address("203.0.113.9", 1), T0));
-        Assert.False(admission.IsUnderPressure(Address("192.0.2.1", 1), T0));
+        // A second later none validated: the refilled tokens (50) go, then the prefix is under pressure.
+        Assert.Equal(50, Offers(200, T0 + 1000, from: 200));
+        Assert.True(admission.IsUnderPressure(Address("203.0.113.9", 1), T0 + 1000));
+        Assert.False(admission.IsUnderPressure(Address("192.0.2.1", 1), T0 + 1000));
         Assert.Equal(1, counters.AdmissionTightened);
 
         // Another prefix is not affected; the flooded one stays shut while its bucket is empty.
-        Assert.Null(Offer(admission, created, "192.0.2.1", 1, conv: 7, ts: 1, T0).Refused);
-        Assert.Equal(PacketDropReason.RateLimited, Offer(admission, created, "203.0.113.1", 9999, conv: 8, ts: 1, T0 + 10).Refused);
+        Assert.Null(Offer(admission, created, "192.0.2.1", 1, conv: 7, ts: 1, T0 + 1000).Refused);
+        Assert.Equal(PacketDropReason.RateLimited, Offer(admission, created, "203.0.113.1", 9999, conv: 8, ts: 1, T0 + 1010).Refused);
     }
 
     [Fact]
@@ -84,23 +84,27 @@ public sealed class AdaptiveAdmissionTests
         var options = new KcpSecurityOptions { MaxUnvalidatedSessionsPerPrefix = 4, NewSessionBurstPerPrefix = 2, NewSessionsPerSecondPerPrefix = 1 };
         var admission = new Admission(options, counters: counters);
         var created = new List<FakeHandler>();
-        for (int i = 0; i < 5; i++)
+        for (int i = 0; i < 4; i++)
         {
-            Assert.Equal(i < 4, Offer(admission, created, "203.0.113.1", 100 + i, conv: (uint)i + 1, ts: 1, T0).Refused is null);
+            Assert.Null(Offer(admission, created, "203.0.113.1", 100 + i, conv: (uint)i + 1, ts: 1, T0).Refused);
         }
 
-        Assert.True(admission.IsUnderPressure(Address("203.0.113.1", 1), T0));
+        // A second later, unvalidated: one more on the refilled token, then pressure.
+        const long T1 = T0 + 1000;
+        Assert.Null(Offer(admission, created, "203.0.113.1", 200, conv: 20, ts: 1, T1).Refused);
+        Assert.Equal(PacketDropReason.RateLimited, Offer(admission, created, "203.0.113.1", 201, conv: 21, ts: 1, T1).Refused);
+        Assert.True(admission.IsUnderPressure(Address("203.0.113.1", 1), T1));
 
         // A client's first PUSH is refused; the same bytes again (a replay or duplicate) too.
-        Assert.Equal(PacketDropReason.RateLimited, Offer(admission, created, "203.0.113.50", 4242, conv: 77, ts: 90_000, T0 + 1).Refused);
-        Assert.NotNull(Offer(admission, created, "203.0.113.50", 4242, conv: 77, ts: 90_000, T0 + 201).Refused);
+        Assert.Equal(PacketDropReason.RateLimited, Offer(admission, created, "203.0.113.50", 4242, conv: 77, ts: 90_000, T1 + 1).Refused);
+        Assert.NotNull(Offer(admission, created, "203.0.113.50", 4242, conv: 77, ts: 90_000, T1 + 201).Refused);
 
         // Another conversation, or another port, is a first sighting of its own.
-        Assert.NotNull(Offer(admission, created, "203.0.113.50", 4242, conv: 78, ts: 90_200, T0 + 201).Refused);
-        Assert.NotNull(Offer(admission, created, "203.0.113.50", 4243, conv: 77, ts: 90_200, T0 + 201).Refused);
+        Assert.NotNull(Offer(admission, created, "203.0.113.50", 4242, conv: 78, ts: 90_200, T1 + 201).Refused);
+        Assert.NotNull(Offer(admission, created, "203.0.113.50", 4243, conv: 77, ts: 90_200, T1 + 201).Refused);
 
         // Its retransmission, 200 ms later with a timestamp 200 ms on, gets in despite the pressure.
-        Admission.Decision retried = Offer(admission, created, "203.0.113.50", 4242, conv: 77, ts: 90_200, T0 + 201);
+        Admission.Decision retried = Offer(admission, created, "203.0.113.50", 4242, conv: 77, ts: 90_200, T1 + 201);
         Assert.Null(retried.Refused);
         Assert.True(retried.Retried);
         Assert.Equal(1, counters.RetriedAdmissions);
