@@ -189,6 +189,7 @@ internal abstract class UdpSocket : IDisposable
     protected void Deliver(IDatagramReceiver receiver, Span<byte> datagram, SocketAddress remote, ReceiveTurn turn)
     {
         Counters.OnReceived(datagram.Length);
+        turn.Datagrams++;
         try
         {
             receiver.OnDatagram(datagram, remote, turn);
@@ -199,7 +200,10 @@ internal abstract class UdpSocket : IDisposable
         }
     }
 
-    /// <summary>Ends a receive turn (the deferred work of its datagrams), logging a fault instead of ending the loop.</summary>
+    /// <summary>
+    /// Ends a receive turn (the deferred work of its datagrams), logging a fault instead of ending the loop; then its
+    /// datagrams count as processed (<see cref="KcpCounters.ProcessedPackets"/>: everything they caused has happened).
+    /// </summary>
     protected void EndTurn(ReceiveTurn turn)
     {
         try
@@ -209,6 +213,11 @@ internal abstract class UdpSocket : IDisposable
         catch (Exception e)
         {
             OnLoopFault(e);
+        }
+        finally
+        {
+            Counters.OnProcessed(turn.Datagrams);
+            turn.Datagrams = 0;
         }
     }
 

@@ -38,7 +38,6 @@ public sealed class AdmissionTests
             badCmd,
             parity,
             new byte[10]);
-        await Task.Delay(100);
 
         Assert.Equal(0, listener.SessionCount);
         Assert.Equal(3, listener.Counters.Dropped(PacketDropReason.NotFresh));

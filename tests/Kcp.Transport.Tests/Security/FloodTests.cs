@@ -143,7 +143,7 @@ public sealed class FloodTests(ITestOutputHelper output)
             await Task.Delay(5);
         }
 
-        await WaitForInPacketsAsync(listener, conv - 0x9000);
+        await WaitForProcessedAsync(listener, conv - 0x9000);
         double seconds = clock.Elapsed.TotalSeconds;
 
         // Assert
