@@ -32,6 +32,7 @@ internal sealed class KcpCounters
     private KcpMetricsSnapshot _closedSessions;
     private Action<List<ISessionCounters>>? _liveSessions;
     private KeyValuePair<string, object?>[] _tags = [];
+    private bool _private;
 
     /// <summary>The instruments this source reports to (the shared meter until <see cref="Attach"/>).</summary>
     public KcpInstruments Instruments { get; private set; } = KcpInstruments.Shared;
@@ -103,6 +104,9 @@ internal sealed class KcpCounters
         MetricsRegistry.Register(this);
     }
 
+    /// <summary>Keeps this source out of every total and instrument (the start-up warm-up's private sockets); call before any session opens.</summary>
+    public void KeepPrivate() => _private = true;
+
     /// <summary>Unregisters the source; its final totals stay in the process-wide (and, for clients, the client) totals.</summary>
     public void Detach() => MetricsRegistry.Unregister(this);
 
@@ -165,6 +169,11 @@ internal sealed class KcpCounters
         Interlocked.Increment(ref passive ? ref _passiveOpens : ref _activeOpens);
         long current = Interlocked.Increment(ref _currentEstablished);
         RaiseMax(ref _maxEstablished, current);
+        if (_private)
+        {
+            return;
+        }
+
         MetricsRegistry.OnSessionOpened();
         if (Instruments.ActiveSessions.Enabled)
         {
@@ -181,6 +190,11 @@ internal sealed class KcpCounters
         }
 
         Interlocked.Decrement(ref _currentEstablished);
+        if (_private)
+        {
+            return;
+        }
+
         MetricsRegistry.OnSessionClosed();
         if (Instruments.ActiveSessions.Enabled)
         {

@@ -169,7 +169,7 @@ internal sealed class KcpInstruments
     }
 
     /// <summary>
-    /// One series per (endpoint, reason) that occurred: 18 reasons would otherwise be 18 rows of zeros per endpoint.
+    /// One series per (endpoint, reason) that occurred: 19 reasons would otherwise be 19 rows of zeros per endpoint.
     /// A reason is reported from its first drop on, and since drop counts never go down it stays reported.
     /// </summary>
     private List<Measurement<long>> ObserveDrops()

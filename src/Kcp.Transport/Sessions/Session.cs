@@ -332,8 +332,9 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
         return new KcpSessionClosedException(
             KcpCloseReason.ConnectTimeout,
             $"No valid datagram came from {RemoteEndPoint} within {options.ConnectTimeout.TotalSeconds:0.###} s of the first one sent "
-            + $"(KcpOptions.ConnectTimeout): nothing is listening there, or the server's settings differ from these: Crypt '{options.Crypt}', "
-            + $"Key, DataShards {options.DataShards}, ParityShards {options.ParityShards}.");
+            + $"(KcpOptions.ConnectTimeout): nothing is listening there, the server refused new sessions (its admission limits under load "
+            + "or a flood, or its MaxSessions; KCP cannot say so on the wire: its log and kcp.datagrams.dropped show it), or the server's "
+            + $"settings differ from these: Crypt '{options.Crypt}', Key, DataShards {options.DataShards}, ParityShards {options.ParityShards}.");
     }
 
     private void AfterInput(uint now)

@@ -48,18 +48,20 @@ internal static class FirstAckLatency
             impls.Add(("kcp-go", [Path.Combine(root, "artifacts/gopeer/kcp-go-peer")]));
         }
 
-        Console.WriteLine($"| listener (--mode-preset {preset}) | first ACK, cold | first ACK, warm | first reply (echo), cold | first reply (echo), warm |");
-        Console.WriteLine("|---|---|---|---|---|");
+        Console.WriteLine($"| listener (--mode-preset {preset}) | process start to listening | first ACK, cold | first ACK, warm | first reply (echo), cold | first reply (echo), warm |");
+        Console.WriteLine("|---|---|---|---|---|---|");
         foreach ((string name, string[] command) in impls)
         {
             var cells = new List<string>();
+            var startUps = new List<double>();
             foreach (string mode in new[] { "sink", "echo" })
             {
                 var cold = new List<double>();
                 var warmTimes = new List<double>();
                 for (int r = 0; r < runs; r++)
                 {
-                    (double c, List<double> w) = await MeasureAsync(command, mode, preset, warm);
+                    (double startUp, double c, List<double> w) = await MeasureAsync(command, mode, preset, warm);
+                    startUps.Add(startUp);
                     cold.Add(c);
                     warmTimes.AddRange(w);
                     Console.Error.WriteLine($"firstack: {name} {mode} run {r + 1}: cold {c:F2} ms, warm {string.Join(" ", w.Select(x => x.ToString("F2", CultureInfo.InvariantCulture)))} ms");
@@ -69,7 +71,7 @@ internal static class FirstAckLatency
                 cells.Add(Format(warmTimes));
             }
 
-            Console.WriteLine($"| {name} | {cells[0]} | {cells[1]} | {cells[2]} | {cells[3]} |");
+            Console.WriteLine($"| {name} | {Format(startUps)} | {cells[0]} | {cells[1]} | {cells[2]} | {cells[3]} |");
         }
 
         return 0;
@@ -83,7 +85,7 @@ internal static class FirstAckLatency
     }
 
     /// <summary>Starts one listener process, times its first session's ACK, then <paramref name="warm"/> more.</summary>
-    private static async Task<(double Cold, List<double> Warm)> MeasureAsync(string[] command, string mode, string preset, int warm)
+    private static async Task<(double StartUp, double Cold, List<double> Warm)> MeasureAsync(string[] command, string mode, string preset, int warm)
     {
         var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string argument in command.Skip(1).Concat(["listen", "127.0.0.1:0", "--mode", mode, "--mode-preset", preset, "--timeout", "60"]))
@@ -91,10 +93,12 @@ internal static class FirstAckLatency
             start.ArgumentList.Add(argument);
         }
 
+        var clock = Stopwatch.StartNew();
         using Process process = Process.Start(start)!;
         try
         {
             IPEndPoint listener = await ListeningAddressAsync(process);
+            double startUp = clock.Elapsed.TotalMilliseconds;
             double cold = TimeFirstAck(listener);
             var warmTimes = new List<double>();
             for (int i = 0; i < warm; i++)
@@ -103,7 +107,7 @@ internal static class FirstAckLatency
                 warmTimes.Add(TimeFirstAck(listener));
             }
 
-            return (cold, warmTimes);
+            return (startUp, cold, warmTimes);
         }
         finally
         {

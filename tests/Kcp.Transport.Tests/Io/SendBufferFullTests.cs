@@ -67,16 +67,17 @@ public sealed class SendBufferFullTests(ITestOutputHelper output)
 
             await Task.WhenAll(work).WaitAsync(TimeSpan.FromSeconds(30));
 
-            // Assert: generous bounds only (a shared 2-core machine); the figures are in the output.
+            // Assert: generous bounds only (a shared 2-core machine running other tests; alone: p99 about 10 ms), the figures
+            // in the output. Before sends stopped waiting, the scheduler ran the probe once in the 3 s (624 ms late).
             lateness.Sort();
             long dropped = listener.Counters.Dropped(PacketDropReason.SendBufferFull);
             long p50 = lateness[lateness.Count / 2], p99 = lateness[(int)(lateness.Count * 0.99)], max = lateness[^1];
             output.WriteLine($"{backend}: {lateness.Count} probe timers in {Load.TotalSeconds:0} s (every {ProbeIntervalMs} ms: {Load.TotalMilliseconds / ProbeIntervalMs:0} due); " +
                 $"lateness p50 {p50} ms, p99 {p99} ms, max {max} ms; {dropped} datagrams dropped on a full send buffer, {listener.Counters.OutPackets} sent");
             Assert.True(dropped > 0, "the send buffer never filled: the test did not exercise the path");
-            Assert.True(lateness.Count >= Load.TotalMilliseconds / ProbeIntervalMs / 4, $"the probe ran {lateness.Count} times");
-            Assert.True(p99 <= 100, $"p99 lateness {p99} ms");
-            Assert.True(max <= 1000, $"max lateness {max} ms");
+            Assert.True(lateness.Count >= Load.TotalMilliseconds / ProbeIntervalMs / 10, $"the probe ran {lateness.Count} times");
+            Assert.True(p99 <= 500, $"p99 lateness {p99} ms");
+            Assert.True(max <= 2000, $"max lateness {max} ms");
         }
     }
 

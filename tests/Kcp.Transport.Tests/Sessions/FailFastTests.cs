@@ -185,6 +185,7 @@ public sealed class FailFastTests
         // Assert
         Assert.Equal(KcpCloseReason.ConnectTimeout, failed.Reason);
         Assert.Contains("nothing is listening there", failed.Message, StringComparison.Ordinal);
+        Assert.Contains("the server refused new sessions", failed.Message, StringComparison.Ordinal);
         Assert.Contains("Crypt 'aes'", failed.Message, StringComparison.Ordinal);
         Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.9), Prompt);
     }
