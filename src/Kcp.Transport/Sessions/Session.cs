@@ -299,7 +299,7 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
             expired = KcpCloseReason.Aborted;
         }
 
-        Close(expired, expired == KcpCloseReason.ConnectTimeout ? ConnectTimeoutError() : new KcpSessionClosedException(expired));
+        Close(expired, expired == KcpCloseReason.ConnectTimeout ? SessionTimeouts.ConnectTimeoutError(_context.Options, RemoteEndPoint) : new KcpSessionClosedException(expired));
         return -1;
     }
 
@@ -323,18 +323,6 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
         }
 
         _input.RemoteClosed |= _notice is not null;
-    }
-
-    /// <summary>What a dialed session that heard nothing says: the likely causes, with our settings to compare.</summary>
-    private KcpSessionClosedException ConnectTimeoutError()
-    {
-        KcpOptions options = _context.Options;
-        return new KcpSessionClosedException(
-            KcpCloseReason.ConnectTimeout,
-            $"No valid datagram came from {RemoteEndPoint} within {options.ConnectTimeout.TotalSeconds:0.###} s of the first one sent "
-            + $"(KcpOptions.ConnectTimeout): nothing is listening there, the server refused new sessions (its admission limits under load "
-            + "or a flood, or its MaxSessions; KCP cannot say so on the wire: its log and kcp.datagrams.dropped show it), or the server's "
-            + $"settings differ from these: Crypt '{options.Crypt}', Key, DataShards {options.DataShards}, ParityShards {options.ParityShards}.");
     }
 
     private void AfterInput(uint now)
