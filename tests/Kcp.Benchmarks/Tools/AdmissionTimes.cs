@@ -269,7 +269,9 @@ internal static class AdmissionTimes
             }
 
             var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (string argument in command.Skip(1).Concat(["listen", "127.0.0.1:0", "--mode", "echo", "--timeout", "600"]))
+            // Flags of the command (from its first --flag on) go after the verb: "kcpcat.dll --backlog 1024" → "kcpcat.dll listen … --backlog 1024".
+            int flags = Array.FindIndex(command, a => a.StartsWith("--", StringComparison.Ordinal)) is >= 0 and var f ? f : command.Length;
+            foreach (string argument in command[1..flags].Concat(["listen", "127.0.0.1:0", "--mode", "echo", "--timeout", "600"]).Concat(command[flags..]))
             {
                 start.ArgumentList.Add(argument);
             }
