@@ -84,7 +84,8 @@ internal sealed class Admission
     {
         PrefixKey prefix = PrefixOf(address);
         SenseGlobalPressure(openSessions, nowMs);
-        bool retried = _retries.IsRetransmission(address, conv, pushTs, nowMs);
+        ulong retryKey = _retries.KeyOf(address, conv);
+        bool retried = _retries.IsRetransmission(retryKey, pushTs, nowMs);
         int share = _options.MaxUnvalidatedSessionsPerPrefix;
         ref PrefixState state = ref CollectionsMarshal.GetValueRefOrNullRef(_prefixes, prefix);
         bool known = !Unsafe.IsNullRef(ref state);
@@ -121,7 +122,7 @@ internal sealed class Admission
         {
             if (!retried)
             {
-                _retries.Remember(address, conv, pushTs, nowMs);
+                _retries.Remember(retryKey, pushTs, nowMs);
             }
 
             return new Decision(refused, null, retried);

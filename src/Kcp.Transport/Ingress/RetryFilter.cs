@@ -40,15 +40,20 @@ internal sealed class RetryFilter
         _key1 = BinaryPrimitives.ReadUInt64LittleEndian(key[8..]);
     }
 
+    /// <summary>The key of (address, conv) in this filter: computed once per datagram, for both calls below.</summary>
+    public ulong KeyOf(SocketAddress address, uint conv) => Hash(address, conv);
+
     /// <summary>True when (address, conv) was refused within the window and <paramref name="ts"/> advanced with the clock since.</summary>
-    public bool IsRetransmission(SocketAddress address, uint conv, uint ts, long nowMs)
+    public bool IsRetransmission(SocketAddress address, uint conv, uint ts, long nowMs) => IsRetransmission(KeyOf(address, conv), ts, nowMs);
+
+    /// <inheritdoc cref="IsRetransmission(SocketAddress, uint, uint, long)"/>
+    public bool IsRetransmission(ulong hash, uint ts, long nowMs)
     {
         if (_entries is null)
         {
             return false;
         }
 
-        ulong hash = Hash(address, conv);
         ref Entry entry = ref _entries[(int)(hash & ((1u << Bits) - 1))];
         if (entry.Tag != Tag(hash))
         {
@@ -66,10 +71,12 @@ internal sealed class RetryFilter
     /// Remembers a refused first datagram. A later one of the same (address, conv) within the window does not replace
     /// it: the first sighting is what a retransmission is measured against, and a replay must not reset it.
     /// </summary>
-    public void Remember(SocketAddress address, uint conv, uint ts, long nowMs)
+    public void Remember(SocketAddress address, uint conv, uint ts, long nowMs) => Remember(KeyOf(address, conv), ts, nowMs);
+
+    /// <inheritdoc cref="Remember(SocketAddress, uint, uint, long)"/>
+    public void Remember(ulong hash, uint ts, long nowMs)
     {
         _entries ??= new Entry[1 << Bits];
-        ulong hash = Hash(address, conv);
         ref Entry entry = ref _entries[(int)(hash & ((1u << Bits) - 1))];
         uint tag = Tag(hash);
         if (entry.Tag == tag && nowMs - entry.SeenMs <= WindowMs)

@@ -20,14 +20,14 @@ namespace Kcp.Benchmarks.Tools;
 /// each got its first echo; and an established session's echo throughput before and during the flood.</item>
 /// </list>
 /// Usage: admission [--runs 3] [--sessions 1024] [--size 64] [--pps 20000] [--joins 5] [--bytes 16777216]
-///        [--rounds 3] [--skip burst|flood] [--impl NAME=COMMAND]... (default: ours, kcp-go; see firstack)
+///        [--rounds 3] [--settle-ms 1000] [--skip burst|flood] [--impl NAME=COMMAND]... (default: ours, kcp-go; see firstack)
 /// Prints a Markdown table. A measurement, not a test: the machine's other load shows in it.
 /// </summary>
 internal static class AdmissionTimes
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        int runs = 3, sessions = 1024, size = 64, pps = 20_000, joins = 5, rounds = 3;
+        int runs = 3, sessions = 1024, size = 64, pps = 20_000, joins = 5, rounds = 3, settleMs = 1000;
         long bytes = 16 << 20;
         string skip = string.Empty;
         var impls = new List<(string Name, string[] Command)>();
@@ -43,6 +43,7 @@ internal static class AdmissionTimes
                 case "--joins": joins = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--bytes": bytes = long.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--rounds": rounds = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--settle-ms": settleMs = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--skip": skip = value; break;
                 case "--impl":
                     int eq = value.IndexOf('=', StringComparison.Ordinal);
@@ -86,8 +87,8 @@ internal static class AdmissionTimes
 
             if (!skip.Contains("flood", StringComparison.Ordinal))
             {
-                await using Server server = await Server.StartAsync(command);
-                (List<double> joinTimes, double before, double during) = await FloodAsync(server.EndPoint, pps, joins, bytes, rounds, options, name);
+                await using Server floodServer = await Server.StartAsync(command);
+                (List<double> joinTimes, double before, double during) = await FloodAsync(floodServer, pps, joins, bytes, rounds, settleMs, options, name);
                 floodCells = string.Create(CultureInfo.InvariantCulture,
                     $"{Median(joinTimes):F0} ms ({joinTimes.Max():F0}) | {during:F0} of {before:F0} MB/s ({100 * during / before:F0} %)");
             }
@@ -133,12 +134,13 @@ internal static class AdmissionTimes
     }
 
     private static async Task<(List<double> Joins, double Before, double During)> FloodAsync(
-        IPEndPoint server, int pps, int joins, long bytes, int rounds, KcpOptions options, string name)
+        Server listener, int pps, int joins, long bytes, int rounds, int settleMs, KcpOptions options, string name)
     {
         KcpOptions bulk = options.Clone();
         bulk.ApplyPreset(KcpPreset.Fast3);
         bulk.SendWindow = bulk.ReceiveWindow = 1024;
         bulk.IdleTimeout = TimeSpan.FromMinutes(10);
+        IPEndPoint server = listener.EndPoint;
         await using KcpSession established = await KcpClient.ConnectAsync(server, bulk);
         await EchoAsync(established, bytes);   // warm-up, validation
         double before = await RateAsync(established, bytes, rounds);
@@ -146,8 +148,13 @@ internal static class AdmissionTimes
         double during;
         using (var flood = new SpoofedFlood(server, pps))
         {
-            await Task.Delay(1000);   // the flood's steady state, past its first burst
+            await Task.Delay(settleMs);   // into the flood: its first second by default, --settle-ms 12000 for after the first sessions it opened were reaped
             during = await RateAsync(established, bytes, rounds);
+
+            // What the flood alone costs the listener: its CPU over 5 s of nothing else.
+            double cpuBefore = ServerProcess.CpuSeconds(listener.Pid);
+            await Task.Delay(5000);
+            Console.Error.WriteLine($"admission: {name} listener CPU under the flood alone: {100 * (ServerProcess.CpuSeconds(listener.Pid) - cpuBefore) / 5:F0} % of a core");
             for (int i = 0; i < joins; i++)
             {
                 await using KcpSession client = await KcpClient.ConnectAsync(server, options);
@@ -260,6 +267,9 @@ internal static class AdmissionTimes
         }
 
         public IPEndPoint EndPoint { get; }
+
+        /// <summary>The listener's process (0 in process).</summary>
+        public int Pid => _process?.Id ?? 0;
 
         public static async Task<Server> StartAsync(string[] command)
         {
