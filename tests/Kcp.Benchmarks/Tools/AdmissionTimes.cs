@@ -4,7 +4,6 @@ using System.Globalization;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
-using System.Text.RegularExpressions;
 using Kcp.Transport;
 using Kcp.Transport.Tests.Support;
 
@@ -45,19 +44,14 @@ internal static class AdmissionTimes
                 case "--rounds": rounds = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--settle-ms": settleMs = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--skip": skip = value; break;
-                case "--impl":
-                    int eq = value.IndexOf('=', StringComparison.Ordinal);
-                    impls.Add((value[..eq], value[(eq + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries)));
-                    break;
+                case "--impl": impls.Add(ListenerCommand.Parse(value)); break;
                 default: Console.Error.WriteLine($"unknown flag {args[i]}"); return 2;
             }
         }
 
         if (impls.Count == 0)
         {
-            string root = FirstAckLatency.RepositoryRoot();
-            impls.Add(("ours", ["dotnet", Path.Combine(root, "samples/KcpCat/bin/Release/net10.0/kcpcat.dll")]));
-            impls.Add(("kcp-go", [Path.Combine(root, "artifacts/gopeer/kcp-go-peer")]));
+            impls = ListenerCommand.Defaults();
         }
 
         var options = new KcpOptions { ConnectTimeout = TimeSpan.FromSeconds(60), IdleTimeout = TimeSpan.FromMinutes(2), SocketReceiveBufferSize = 0, SocketSendBufferSize = 0 };
@@ -142,7 +136,7 @@ internal static class AdmissionTimes
         bulk.IdleTimeout = TimeSpan.FromMinutes(10);
         IPEndPoint server = listener.EndPoint;
         await using KcpSession established = await KcpClient.ConnectAsync(server, bulk);
-        await EchoAsync(established, bytes);   // warm-up, validation
+        await FloodRetention.EchoAsync(established, bytes);   // warm-up, validation
         double before = await RateAsync(established, bytes, rounds);
         var joinTimes = new List<double>();
         double during;
@@ -205,7 +199,7 @@ internal static class AdmissionTimes
             var clock = Stopwatch.StartNew();
             try
             {
-                await EchoAsync(session, bytes);
+                await FloodRetention.EchoAsync(session, bytes);
                 rates.Add(bytes / clock.Elapsed.TotalSeconds / 1e6);
             }
             catch (Exception e) when (e is OperationCanceledException or IOException)
@@ -216,28 +210,6 @@ internal static class AdmissionTimes
         }
 
         return Median(rates);
-    }
-
-    private static async Task EchoAsync(KcpSession session, long bytes)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        Task write = Task.Run(async () =>
-        {
-            byte[] chunk = new byte[16 * 1024];
-            for (long left = bytes; left > 0; left -= chunk.Length)
-            {
-                await session.Output.WriteAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, left)), timeout.Token);
-            }
-        });
-        for (long read = 0; read < bytes;)
-        {
-            ReadResult result = await session.Input.ReadAsync(timeout.Token);
-            long n = Math.Min(result.Buffer.Length, bytes - read);
-            read += n;
-            session.Input.AdvanceTo(result.Buffer.GetPosition(n));
-        }
-
-        await write;
     }
 
     private static double Median(List<double> values) => Percentile(values, 0.5);
@@ -278,29 +250,12 @@ internal static class AdmissionTimes
                 return await InProcessAsync();
             }
 
-            var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            // Flags of the command (from its first --flag on) go after the verb: "kcpcat.dll --backlog 1024" → "kcpcat.dll listen … --backlog 1024".
-            int flags = Array.FindIndex(command, a => a.StartsWith("--", StringComparison.Ordinal)) is >= 0 and var f ? f : command.Length;
-            foreach (string argument in command[1..flags].Concat(["listen", "127.0.0.1:0", "--mode", "echo", "--timeout", "600"]).Concat(command[flags..]))
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            Process process = Process.Start(start)!;
+            Process process = ListenerCommand.Start(command, "--mode", "echo", "--timeout", "600");
+            IPEndPoint endPoint = await ListenerCommand.ListeningAddressAsync(process);
+            _ = process.StandardOutput.ReadToEndAsync();
             _ = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
-            {
-                Match match = Regex.Match(line, "\"event\":\"listening\",\"addr\":\"([^\"]+)\"");
-                if (match.Success)
-                {
-                    _ = process.StandardOutput.ReadToEndAsync();
-                    await Task.Delay(500);   // past start-up: this measures admission, not JIT (see firstack)
-                    return new Server(process, null, IPEndPoint.Parse(match.Groups[1].Value));
-                }
-            }
-
-            throw new IOException("The listener exited before it printed its address.");
+            await Task.Delay(500);   // past start-up: this measures admission, not JIT (see firstack)
+            return new Server(process, null, endPoint);
         }
 
         public async ValueTask DisposeAsync()

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Text.RegularExpressions;
 
 namespace Kcp.Benchmarks.Tools;
 
@@ -33,19 +32,14 @@ internal static class FirstAckLatency
                 case "--runs": runs = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--warm": warm = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--preset": preset = value; break;
-                case "--impl":
-                    int eq = value.IndexOf('=', StringComparison.Ordinal);
-                    impls.Add((value[..eq], value[(eq + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries)));
-                    break;
+                case "--impl": impls.Add(ListenerCommand.Parse(value)); break;
                 default: Console.Error.WriteLine($"unknown flag {args[i]}"); return 2;
             }
         }
 
         if (impls.Count == 0)
         {
-            string root = RepositoryRoot();
-            impls.Add(("ours", ["dotnet", Path.Combine(root, "samples/KcpCat/bin/Release/net10.0/kcpcat.dll")]));
-            impls.Add(("kcp-go", [Path.Combine(root, "artifacts/gopeer/kcp-go-peer")]));
+            impls = ListenerCommand.Defaults();
         }
 
         Console.WriteLine($"| listener (--mode-preset {preset}) | process start to listening | first ACK, cold | first ACK, warm | first reply (echo), cold | first reply (echo), warm |");
@@ -87,19 +81,11 @@ internal static class FirstAckLatency
     /// <summary>Starts one listener process, times its first session's ACK, then <paramref name="warm"/> more.</summary>
     private static async Task<(double StartUp, double Cold, List<double> Warm)> MeasureAsync(string[] command, string mode, string preset, int warm)
     {
-        var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        // Flags of the command (from its first --flag on) go after the verb: "kcpcat.dll --backlog 1024" → "kcpcat.dll listen … --backlog 1024".
-        int flags = Array.FindIndex(command, a => a.StartsWith("--", StringComparison.Ordinal)) is >= 0 and var f ? f : command.Length;
-        foreach (string argument in command[1..flags].Concat(["listen", "127.0.0.1:0", "--mode", mode, "--mode-preset", preset, "--timeout", "60"]).Concat(command[flags..]))
-        {
-            start.ArgumentList.Add(argument);
-        }
-
         var clock = Stopwatch.StartNew();
-        using Process process = Process.Start(start)!;
+        using Process process = ListenerCommand.Start(command, "--mode", mode, "--mode-preset", preset, "--timeout", "60");
         try
         {
-            IPEndPoint listener = await ListeningAddressAsync(process);
+            IPEndPoint listener = await ListenerCommand.ListeningAddressAsync(process);
             double startUp = clock.Elapsed.TotalMilliseconds;
             double cold = TimeFirstAck(listener);
             var warmTimes = new List<double>();
@@ -116,21 +102,6 @@ internal static class FirstAckLatency
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
         }
-    }
-
-    private static async Task<IPEndPoint> ListeningAddressAsync(Process process)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
-        {
-            Match match = Regex.Match(line, "\"event\":\"listening\",\"addr\":\"([^\"]+)\"");
-            if (match.Success)
-            {
-                return IPEndPoint.Parse(match.Groups[1].Value);
-            }
-        }
-
-        throw new IOException("The listener exited before it printed its address: " + await process.StandardError.ReadToEndAsync());
     }
 
     /// <summary>One PUSH (sn 0) from a new socket and conversation; milliseconds until a datagram acknowledges it.</summary>
@@ -169,19 +140,5 @@ internal static class FirstAckLatency
         }
 
         return double.PositiveInfinity;
-    }
-
-    /// <summary>The folder holding Kcp.AspNetCore.sln, above this tool's binaries.</summary>
-    internal static string RepositoryRoot()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Kcp.AspNetCore.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Kcp.AspNetCore.sln not found above " + AppContext.BaseDirectory);
     }
 }
