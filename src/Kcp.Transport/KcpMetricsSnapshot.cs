@@ -92,6 +92,15 @@ public readonly record struct KcpMetricsSnapshot
     /// <summary>Resets a listener sent: answers to datagrams of conversations it does not know (restarted server, closed session).</summary>
     public long ResetsSent { get; init; }
 
+    /// <summary>Unvalidated sessions a listener closed to admit others while new sessions were under pressure (README "Security").</summary>
+    public long EvictedSessions { get; init; }
+
+    /// <summary>Sessions a listener admitted on a retransmission after refusing the conversation's first datagram under pressure.</summary>
+    public long RetriedAdmissions { get; init; }
+
+    /// <summary>Times a listener's admission tightened: an address prefix, or every prefix, came under pressure.</summary>
+    public long AdmissionTightened { get; init; }
+
     /// <summary>The sum of two snapshots (for totals over several listeners); the maxima are added too, so treat that sum as an upper bound.</summary>
     public static KcpMetricsSnapshot operator +(KcpMetricsSnapshot left, KcpMetricsSnapshot right) => new()
     {
@@ -123,5 +132,8 @@ public readonly record struct KcpMetricsSnapshot
         DroppedDatagrams = left.DroppedDatagrams + right.DroppedDatagrams,
         RefusedSessions = left.RefusedSessions + right.RefusedSessions,
         ResetsSent = left.ResetsSent + right.ResetsSent,
+        EvictedSessions = left.EvictedSessions + right.EvictedSessions,
+        RetriedAdmissions = left.RetriedAdmissions + right.RetriedAdmissions,
+        AdmissionTightened = left.AdmissionTightened + right.AdmissionTightened,
     };
 }

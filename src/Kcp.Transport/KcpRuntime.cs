@@ -18,6 +18,7 @@ public sealed class KcpRuntime : IDisposable
     private static readonly Lazy<KcpRuntime> s_shared = new(() => new KcpRuntime(new KcpRuntimeOptions(), isShared: true));
 
     private readonly Lazy<EpollPoller?> _dialedSocketPoller;
+    private readonly HashSet<string> _warmedUp = [];
     private readonly bool _ownsMemoryPool;
     private readonly bool _isShared;
     private int _disposed;
@@ -67,9 +68,21 @@ public sealed class KcpRuntime : IDisposable
     /// <summary>The batches sessions collect their datagrams in while they hold their lock.</summary>
     internal SendBatchPool SendBatches { get; } = new();
 
-    /// <summary>Binds the socket of a listener or, when <paramref name="dialed"/>, of a dialed session (drained by this runtime's poller).</summary>
-    internal SessionContext Bind(IPEndPoint local, KcpOptions options, ILogger logger, bool dialed)
-        => SessionContext.Bind(local, options, logger, Scheduler, SendBatches, MemoryPool, dialed ? DialedSocketPoller : null, listener: !dialed);
+    /// <summary>True the first time <paramref name="profile"/> (a datagram path: cipher, FEC, backend, family) is claimed for the start-up warm-up.</summary>
+    internal bool ClaimWarmUp(string profile)
+    {
+        lock (_warmedUp)
+        {
+            return _warmedUp.Add(profile);
+        }
+    }
+
+    /// <summary>
+    /// Binds the socket of a listener or, when <paramref name="dialed"/>, of a dialed session (drained by this runtime's
+    /// poller, unless <paramref name="polled"/> is false: the start-up warm-up does not start the poller's thread).
+    /// </summary>
+    internal SessionContext Bind(IPEndPoint local, KcpOptions options, ILogger logger, bool dialed, bool polled = true)
+        => SessionContext.Bind(local, options, logger, Scheduler, SendBatches, MemoryPool, dialed && polled ? DialedSocketPoller : null, listener: !dialed);
 
     /// <summary>Stops the runtime's threads and releases its own memory pool. Dispose its listeners and clients first.</summary>
     public void Dispose()

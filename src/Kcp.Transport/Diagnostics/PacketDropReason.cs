@@ -56,6 +56,12 @@ internal enum PacketDropReason
 
     /// <summary>aes-128-gcm: the nonce carries one of our own send salts (a datagram of ours sent back).</summary>
     Reflected,
+
+    /// <summary>
+    /// Outgoing: the socket's send buffer was full (EAGAIN, ENOBUFS). The datagram is dropped rather than waited for on a
+    /// thread other sessions share; KCP retransmits it.
+    /// </summary>
+    SendBufferFull,
 }
 
 /// <summary>The values of the <c>kcp.drop.reason</c> metric tag.</summary>
@@ -92,6 +98,7 @@ internal static class PacketDropReasonNames
                 PacketDropReason.AmplificationLimit => "amplification_limit",
                 PacketDropReason.Replayed => "replayed",
                 PacketDropReason.Reflected => "reflected",
+                PacketDropReason.SendBufferFull => "send_buffer_full",
                 _ => throw new InvalidOperationException($"No tag value for {reason}."),
             };
         }

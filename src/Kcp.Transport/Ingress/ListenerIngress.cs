@@ -30,7 +30,7 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
         _options = options;
         _localEndPoint = socket.LocalEndPoint;
         _acceptor = acceptor;
-        _admission = new Admission(options.Security);
+        _admission = new Admission(options.Security, options.MaxSessions, counters);
         _resets = new ResetSender(socket, protection, counters, options.Security.ResetsPerSecond, clock);
     }
 
@@ -75,7 +75,7 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
         }
     }
 
-    void IPacketHandlerOwner.OnClosed(IPacketHandler handler)
+    void IPacketHandlerOwner.OnClosed(IPacketHandler handler, KcpCloseReason reason)
     {
         long nowMs = _clock.NowMs64;
         lock (_lock)
@@ -86,7 +86,7 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
                 _sessions.Remove(handler.RemoteAddress);
             }
 
-            _admission.OnClosed(handler, nowMs);
+            _admission.OnClosed(handler, reason, nowMs);
         }
     }
 
@@ -132,14 +132,16 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
         uint conv = 0;
         bool valid = KcpPacketValidator.TryValidate(packet.Kcp, out conv);
         bool freshPush = false, pushSn0 = false, hasReceived = false;
+        uint pushTs = 0;
         if (valid)
         {
-            KcpPacketValidator.ScanPushes(packet.Kcp, (uint)_options.ReceiveWindow, out freshPush, out pushSn0, out hasReceived);
+            KcpPacketValidator.ScanPushes(packet.Kcp, (uint)_options.ReceiveWindow, out freshPush, out pushSn0, out hasReceived, out pushTs);
         }
 
         IPacketHandler? session;
         IPacketHandler? replaced = null;
         PacketDropReason? refused = null;
+        Admission.Decision decision = default;
         bool created = false;
         bool limitReached = false;
         long nowMs = _clock.NowMs64;
@@ -157,7 +159,7 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
                 refused = !pushSn0 ? PacketDropReason.UnknownConversation
                     : _admission.IsTombstoned(remote, conv, nowMs) ? PacketDropReason.Tombstoned
                     : hasReceived ? PacketDropReason.NotFresh
-                    : _admission.CheckNewSession(remote, nowMs) ?? Claim(packet, nowMs);
+                    : CheckAndClaim(packet, remote, conv, pushTs, nowMs, out decision);
                 if (refused is null)
                 {
                     replaced = session;
@@ -172,7 +174,7 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
                     : !freshPush || hasReceived ? PacketDropReason.NotFresh
                     : !_acceptor.IsAccepting || _sessions.Count >= _options.MaxSessions ? PacketDropReason.Refused
                     : _acceptor.Pending >= _options.AcceptBacklog ? PacketDropReason.BacklogFull
-                    : _admission.CheckNewSession(remote, nowMs) ?? Claim(packet, nowMs);
+                    : CheckAndClaim(packet, remote, conv, pushTs, nowMs, out decision);
             }
 
             if (session is null && refused is null)
@@ -180,12 +182,14 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
                 SocketAddress address = remote.Clone();
                 session = _acceptor.Create(conv, address);
                 _sessions[address] = session;
-                _admission.OnCreated(session);
+                _admission.Admit(session, decision, nowMs);
                 created = true;
                 limitReached = _sessions.Count == _options.MaxSessions;
             }
         }
 
+        // The session whose place the new one took: closed outside the lock (it calls back), as a replaced one is.
+        decision.Victim?.Close(KcpCloseReason.Evicted);
         replaced?.Close(KcpCloseReason.Replaced);
         if (refused is PacketDropReason.NotFresh or PacketDropReason.Tombstoned && session is null)
         {
@@ -228,6 +232,22 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
             session.Close(KcpCloseReason.TransportClosed);
             Refuse(PacketDropReason.BacklogFull);
         }
+    }
+
+    /// <summary>
+    /// Admission's decision for a new conversation, then (aes-128-gcm) the claim of its salt and nonce: only a datagram
+    /// admission accepts registers them, so a refused client's retransmission, with the same salt, can still get in.
+    /// </summary>
+    private PacketDropReason? CheckAndClaim(in InboundPacket packet, SocketAddress remote, uint conv, uint pushTs, long nowMs, out Admission.Decision decision)
+    {
+        decision = _admission.Check(remote, conv, pushTs, _sessions.Count, nowMs);
+        PacketDropReason? refused = decision.Refused ?? Claim(packet, nowMs);
+        if (refused is not null)
+        {
+            decision = default;
+        }
+
+        return refused;
     }
 
     /// <summary>aes-128-gcm: a new session's first datagram must carry a salt and nonce never seen (replays from other addresses).</summary>

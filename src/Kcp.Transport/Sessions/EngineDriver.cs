@@ -62,10 +62,10 @@ internal sealed class EngineDriver : IDisposable
         return Engine.Input(kcp, regular, _ackNoDelay, now) >= 0;
     }
 
-    /// <summary>Sends the ACKs owed once they fill a datagram.</summary>
-    public void AckIfDue(uint now)
+    /// <summary>Sends the ACKs owed once they fill a datagram, or at once when <paramref name="promptly"/> (a session's first datagram).</summary>
+    public void AckIfDue(uint now, bool promptly = false)
     {
-        if (Engine.PendingAcks >= _acksPerDatagram)
+        if (Engine.PendingAcks >= _acksPerDatagram || (promptly && Engine.PendingAcks > 0))
         {
             Engine.Flush(now, ackOnly: true);
         }

@@ -38,6 +38,7 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
     private bool _anyReceived;              // a valid datagram arrived (a dialed session's connect timeout stops)
     private KcpCloseKind? _notice;          // the peer's close notice, acted on after its datagram
     private uint _now;                      // the time of the packet being processed, for FEC-recovered input
+    private long _datagramsReceived;        // accepted datagrams (admission ranks unvalidated sessions by it)
 
     public Session(uint conv, SocketAddress remoteAddress, bool passive, SessionContext context, IPacketHandlerOwner owner)
     {
@@ -97,6 +98,9 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
             }
         }
     }
+
+    /// <inheritdoc/>
+    public long DatagramsReceived => Volatile.Read(ref _datagramsReceived);
 
     /// <summary>True once the peer echoed one of our segments (always true for dialed sessions).</summary>
     public bool IsAddressValidated => _guard.IsValidated;
@@ -158,8 +162,10 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
 
             _guard.OnReceived(packet.WireLength);
             _lastReceiveMs = now64;
+            bool first = !_anyReceived;
             _anyReceived = true;
             _now = now;
+            Volatile.Write(ref _datagramsReceived, _datagramsReceived + 1);
 
             // Raw KCP and data shards reach the engine at once; the decoder only adds what it rebuilds (kcp-go's order).
             if (!packet.IsFec || packet.Fec.IsData)
@@ -174,7 +180,9 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
                 _fec.Decode(packet, now, ref sink);
             }
 
-            _driver.AckIfDue(now);
+            // The first datagram is acknowledged at once (kcp-go's new session flushes at once too), not at the next
+            // tick: a new peer learns within a round trip that someone listens, and its first RTT sample is a real one.
+            _driver.AckIfDue(now, first);
             validated = _engine.PeerEchoed && _guard.Validate();
             _input.Turn = turn;
             try
@@ -291,7 +299,7 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
             expired = KcpCloseReason.Aborted;
         }
 
-        Close(expired, expired == KcpCloseReason.ConnectTimeout ? ConnectTimeoutError() : new KcpSessionClosedException(expired));
+        Close(expired, expired == KcpCloseReason.ConnectTimeout ? SessionTimeouts.ConnectTimeoutError(_context.Options, RemoteEndPoint) : new KcpSessionClosedException(expired));
         return -1;
     }
 
@@ -315,17 +323,6 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
         }
 
         _input.RemoteClosed |= _notice is not null;
-    }
-
-    /// <summary>What a dialed session that heard nothing says: the likely causes, with our settings to compare.</summary>
-    private KcpSessionClosedException ConnectTimeoutError()
-    {
-        KcpOptions options = _context.Options;
-        return new KcpSessionClosedException(
-            KcpCloseReason.ConnectTimeout,
-            $"No valid datagram came from {RemoteEndPoint} within {options.ConnectTimeout.TotalSeconds:0.###} s of the first one sent "
-            + $"(KcpOptions.ConnectTimeout): nothing is listening there, or the server's settings differ from these: Crypt '{options.Crypt}', "
-            + $"Key, DataShards {options.DataShards}, ParityShards {options.ParityShards}.");
     }
 
     private void AfterInput(uint now)
