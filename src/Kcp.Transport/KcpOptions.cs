@@ -100,8 +100,11 @@ public sealed class KcpOptions
     /// <summary>Bytes written by the application but not yet queued into KCP at which writes wait.</summary>
     public long MaxWriteBufferSize { get; set; } = 256 * 1024;
 
-    /// <summary>Listener: sessions created but not yet accepted (kcp-go: 128).</summary>
-    public int AcceptBacklog { get; set; } = 128;
+    /// <summary>
+    /// Listener: sessions created but not yet accepted (kcp-go: 128). 1,024 by default, so that a burst of clients from
+    /// one address (an office NAT, a launch minute) is admitted on first sight instead of on its retransmissions.
+    /// </summary>
+    public int AcceptBacklog { get; set; } = 1024;
 
     /// <summary>Listener: the most sessions served at once.</summary>
     public int MaxSessions { get; set; } = 10_000;
