@@ -1,5 +1,6 @@
 using ChatHubSample.ScaleOut;
 using Kcp.AspNetCore;
+using Microsoft.AspNetCore.Http.Connections.Features;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
@@ -24,6 +25,13 @@ internal sealed class ChatHub(IOptions<ChatServerOptions> server) : Hub
     /// <summary>Client method receiving (group, user) when someone joins a group.</summary>
     public const string JoinedGroup = "JoinedGroup";
 
+    /// <summary>
+    /// The transport that carries the caller, as the server sees it: <c>kcp</c>, or SignalR's HTTP transport
+    /// (<c>websockets</c>, <c>serversentevents</c>, <c>longpolling</c>) for the page and for console clients whose
+    /// KCP fell back.
+    /// </summary>
+    public string GetTransport() => TransportName();
+
     /// <summary>The name of the server this connection is on (<c>ChatHub:ServerName</c>): behind a load balancer, which backend serves it.</summary>
     public string GetServerName() => server.Value.ServerName;
 
@@ -47,5 +55,7 @@ internal sealed class ChatHub(IOptions<ChatServerOptions> server) : Hub
         => Clients.Group(group).SendAsync(ReceiveGroupMessage, group, user, message, TransportName(), Context.ConnectionAborted);
 
     // Lets the page show which way a message came in; KCP connections carry the transport's session feature.
-    private string TransportName() => Context.Features.Get<IKcpSessionFeature>() is null ? "websocket" : "kcp";
+    private string TransportName() => Context.Features.Get<IKcpSessionFeature>() is not null
+        ? "kcp"
+        : Context.Features.Get<IHttpTransportFeature>()?.TransportType.ToString().ToLowerInvariant() ?? "http";
 }

@@ -27,17 +27,19 @@ internal static partial class ServerBanner
                 : $"  KCP hub (UDP):  {endPoint.IPEndPoint}  crypt={options.Crypt} fec={options.DataShards}/{options.ParityShards} nodelay={options.NoDelay} interval={options.Interval}ms{(options.ReusePort ? " reuseport" : "")}");
         }
 
+        string fallback = "";
         foreach (string address in addresses)
         {
-            // Kestrel lists the KCP endpoint too (as http://ip:port/kcp); only the TCP one serves the page.
-            if (!address.EndsWith("/kcp", StringComparison.Ordinal))
+            // Kestrel lists the KCP endpoint too (as http://kcp:/ip:port); only the TCP one serves the page.
+            if (!address.Contains("://kcp:/", StringComparison.Ordinal))
             {
                 text.AppendLine($"  Web page:       {address}/   (WebSocket hub at {address}{ChatHub.Path}, stats at {address}/api/kcp-stats)");
+                fallback = fallback.Length == 0 ? $" --fallback {address}" : fallback;
             }
         }
 
         text.AppendLine($"  Backplane:      {backplane}");
-        text.AppendLine($"  Console client: dotnet run --project samples/ChatHub -- client --name alice --server {server}");
+        text.AppendLine($"  Console client: dotnet run --project samples/ChatHub -- client --name alice --server {server}{fallback}");
         text.Append($"  Load test:      dotnet run --project samples/ChatHub -- client --bots 20 --server {server}");
 
         // Through the logger, not Console, so the banner does not interleave with the start-up log lines.

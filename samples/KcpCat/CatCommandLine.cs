@@ -54,6 +54,7 @@ internal sealed class CatCommandLine
     private readonly Option<double> _sessionRate = Number<double>("--session-rate", "N", "listen: new sessions/s per address prefix (0: unlimited).");
     private readonly Option<int> _sessionBurst = Number<int>("--session-burst", "N", "listen: new-session burst per address prefix.");
     private readonly Option<int> _maxUnvalidated = Number<int>("--max-unvalidated", "N", "listen: unvalidated sessions, over all addresses and per prefix.");
+    private readonly Option<int> _backlog = Number<int>("--backlog", "N", "listen: sessions waiting to be accepted (KcpOptions.AcceptBacklog).");
 
     // The relay's faults.
     private readonly Option<double> _loss = Probability("--loss", "Independent loss per datagram.");
@@ -81,7 +82,7 @@ internal sealed class CatCommandLine
         [
             _mode, _bytes, _sessions, _timeout, _datagrams, _datagramSize, _datagramInterval, _datagramQueue, _crypt, _key, _dataShards, _parityShards, _preset, _noDelay, _interval,
             _resend, _noCongestion, _sendWindow, _receiveWindow, _mtu, _streamMode, _ackNoDelay, _dscp, _copies, _socketBackend,
-            _sessionRate, _sessionBurst, _maxUnvalidated,
+            _sessionRate, _sessionBurst, _maxUnvalidated, _backlog,
         ];
         var listen = new Command("listen", "Accept KCP sessions. Without --mode the first session is piped to stdin/stdout; with one, every session plays the role until --timeout.");
         var dial = new Command("dial", "Open a KCP session. Without --mode stdin/stdout are piped through it; with one, play the listener's counterpart and print one JSON result line.");
@@ -210,6 +211,7 @@ internal sealed class CatCommandLine
         Apply(parse, _sessionRate, v => o.Security.NewSessionsPerSecondPerPrefix = v);
         Apply(parse, _sessionBurst, v => o.Security.NewSessionBurstPerPrefix = v);
         Apply(parse, _maxUnvalidated, v => (o.Security.MaxUnvalidatedSessions, o.Security.MaxUnvalidatedSessionsPerPrefix) = (v, v));
+        Apply(parse, _backlog, v => o.AcceptBacklog = v);
         if (o.Crypt is not ("null" or "none") && string.IsNullOrEmpty(o.Key))
         {
             o.Key = CatArguments.KcptunDefaultKey;

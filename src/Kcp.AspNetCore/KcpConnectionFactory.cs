@@ -53,6 +53,12 @@ public sealed class KcpConnectionFactory : IConnectionFactory, IAsyncDisposable,
     /// <summary>Connections opened by this factory and not yet disposed.</summary>
     internal int OpenConnections => _connections.Count;
 
+    /// <summary>
+    /// The KCP endpoints whose race a fallback won recently (SignalR's <c>WithKcp(endPoint, fallbackUrl)</c>): hub
+    /// connections built with this factory share it, so a new connection goes straight to a fallback that just won.
+    /// </summary>
+    internal Internal.Fallback.FallbackMemory FallbackMemory { get; } = new();
+
     /// <summary>Shared smux sessions open now.</summary>
     internal int SmuxSessions => _smuxSessions.SessionCount;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Kcp.AspNetCore.Internal;
 using Kcp.Transport;
 
 namespace Kcp.AspNetCore;
@@ -35,11 +36,19 @@ public sealed class KcpEndPoint : EndPoint
     // The base class throws here; Kestrel's metrics read it for every connection.
     public override AddressFamily AddressFamily => IPEndPoint.AddressFamily;
 
+    /// <summary>Where this endpoint was declared, for the start-up log (<c>Kcp:Endpoints:Api, Url kcp://*:6000</c>); null for code.</summary>
+    internal string? DeclaredAs { get; init; }
+
+    /// <summary>The endpoint as a <c>kcp://</c> URL, as <c>Kcp:Endpoints:&lt;name&gt;:Url</c> writes it: <c>kcp://127.0.0.1:6000</c>, <c>kcp://[::1]:6000</c>.</summary>
+    internal string Url => KcpEndpointUrl.Prefix + IPEndPoint;
+
     /// <summary>
-    /// <c>ip:port/kcp</c>. Kestrel prints and publishes addresses as <c>http://{endpoint}</c>, and hosts such as
-    /// WebApplicationFactory parse that with <see cref="Uri"/>: this form parses, unlike <c>kcp:ip:port</c>.
+    /// <c>kcp:/ip:port</c>. Kestrel lists and logs an endpoint as <c>{scheme}://{endpoint}</c>, so a KCP endpoint reads
+    /// <c>http://kcp:/127.0.0.1:6000</c>, marked in the host part as Kestrel marks its other non-TCP endpoints
+    /// (<c>http://unix:/run/app.sock</c>, <c>http://pipe:/name</c>): no address a browser could open. Like those, it
+    /// parses as a <see cref="Uri"/> (host <c>kcp</c>), which hosts such as WebApplicationFactory do with every address.
     /// </summary>
-    public override string ToString() => IPEndPoint + "/kcp";
+    public override string ToString() => "kcp:/" + IPEndPoint;
 
     /// <inheritdoc />
     // Kestrel compares endpoints when configuration reloads; the same address with the same settings object is equal.

@@ -1,6 +1,8 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using Kcp.AspNetCore.Internal;
+using Kcp.AspNetCore.Internal.Fallback;
 using Kcp.Transport;
 using Microsoft.Extensions.Logging;
 
@@ -55,6 +57,39 @@ public static class KcpHttpHandler
 
             return await ConnectAsync(new IPEndPoint(address, target.Port), validated, pool, loggerFactory, cancellationToken).ConfigureAwait(false);
         });
+    }
+
+    /// <summary>
+    /// A handler for networks that may block UDP: each connection races a KCP session to <paramref name="kcpEndPoint"/>
+    /// against a TCP connection to the request URI's host and port (so set <see cref="HttpClient.BaseAddress"/> to the
+    /// server's TCP address, e.g. <c>http://api.example:5080</c>), as happy eyeballs races IPv6 against IPv4. KCP goes
+    /// first; TCP is dialed when KCP has not answered within <see cref="KcpFallbackOptions.HeadStart"/> (250 ms), and
+    /// the connection is the winner's; the other is closed. The first bytes of the connection (the request's headers,
+    /// or TLS's ClientHello) are sent over KCP at once and again over TCP if TCP wins. A TCP win is remembered for
+    /// <see cref="KcpFallbackOptions.RememberFallbackFor"/>: meanwhile connections dial TCP alone, then KCP is raced
+    /// again. The server must serve the same application on both endpoints. Which transport won:
+    /// <see cref="KcpFallbackOptions.OnTransportSelected"/>, log events 16 and 17, the <c>kcp.client.connections</c> counter.
+    /// </summary>
+    /// <param name="kcpEndPoint">The KCP endpoint every connection tries first.</param>
+    /// <param name="options">The KCP settings (crypt, key, FEC), which must match the server's; default settings when null.</param>
+    /// <param name="fallback">The race's settings; defaults when null.</param>
+    /// <param name="loggerFactory">Logs the transport chosen (category <c>Kcp.AspNetCore</c>) and the sessions.</param>
+    /// <param name="meterFactory">The meter of <c>kcp.client.connections</c> and the sessions' instruments; the static meter when null.</param>
+    /// <returns>The handler.</returns>
+    /// <exception cref="ArgumentException">The KCP or fallback settings are invalid; the message names each.</exception>
+    public static SocketsHttpHandler CreateWithTcpFallback(
+        IPEndPoint kcpEndPoint,
+        KcpOptions? options = null,
+        KcpFallbackOptions? fallback = null,
+        ILoggerFactory? loggerFactory = null,
+        IMeterFactory? meterFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(kcpEndPoint);
+        KcpOptions validated = Validated(options);
+        KcpFallbackOptions race = fallback?.Clone() ?? new KcpFallbackOptions();
+        race.Validate();
+        var connector = new HttpFallbackConnector(kcpEndPoint, validated, SmuxPool(validated, loggerFactory), race, loggerFactory, meterFactory);
+        return CreateHandler(connector.ConnectAsync);
     }
 
     private static KcpOptions Validated(KcpOptions? options)

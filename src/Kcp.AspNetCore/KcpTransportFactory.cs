@@ -169,14 +169,15 @@ public sealed class KcpTransportFactory : IConnectionListenerFactory, IConnectio
         }
 
         // The listener works on its own copy of the options; the bound endpoint reports the real port with them.
-        var bound = new KcpEndPoint(listener.LocalEndPoint, kcpEndPoint.Options);
+        var bound = new KcpEndPoint(listener.LocalEndPoint, kcpEndPoint.Options) { DeclaredAs = kcpEndPoint.DeclaredAs };
         var adapter = new KcpConnectionListener(listener, bound, options, _memoryPool, _logger, _onListenerDisposed, _loggerFactory, _meterFactory);
         lock (_listenersLock)
         {
             _listeners.Add(adapter);
         }
 
-        KcpAspNetCoreLog.ListenerStarted(_logger, bound);
+        // Kestrel lists the endpoint as http://kcp:/ip:port (KcpEndPoint.ToString); this line gives its own URL.
+        KcpAspNetCoreLog.ListenerStarted(_logger, bound.Url, bound.DeclaredAs is { } declared ? $"; {declared}" : "");
         return new ValueTask<IConnectionListener>(adapter);
     }
 

@@ -2,10 +2,13 @@ using System.Net;
 using System.Net.Sockets;
 using Kcp.AspNetCore;
 using Kcp.Transport;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace Microsoft.AspNetCore.Server.Kestrel.Core;
+// Beside Kestrel's own option extensions (ListenOptionsHttpsExtensions, KestrelServerOptionsSystemdExtensions), in a
+// namespace the Web SDK imports implicitly: a Program.cs calls ListenKcp without a using.
+namespace Microsoft.AspNetCore.Hosting;
 
 /// <summary>
 /// KCP endpoints beside Kestrel's <c>Listen</c>, <c>ListenAnyIP</c> and <c>ListenLocalhost</c>. They need the KCP

@@ -43,25 +43,37 @@ public static class KcpClient
         options.ReusePort = false;
         options.Validate();
         ILogger logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(KcpTransportLog.Category);
-        var connection = new Connection(remoteEndPoint, options, logger, KcpInstruments.For(meterFactory), runtime ?? KcpRuntime.Shared);
-        return ValueTask.FromResult(connection.Session);
+        return ValueTask.FromResult(Connect(remoteEndPoint, options, logger, KcpInstruments.For(meterFactory), runtime ?? KcpRuntime.Shared));
     }
+
+    /// <summary>Dials with validated options; <paramref name="instruments"/> null: a private session (the warm-up's) that reports nothing.</summary>
+    internal static KcpSession Connect(IPEndPoint remoteEndPoint, KcpOptions options, ILogger logger, KcpInstruments? instruments, KcpRuntime runtime)
+        => new Connection(remoteEndPoint, options, logger, instruments, runtime).Session;
 
     /// <summary>The socket side of one dialed session: its own socket, key and counters, closed with the session.</summary>
     private sealed class Connection : IPacketHandlerOwner
     {
         private readonly SessionContext _context;
 
-        public Connection(IPEndPoint remoteEndPoint, KcpOptions options, ILogger logger, KcpInstruments instruments, KcpRuntime runtime)
+        public Connection(IPEndPoint remoteEndPoint, KcpOptions options, ILogger logger, KcpInstruments? instruments, KcpRuntime runtime)
         {
             var local = new IPEndPoint(remoteEndPoint.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
             SocketAddress remote = remoteEndPoint.Serialize();
-            _context = runtime.Bind(local, options, logger, dialed: true);
+            // A private session (the warm-up's) has a receive loop of its own: the runtime's poller thread starts for real clients only.
+            _context = runtime.Bind(local, options, logger, dialed: true, polled: instruments is not null);
             uint conv = BinaryPrimitives.ReadUInt32LittleEndian(RandomNumberGenerator.GetBytes(4));
             var session = new Session(conv, remote, passive: false, _context, this);
             var ingress = new ClientIngress(remote, _context.Protection, _context.Counters, logger);
             ingress.Attach(session);
-            _context.Counters.Attach(instruments, listenerEndPoint: null, sessions => sessions.Add(session.Counters));
+            if (instruments is null)
+            {
+                _context.Counters.KeepPrivate();
+            }
+            else
+            {
+                _context.Counters.Attach(instruments, listenerEndPoint: null, sessions => sessions.Add(session.Counters));
+            }
+
             _context.Counters.OnSessionOpened(passive: false);
             KcpTransportLog.SessionOpened(logger, conv, remoteEndPoint, "active");
             session.Start();
@@ -76,6 +88,6 @@ public static class KcpClient
             // Dialed sessions start validated.
         }
 
-        void IPacketHandlerOwner.OnClosed(IPacketHandler handler) => _ = _context.CloseAsync();
+        void IPacketHandlerOwner.OnClosed(IPacketHandler handler, KcpCloseReason reason) => _ = _context.CloseAsync();
     }
 }

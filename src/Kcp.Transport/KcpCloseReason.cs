@@ -39,4 +39,10 @@ public enum KcpCloseReason
 
     /// <summary>A dialed session received nothing valid within <see cref="KcpOptions.ConnectTimeout"/> of its first datagram.</summary>
     ConnectTimeout,
+
+    /// <summary>
+    /// A listener closed the session before its peer proved its address (by acknowledging one of our segments), to
+    /// admit another while new sessions were under pressure (README "Security").
+    /// </summary>
+    Evicted,
 }

@@ -23,7 +23,7 @@ public sealed class KcpListener : IAsyncDisposable, ISessionAcceptor
     private KcpListener(SessionContext context)
     {
         _context = context;
-        _ingress = new ListenerIngress(context.Options, context.Socket, this, context.Protection, context.Counters, context.Logger);
+        _ingress = new ListenerIngress(context.Options, context.Socket, this, context.Protection, context.Counters, context.Logger, context.Clock);
         _backlog = Channel.CreateBounded<KcpSession>(new BoundedChannelOptions(context.Options.AcceptBacklog)
         {
             SingleWriter = false,
@@ -67,10 +67,26 @@ public sealed class KcpListener : IAsyncDisposable, ISessionAcceptor
         options.Validate();
         ILogger logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(KcpTransportLog.Category);
 
+        // The path a first datagram takes runs once before the socket exists, so the first session does not wait for it.
+        KcpWarmUp.Run(runtime, options, endPoint.AddressFamily);
+        return BindCore(endPoint, options, logger, KcpInstruments.For(meterFactory), runtime);
+    }
+
+    /// <summary>Binds with validated options; <paramref name="instruments"/> null: a private listener (the warm-up's) that reports nothing.</summary>
+    internal static KcpListener BindCore(IPEndPoint endPoint, KcpOptions options, ILogger logger, KcpInstruments? instruments, KcpRuntime runtime)
+    {
         // A listener's socket has receive threads of its own: it needs no poller.
         var listener = new KcpListener(runtime.Bind(endPoint, options, logger, dialed: false));
         UdpSocket socket = listener._context.Socket;
-        listener._context.Counters.Attach(KcpInstruments.For(meterFactory), socket.LocalEndPoint, listener.CopySessionCounters);
+        if (instruments is null)
+        {
+            listener._context.Counters.KeepPrivate();
+        }
+        else
+        {
+            listener._context.Counters.Attach(instruments, socket.LocalEndPoint, listener.CopySessionCounters);
+        }
+
         socket.StartReceiving(listener._ingress, Math.Max(options.ReceiveLoops, 1));
         KcpTransportLog.ListenerBound(logger, socket.LocalEndPoint);
         return listener;

@@ -100,6 +100,14 @@ public readonly record struct KcpMetricsSnapshot
 
     /// <summary>Out-of-band datagrams dropped: received into a full queue (the oldest goes), or refused by an unvalidated peer's amplification budget.</summary>
     public long OobDatagramsDropped { get; init; }
+    /// <summary>Unvalidated sessions a listener closed to admit others while new sessions were under pressure (README "Security").</summary>
+    public long EvictedSessions { get; init; }
+
+    /// <summary>Sessions a listener admitted on a retransmission after refusing the conversation's first datagram under pressure.</summary>
+    public long RetriedAdmissions { get; init; }
+
+    /// <summary>Times a listener's admission tightened: an address prefix, or every prefix, came under pressure.</summary>
+    public long AdmissionTightened { get; init; }
 
     /// <summary>The sum of two snapshots (for totals over several listeners); the maxima are added too, so treat that sum as an upper bound.</summary>
     public static KcpMetricsSnapshot operator +(KcpMetricsSnapshot left, KcpMetricsSnapshot right) => new()
@@ -135,5 +143,8 @@ public readonly record struct KcpMetricsSnapshot
         OobDatagramsSent = left.OobDatagramsSent + right.OobDatagramsSent,
         OobDatagramsReceived = left.OobDatagramsReceived + right.OobDatagramsReceived,
         OobDatagramsDropped = left.OobDatagramsDropped + right.OobDatagramsDropped,
+        EvictedSessions = left.EvictedSessions + right.EvictedSessions,
+        RetriedAdmissions = left.RetriedAdmissions + right.RetriedAdmissions,
+        AdmissionTightened = left.AdmissionTightened + right.AdmissionTightened,
     };
 }

@@ -103,8 +103,11 @@ public sealed class KcpOptions
     /// <summary>Bytes written by the application but not yet queued into KCP at which writes wait.</summary>
     public long MaxWriteBufferSize { get; set; } = 256 * 1024;
 
-    /// <summary>Listener: sessions created but not yet accepted (kcp-go: 128).</summary>
-    public int AcceptBacklog { get; set; } = 128;
+    /// <summary>
+    /// Listener: sessions created but not yet accepted (kcp-go: 128). 1,024 by default, so that a burst of clients from
+    /// one address (an office NAT, a launch minute) is admitted on first sight instead of on its retransmissions.
+    /// </summary>
+    public int AcceptBacklog { get; set; } = 1024;
 
     /// <summary>Listener: the most sessions served at once.</summary>
     public int MaxSessions { get; set; } = 10_000;
@@ -153,11 +156,11 @@ public sealed class KcpOptions
     public KcpSmuxOptions? Smux { get; set; }
 
     /// <summary>The packet protection these settings ask for: the cipher, its key derived from <see cref="Key"/>, and the replay settings.</summary>
-    internal PacketProtection CreateProtection(ILogger logger)
+    internal PacketProtection CreateProtection(ILogger logger, Func<long>? nowMs = null)
         => CipherRegistry.Create(
             Crypt,
             KcpCrypt.DeriveKey(Key ?? string.Empty),
-            Security.ToProtectionSettings(count => Diagnostics.KcpTransportLog.NonceBudgetWarning(logger, count)));
+            Security.ToProtectionSettings(count => Diagnostics.KcpTransportLog.NonceBudgetWarning(logger, count), nowMs));
 
     /// <summary>Applies one of kcptun's mode presets to <see cref="NoDelay"/>, <see cref="Interval"/>, <see cref="FastResend"/> and <see cref="NoCongestionWindow"/>.</summary>
     public KcpOptions ApplyPreset(KcpPreset preset)

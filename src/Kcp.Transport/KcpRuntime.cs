@@ -15,9 +15,10 @@ namespace Kcp.Transport;
 /// </summary>
 public sealed class KcpRuntime : IDisposable
 {
-    private static readonly Lazy<KcpRuntime> s_shared = new(() => new KcpRuntime(memoryPool: null, isShared: true));
+    private static readonly Lazy<KcpRuntime> s_shared = new(() => new KcpRuntime(new KcpRuntimeOptions(), isShared: true));
 
     private readonly Lazy<EpollPoller?> _dialedSocketPoller;
+    private readonly HashSet<string> _warmedUp = [];
     private readonly bool _ownsMemoryPool;
     private readonly bool _isShared;
     private int _disposed;
@@ -28,16 +29,24 @@ public sealed class KcpRuntime : IDisposable
     /// of this runtime's own when null.
     /// </summary>
     public KcpRuntime(MemoryPool<byte>? memoryPool = null)
-        : this(memoryPool, isShared: false)
+        : this(new KcpRuntimeOptions { MemoryPool = memoryPool }, isShared: false)
     {
     }
 
-    private KcpRuntime(MemoryPool<byte>? memoryPool, bool isShared)
+    /// <summary>Creates a runtime with the memory pool and clock of <paramref name="options"/> and starts its scheduler thread.</summary>
+    public KcpRuntime(KcpRuntimeOptions options)
+        : this(options ?? throw new ArgumentNullException(nameof(options)), isShared: false)
     {
+    }
+
+    private KcpRuntime(KcpRuntimeOptions options, bool isShared)
+    {
+        ArgumentNullException.ThrowIfNull(options.TimeProvider, "KcpRuntimeOptions.TimeProvider");
         _isShared = isShared;
-        _ownsMemoryPool = memoryPool is null;
-        MemoryPool = memoryPool ?? new PinnedBlockPool();
-        Scheduler = new KcpScheduler("KCP scheduler");
+        _ownsMemoryPool = options.MemoryPool is null;
+        MemoryPool = options.MemoryPool ?? new PinnedBlockPool();
+        TimeProvider = options.TimeProvider;
+        Scheduler = new KcpScheduler("KCP scheduler", new KcpClock(options.TimeProvider));
         _dialedSocketPoller = new(() => EpollPoller.TryCreate("KCP dialed receive"));
     }
 
@@ -46,6 +55,9 @@ public sealed class KcpRuntime : IDisposable
 
     /// <summary>The memory behind the session pipes of listeners and clients on this runtime.</summary>
     public MemoryPool<byte> MemoryPool { get; }
+
+    /// <summary>The clock every session, timer and admission limit of this runtime reads.</summary>
+    public TimeProvider TimeProvider { get; }
 
     /// <summary>The deadline heap that flushes every session of this runtime.</summary>
     internal KcpScheduler Scheduler { get; }
@@ -56,9 +68,21 @@ public sealed class KcpRuntime : IDisposable
     /// <summary>The batches sessions collect their datagrams in while they hold their lock.</summary>
     internal SendBatchPool SendBatches { get; } = new();
 
-    /// <summary>Binds the socket of a listener or, when <paramref name="dialed"/>, of a dialed session (drained by this runtime's poller).</summary>
-    internal SessionContext Bind(IPEndPoint local, KcpOptions options, ILogger logger, bool dialed)
-        => SessionContext.Bind(local, options, logger, Scheduler, SendBatches, MemoryPool, dialed ? DialedSocketPoller : null, listener: !dialed);
+    /// <summary>True the first time <paramref name="profile"/> (a datagram path: cipher, FEC, backend, family) is claimed for the start-up warm-up.</summary>
+    internal bool ClaimWarmUp(string profile)
+    {
+        lock (_warmedUp)
+        {
+            return _warmedUp.Add(profile);
+        }
+    }
+
+    /// <summary>
+    /// Binds the socket of a listener or, when <paramref name="dialed"/>, of a dialed session (drained by this runtime's
+    /// poller, unless <paramref name="polled"/> is false: the start-up warm-up does not start the poller's thread).
+    /// </summary>
+    internal SessionContext Bind(IPEndPoint local, KcpOptions options, ILogger logger, bool dialed, bool polled = true)
+        => SessionContext.Bind(local, options, logger, Scheduler, SendBatches, MemoryPool, dialed && polled ? DialedSocketPoller : null, listener: !dialed);
 
     /// <summary>Stops the runtime's threads and releases its own memory pool. Dispose its listeners and clients first.</summary>
     public void Dispose()

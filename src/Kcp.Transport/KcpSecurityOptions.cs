@@ -4,12 +4,33 @@ namespace Kcp.Transport;
 /// Admission and anti-abuse limits of a listener (README "Security"). None of them changes a byte on the wire; all are
 /// on by default and checked by <see cref="KcpOptions.Validate"/> with the other settings.
 /// </summary>
+/// <remarks>
+/// Admission tightens only under pressure. While nothing suggests an attack, new sessions are admitted at line rate
+/// as long as <see cref="MaxUnvalidatedSessions"/> has room, from any prefix. A prefix comes under pressure when one
+/// of its unvalidated sessions fails to validate (reaped, evicted, replaced) or when it runs out of new-session tokens
+/// while holding <see cref="MaxUnvalidatedSessionsPerPrefix"/> unvalidated sessions; every prefix does when the pool
+/// is full, the listener nears <see cref="KcpOptions.MaxSessions"/> or memory runs high. Under pressure a first
+/// datagram needs a token and its prefix below its share, and a refused conversation is admitted on its
+/// retransmission; when the pool is full, a newcomer takes the place of the least-proven unvalidated session that has
+/// had a second to validate. Every decision is counted (<see cref="KcpMetricsSnapshot.EvictedSessions"/>,
+/// <see cref="KcpMetricsSnapshot.RetriedAdmissions"/>, <see cref="KcpMetricsSnapshot.AdmissionTightened"/>, and the
+/// drop reasons).
+/// </remarks>
 public sealed class KcpSecurityOptions
 {
-    /// <summary>Sessions whose peer has not yet echoed one of our segments (address not validated), over all addresses.</summary>
+    /// <summary>
+    /// Sessions whose peer has not yet echoed one of our segments (address not validated), over all addresses: the
+    /// bound on what unproven peers hold. When it is full, a new session takes the place of the least-proven one that
+    /// has had a second to validate, or is refused.
+    /// </summary>
     public int MaxUnvalidatedSessions { get; set; } = 1024;
 
-    /// <summary>Unvalidated sessions per address prefix (<see cref="IPv4PrefixLength"/> / <see cref="IPv6PrefixLength"/>).</summary>
+    /// <summary>
+    /// An address prefix's share of the unvalidated sessions (<see cref="IPv4PrefixLength"/> /
+    /// <see cref="IPv6PrefixLength"/>): a prefix that holds this many and runs out of new-session tokens comes under
+    /// pressure, and under pressure it opens no more sessions on first datagrams (retransmissions still get in). Without
+    /// pressure a prefix may use all of <see cref="MaxUnvalidatedSessions"/>.
+    /// </summary>
     public int MaxUnvalidatedSessionsPerPrefix { get; set; } = 128;
 
     /// <summary>Prefix length grouping IPv4 sources for the per-prefix limits (24 = a /24).</summary>
@@ -18,10 +39,14 @@ public sealed class KcpSecurityOptions
     /// <summary>Prefix length grouping IPv6 sources for the per-prefix limits (64 = a /64).</summary>
     public int IPv6PrefixLength { get; set; } = 64;
 
-    /// <summary>New sessions per second per address prefix (token bucket refill rate); 0 disables the rate limit.</summary>
+    /// <summary>
+    /// New sessions per second per address prefix (token bucket refill rate) that first datagrams may open while the
+    /// prefix is under pressure; without pressure, running out of tokens is only a sign of it (see
+    /// <see cref="MaxUnvalidatedSessionsPerPrefix"/>). 0 disables the rate limit and that sign.
+    /// </summary>
     public double NewSessionsPerSecondPerPrefix { get; set; } = 50;
 
-    /// <summary>Token bucket depth: new sessions a prefix may open at once.</summary>
+    /// <summary>Token bucket depth: new sessions a prefix under pressure may open at once on first datagrams.</summary>
     public int NewSessionBurstPerPrefix { get; set; } = 100;
 
     /// <summary>
@@ -56,8 +81,9 @@ public sealed class KcpSecurityOptions
     public KcpSecurityOptions Clone() => (KcpSecurityOptions)MemberwiseClone();
 
     /// <summary>The settings the packet protection of a key takes from these options (Crypto/ does not know them).</summary>
-    internal Crypto.ProtectionSettings ToProtectionSettings(Action<long>? nonceBudgetWarning) => new()
+    internal Crypto.ProtectionSettings ToProtectionSettings(Action<long>? nonceBudgetWarning, Func<long>? nowMs = null) => new()
     {
+        NowMs = nowMs ?? Crypto.ProtectionSettings.Default.NowMs,
         ReplayHorizonMs = (long)ReplayHorizon.TotalMilliseconds,
         MaxRememberedNonces = MaxRememberedNonces,
         NonceBudgetWarning = nonceBudgetWarning,

@@ -29,7 +29,7 @@ public sealed class ChatExchangeTests(ChatServerFactory server) : IClassFixture<
             ChatEvent c = await inbox.WaitForMessageAsync("hello from the page");
             Assert.Equal(("alice", "kcp"), (a.User, a.Transport));
             Assert.Equal(("bob", "kcp"), (b.User, b.Transport));
-            Assert.Equal(("carol", "websocket"), (c.User, c.Transport));
+            Assert.Equal(("carol", "websockets"), (c.User, c.Transport));
         }
     }
 

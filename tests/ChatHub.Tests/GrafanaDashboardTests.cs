@@ -21,9 +21,12 @@ public sealed partial class GrafanaDashboardTests(ChatServerFactory server) : IC
     [Fact]
     public async Task Dashboard_EveryQueriedMetricAndLabel_IsServedByTheExporter()
     {
-        // Arrange: KCP traffic, a closed session (kcp.session.duration, kcp.close.reason) and one dropped datagram,
-        // then the real exporter's output and the meter's instruments.
-        await using (HubConnection alice = server.CreateKcpConnection())
+        // Arrange: KCP traffic from a client with a TCP fallback (kcp.client.connections), a closed session
+        // (kcp.session.duration, kcp.close.reason) and one dropped datagram, then the real exporter's output and the
+        // meter's instruments.
+        server.StartServer();
+        var hubUrl = new Uri(server.ClientOptions.BaseAddress, ChatHubSample.ChatHub.Path);
+        await using (HubConnection alice = new HubConnectionBuilder().WithKcp(server.ClientEndPoint, hubUrl).Build())
         {
             var inbox = new ChatInbox(alice);
             await alice.StartAsync().WithTimeout();
@@ -34,7 +37,8 @@ public sealed partial class GrafanaDashboardTests(ChatServerFactory server) : IC
         SendGarbageToTheKcpEndpoint();
         using HttpClient http = server.CreateClient();
         string metrics = await WaitForMetricsAsync(http, m => m.Contains("kcp_session_duration_seconds_count{", StringComparison.Ordinal)
-            && m.Contains("kcp_drop_reason=\"checksum\"", StringComparison.Ordinal));
+            && m.Contains("kcp_drop_reason=\"checksum\"", StringComparison.Ordinal)
+            && m.Contains("kcp_client_connections_total{", StringComparison.Ordinal));
         HashSet<string> fromMeter = PrometheusNamesOfTheKcpMeter();
         HashSet<string> exported = [.. ExportedMetricNames(metrics).Where(n => n.StartsWith("kcp_", StringComparison.Ordinal))];
         HashSet<string> labels = [.. LabelName().Matches(metrics).Select(m => m.Groups[1].Value), .. ScrapeLabels];
@@ -64,6 +68,7 @@ public sealed partial class GrafanaDashboardTests(ChatServerFactory server) : IC
         [
             "kcp_sessions_active", "kcp_udp_datagrams_received_total", "kcp_datagrams_dropped_total", "kcp_drop_reason",
             "kcp_segments_retransmitted_total", "kcp_fec_recovered_total", "kcp_session_rtt_seconds_bucket",
+            "kcp_client_connections_total", "kcp_transport",
         ];
         Assert.Subset(names.ToHashSet(), covered);
         Assert.All(Panels(root).Where(p => p.GetProperty("type").GetString() != "row"), panel =>

@@ -48,7 +48,7 @@ public sealed class GroupTests(ChatServerFactory server) : IClassFixture<ChatSer
         await carol.InvokeAsync("JoinGroup", "leavers", "carol").WithTimeout();
         await carol.InvokeAsync("SendToGroup", "leavers", "carol", "before").WithTimeout();
         ChatEvent before = await aliceInbox.WaitForAsync(e => e.Group == "leavers");
-        Assert.Equal(("before", "websocket"), (before.Message, before.Transport));
+        Assert.Equal(("before", "websockets"), (before.Message, before.Transport));
 
         // Act
         await alice.InvokeAsync("LeaveGroup", "leavers").WithTimeout();

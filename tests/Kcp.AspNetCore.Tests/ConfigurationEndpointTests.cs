@@ -174,6 +174,23 @@ public sealed class ConfigurationEndpointTests
     }
 
     [Fact]
+    public async Task ConfiguredEndpoint_StartUpLog_GivesTheBoundKcpUrlAndTheKeyAndUrlAsWritten()
+    {
+        var logs = new CapturingLoggerProvider();
+        WebApplication app = await StartAsync([Setting("Kcp:Endpoints:Api:Url", "kcp://127.0.0.1:0")], configureBuilder: b => b.Logging.AddProvider(logs));
+        try
+        {
+            int port = BoundEndPoint(app).IPEndPoint.Port;
+
+            Assert.Contains(("ListenerStarted", $"Now listening on: kcp://127.0.0.1:{port} (KCP over UDP; Kcp:Endpoints:Api, Url kcp://127.0.0.1:0)"), logs.Messages);
+        }
+        finally
+        {
+            await StopAsync(app);
+        }
+    }
+
+    [Fact]
     public async Task LocalhostUrl_BindsEveryLoopback_EachServing()
     {
         int port = FreeAnyAddressUdpPort();

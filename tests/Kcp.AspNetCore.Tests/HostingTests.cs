@@ -48,7 +48,7 @@ public sealed class HostingTests
         await host.StartAsync().DefaultTimeout();
         try
         {
-            string tcp = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single(a => !a.EndsWith("/kcp", StringComparison.Ordinal));
+            string tcp = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single(a => !a.Contains("://kcp:/", StringComparison.Ordinal));
             using var client = new HttpClient { Timeout = TestTimeouts.Default };
 
             Assert.Equal("tcp ok", await client.GetStringAsync(tcp).DefaultTimeout());
@@ -61,15 +61,24 @@ public sealed class HostingTests
     }
 
     [Fact]
-    public async Task ServerAddresses_KcpEndPointOnPortZero_PublishesTheRealPortAsAParsableUrl()
+    public async Task ServerAddresses_KcpEndPointOnPortZero_ListedAsKcpHostLikeUnixSockets_AndLoggedAsItsKcpUrl()
     {
-        await using KcpTestHost host = await KcpTestHost.StartAsync();
+        var logs = new CapturingLoggerProvider();
+        await using KcpTestHost host = await KcpTestHost.StartAsync(configureBuilder: b => b.Logging.AddProvider(logs));
+        int port = host.KcpEndPoint.Port;
 
         ICollection<string> addresses = host.App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
 
-        string kcp = Assert.Single(addresses, a => a.EndsWith("/kcp", StringComparison.Ordinal));
-        Assert.Equal(host.KcpEndPoint.Port, new Uri(kcp).Port);
-        Assert.NotEqual(0, host.KcpEndPoint.Port);
+        // What Kestrel logs as "Now listening on:": marked in the host part, as http://unix:/path and http://pipe:/name
+        // are, so it cannot be taken for a TCP address; it still parses as a Uri (hosts parse every address).
+        Assert.NotEqual(0, port);
+        string kcp = Assert.Single(addresses, a => a.Contains("kcp", StringComparison.Ordinal));
+        Assert.Equal($"http://kcp:/127.0.0.1:{port}", kcp);
+        Assert.Equal("kcp", new Uri(kcp).Host);
+        Assert.Single(addresses, a => a == host.TcpAddress.ToString().TrimEnd('/'));
+
+        // Our own line beside it, with the endpoint's kcp:// URL.
+        Assert.Contains(("ListenerStarted", $"Now listening on: kcp://127.0.0.1:{port} (KCP over UDP)"), logs.Messages);
     }
 
     [Fact]

@@ -7,17 +7,19 @@ namespace Kcp.AspNetCore.Tests;
 public sealed class KcpEndPointTests
 {
     [Theory]
-    [InlineData("127.0.0.1", 5000)]
-    [InlineData("::1", 6000)]
-    public void ToString_PrefixedWithHttpScheme_ParsesAsUriWithTheRealHostAndPort(string address, int port)
+    [InlineData("127.0.0.1", 5000, "http://kcp:/127.0.0.1:5000")]
+    [InlineData("::1", 6000, "http://kcp:/[::1]:6000")]
+    public void ToString_AsKestrelListsIt_MarksKcpInTheHostPartAndParsesAsUri(string address, int port, string listed)
     {
         var endPoint = new KcpEndPoint(IPAddress.Parse(address), port);
 
-        // Kestrel publishes "http://{endpoint}" and WebApplicationFactory parses it with Uri.
-        var uri = new Uri("http://" + endPoint);
+        // Kestrel lists "{scheme}://{endpoint}" (as "http://unix:/path" for a Unix socket); hosts parse it with Uri.
+        string text = "http://" + endPoint;
+        var uri = new Uri(text);
 
-        Assert.Equal(port, uri.Port);
-        Assert.Equal(IPAddress.Parse(address), IPAddress.Parse(uri.Host.Trim('[', ']')));
+        Assert.Equal(listed, text);
+        Assert.Equal("kcp", uri.Host);
+        Assert.EndsWith($":{port}", uri.AbsolutePath, StringComparison.Ordinal);
     }
 
     [Fact]

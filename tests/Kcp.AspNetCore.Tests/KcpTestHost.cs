@@ -33,7 +33,7 @@ internal sealed class KcpTestHost : IAsyncDisposable
         get
         {
             ICollection<string> addresses = App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-            return new Uri(addresses.Single(a => !a.EndsWith("/kcp", StringComparison.Ordinal)));
+            return new Uri(addresses.Single(a => !a.Contains("://kcp:/", StringComparison.Ordinal)));
         }
     }
 

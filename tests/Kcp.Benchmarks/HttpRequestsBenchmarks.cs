@@ -53,7 +53,7 @@ public class HttpRequestsBenchmarks
         _app.StartAsync().GetAwaiter().GetResult();
 
         string tcpAddress = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
-            .Single(a => !a.EndsWith("/kcp", StringComparison.Ordinal));
+            .Single(a => !a.Contains("://kcp:/", StringComparison.Ordinal));
         IPEndPoint kcpEndPoint = _app.Services.GetRequiredService<KcpTransportFactory>().BoundEndPoints[0].IPEndPoint;
         _tcp = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Connections, UseProxy = false }) { BaseAddress = new Uri(tcpAddress) };
         SocketsHttpHandler kcpHandler = KcpHttpHandler.Create(kcpEndPoint, new KcpOptions().ApplyPreset(KcpPreset.Fast3));

@@ -30,7 +30,7 @@ internal static class FuzzTargets
         {
             packet.TryGetConversation(out _);
             KcpPacketValidator.TryValidate(packet.Kcp, out _);
-            KcpPacketValidator.ScanPushes(packet.Kcp, 128, out _, out _, out _);
+            KcpPacketValidator.ScanPushes(packet.Kcp, 128, out _, out _, out _, out _);
         }
 
         // Decryption and checksum on a copy (Open works in place).

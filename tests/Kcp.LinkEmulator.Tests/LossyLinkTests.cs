@@ -11,6 +11,8 @@ namespace Kcp.LinkEmulator.Tests;
 /// benchmark server in one, the probe client in the other. Not the latency goal (README "KCP against TCP on a lossy
 /// link"): only that both protocols cross the link and that the link does what its settings say.
 /// </summary>
+// One emulated link at a time: two forwarders on the two cores would skew each other's timing.
+[Collection("LossyLink")]
 public sealed class LossyLinkTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Step = TimeSpan.FromSeconds(45);

@@ -7,30 +7,34 @@ namespace ChatHubSample.Client;
 /// <summary>Load mode: N KCP clients, each broadcasting a message periodically; prints throughput and round trips.</summary>
 internal static class ChatBots
 {
-    public static async Task<int> RunAsync(KcpEndPoint server, ChatClientArguments arguments, CancellationToken stop)
+    public static async Task<int> RunAsync(KcpEndPoint server, ChatConnection connections, ChatClientArguments arguments, CancellationToken stop)
     {
         long sent = 0, received = 0, failures = 0, reconnects = 0;
-        var connections = new List<HubConnection>(arguments.Bots);
+        var connected = new List<HubConnection>(arguments.Bots);
+        var transports = new System.Collections.Concurrent.ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         try
         {
             for (int i = 1; i <= arguments.Bots; i++)
             {
-                HubConnection connection = ChatConnection.Create(server);
+                IKcpTransportSelectionFeature? selection = null;
+                HubConnection connection = connections.Create(s => selection = s);
                 connection.On<string, string, string>(ChatHub.ReceiveMessage, (_, _, _) => Interlocked.Increment(ref received));
                 connection.Reconnected += _ =>
                 {
                     Interlocked.Increment(ref reconnects);
                     return Task.CompletedTask;
                 };
-                connections.Add(connection);
+                connected.Add(connection);
                 await connection.StartAsync(stop).ConfigureAwait(false);
+                transports.AddOrUpdate(ChatConnection.Transport(selection), 1, (_, n) => n + 1);
             }
 
-            Console.WriteLine($"{arguments.Bots} bots connected to {server.IPEndPoint} over KCP; Ctrl+C stops.");
-            var bots = new Task[connections.Count];
-            for (int i = 0; i < connections.Count; i++)
+            string over = string.Join(", ", transports.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Value} over {t.Key}"));
+            Console.WriteLine($"{arguments.Bots} bots connected to {server.IPEndPoint} ({over}); Ctrl+C stops.");
+            var bots = new Task[connected.Count];
+            for (int i = 0; i < connected.Count; i++)
             {
-                bots[i] = RunBotAsync(connections[i], $"{arguments.Name}-bot-{i + 1}", arguments.IntervalMs, stop);
+                bots[i] = RunBotAsync(connected[i], $"{arguments.Name}-bot-{i + 1}", arguments.IntervalMs, stop);
             }
 
             var clock = Stopwatch.StartNew();
@@ -82,7 +86,7 @@ internal static class ChatBots
         }
         finally
         {
-            foreach (HubConnection connection in connections)
+            foreach (HubConnection connection in connected)
             {
                 await connection.DisposeAsync().ConfigureAwait(false);
             }

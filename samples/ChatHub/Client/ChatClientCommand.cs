@@ -7,15 +7,10 @@ internal static class ChatClientCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        if (!ChatClientArguments.TryParse(args, out ChatClientArguments arguments, out string? error))
+        // --help prints usage (exit 0); a command line that does not parse names each problem (exit 2).
+        if (ChatClientCommandLine.Parse(args, Console.Out, Console.Error, out int exitCode) is not { } arguments)
         {
-            if (!string.IsNullOrEmpty(error))
-            {
-                await Console.Error.WriteLineAsync(error).ConfigureAwait(false);
-            }
-
-            await Console.Error.WriteLineAsync(ChatClientArguments.Usage).ConfigureAwait(false);
-            return string.IsNullOrEmpty(error) ? 0 : 2;
+            return exitCode;
         }
 
         // The client reads the server's endpoint from the same appsettings.json (and Kcp__... environment variables):
@@ -45,13 +40,14 @@ internal static class ChatClientCommand
             stop.Cancel();
         };
 
+        await using var connections = new ChatConnection(server, arguments.Fallback);
         if (arguments.BenchSeconds > 0 || arguments.Pings > 0)
         {
-            return await ChatMeasurement.RunAsync(server, arguments, stop.Token).ConfigureAwait(false);
+            return await ChatMeasurement.RunAsync(server, connections, arguments, stop.Token).ConfigureAwait(false);
         }
 
         return arguments.Bots > 0
-            ? await ChatBots.RunAsync(server, arguments, stop.Token).ConfigureAwait(false)
-            : await InteractiveChat.RunAsync(server, arguments.Name, stop.Token).ConfigureAwait(false);
+            ? await ChatBots.RunAsync(server, connections, arguments, stop.Token).ConfigureAwait(false)
+            : await InteractiveChat.RunAsync(server, connections, arguments.Name, stop.Token).ConfigureAwait(false);
     }
 }

@@ -9,7 +9,8 @@ namespace ChatHubSample.Client;
 
 /// <summary>
 /// Measurement modes of the client, each ending with one JSON line (samples/ChatHub/deploy/measure.sh reads them):
-/// <c>--ping N</c> times N round trips of one connection, one at a time; <c>--bots N --bench S</c> lets N connections
+/// <c>--ping N</c> times N round trips of one connection, one at a time, and says which transport carried it (<c>kcp</c>,
+/// or <c>websockets</c> when <c>--fallback</c> took over); <c>--bots N --bench S</c> lets N connections
 /// broadcast in a closed loop (the next message once the hub answered the last) for S seconds and counts what was sent
 /// and delivered, and which server each connection landed on.
 /// </summary>
@@ -17,13 +18,16 @@ internal static class ChatMeasurement
 {
     private const int WarmUpPings = 50;
 
-    public static Task<int> RunAsync(KcpEndPoint server, ChatClientArguments arguments, CancellationToken stop)
-        => arguments.Pings > 0 ? PingAsync(server, arguments.Pings, stop) : BenchAsync(server, arguments, stop);
+    public static Task<int> RunAsync(KcpEndPoint server, ChatConnection connections, ChatClientArguments arguments, CancellationToken stop)
+        => arguments.Pings > 0 ? PingAsync(server, connections, arguments.Pings, stop) : BenchAsync(server, connections, arguments, stop);
 
-    private static async Task<int> PingAsync(KcpEndPoint server, int count, CancellationToken stop)
+    private static async Task<int> PingAsync(KcpEndPoint server, ChatConnection connections, int count, CancellationToken stop)
     {
-        await using HubConnection connection = ChatConnection.Create(server);
+        IKcpTransportSelectionFeature? selection = null;
+        await using HubConnection connection = connections.Create(s => selection = s);
+        long connecting = Stopwatch.GetTimestamp();
         await connection.StartAsync(stop).ConfigureAwait(false);
+        double startMs = Stopwatch.GetElapsedTime(connecting).TotalMilliseconds;
         string name = "";
         for (int i = 0; i < WarmUpPings; i++)
         {
@@ -43,6 +47,8 @@ internal static class ChatMeasurement
         {
             mode = "ping",
             endpoint = server.IPEndPoint.ToString(),
+            transport = ChatConnection.Transport(selection),
+            startMs = Math.Round(startMs, 1),
             server = name,
             count,
             p50Ms = Math.Round(Percentile(milliseconds, 0.50), 3),
@@ -54,7 +60,7 @@ internal static class ChatMeasurement
         return 0;
     }
 
-    private static async Task<int> BenchAsync(KcpEndPoint server, ChatClientArguments arguments, CancellationToken stop)
+    private static async Task<int> BenchAsync(KcpEndPoint server, ChatConnection factory, ChatClientArguments arguments, CancellationToken stop)
     {
         long delivered = 0, sent = 0, failures = 0;
         int measuring = 0;
@@ -68,7 +74,7 @@ internal static class ChatMeasurement
             {
                 await Task.WhenAll(Enumerable.Range(first, Math.Min(10, connections.Length - first)).Select(async i =>
                 {
-                    HubConnection connection = ChatConnection.Create(server);
+                    HubConnection connection = factory.Create();
                     connection.On<string, string, string>(ChatHub.ReceiveMessage, (_, _, _) =>
                     {
                         if (Volatile.Read(ref measuring) == 1)

@@ -6,9 +6,10 @@ namespace ChatHubSample.Client;
 /// <summary>The console chat: prints what arrives, sends what is typed.</summary>
 internal static class InteractiveChat
 {
-    public static async Task<int> RunAsync(KcpEndPoint server, string name, CancellationToken stop)
+    public static async Task<int> RunAsync(KcpEndPoint server, ChatConnection connections, string name, CancellationToken stop)
     {
-        await using var connection = ChatConnection.Create(server);
+        IKcpTransportSelectionFeature? selection = null;
+        await using var connection = connections.Create(s => selection = s);
         connection.On<string, string, string>(ChatHub.ReceiveMessage, (user, message, via) =>
             Console.WriteLine($"[{via}] {user}: {message}"));
         connection.On<string, string, string, string>(ChatHub.ReceiveGroupMessage, (group, user, message, via) =>
@@ -21,15 +22,18 @@ internal static class InteractiveChat
         };
         connection.Reconnected += async _ =>
         {
-            // Behind a load balancer the new connection may be on another server.
+            // Behind a load balancer the new connection may be on another server, and on another transport.
             string now = await connection.InvokeAsync<string>(nameof(ChatHub.GetServerName), stop).ConfigureAwait(false);
-            Console.WriteLine($"* reconnected (server {now})");
+            Console.WriteLine($"* reconnected (server {now}, over {ChatConnection.Transport(selection)})");
         };
 
         Console.WriteLine($"Connecting to {server.IPEndPoint} over KCP as {name}...");
         await connection.StartAsync(stop).ConfigureAwait(false);
         string serverName = await connection.InvokeAsync<string>(nameof(ChatHub.GetServerName), stop).ConfigureAwait(false);
-        Console.WriteLine($"Connected to server {serverName}. Type a message, /join G, /leave G, /g G TEXT, /quit.");
+        string transport = ChatConnection.Transport(selection);
+        Console.WriteLine(transport == "kcp"
+            ? $"Connected to server {serverName} over KCP. Type a message, /join G, /leave G, /g G TEXT, /quit."
+            : $"Connected to server {serverName} over {transport}: KCP did not answer (UDP blocked?). Type a message, /join G, /leave G, /g G TEXT, /quit.");
 
         while (!stop.IsCancellationRequested)
         {

@@ -1,4 +1,6 @@
-// The chat panel: joins the hub over WebSockets and shows messages from WebSocket and KCP clients alike.
+// The chat panel: joins the hub over SignalR's HTTP transports and shows messages from every client, each tagged with
+// the transport it came in on. A browser cannot speak KCP (no raw UDP): the page uses WebSockets, or server-sent
+// events or long polling where WebSockets are blocked, and says which; KCP is for the console clients.
 "use strict";
 
 (() => {
@@ -30,9 +32,10 @@
   }
 
   // The official SignalR client (@microsoft/signalr, served from lib/signalr/ by the build): negotiates, then
-  // WebSockets; reconnects by itself after a drop, and connect() starts over once it gave up.
+  // WebSockets (else server-sent events, else long polling); reconnects by itself after a drop, and connect() starts
+  // over once it gave up.
   const hub = new signalR.HubConnectionBuilder()
-    .withUrl("/chat", { transport: signalR.HttpTransportType.WebSockets })
+    .withUrl("/chat")
     .withAutomaticReconnect()
     .configureLogging(signalR.LogLevel.Warning)
     .build();
@@ -40,18 +43,26 @@
   hub.on("ReceiveGroupMessage", (group, user, message, via) => add(`#${group} ${user}: ${message}`, via));
   hub.on("JoinedGroup", (group, user) => add(`${user} joined #${group}`, null, "system"));
 
+  // The transport as the server sees this connection (the hub's GetTransport), not as the page assumes it.
+  const transportLabels = { websockets: "WebSockets", serversentevents: "server-sent events", longpolling: "long polling" };
+  async function showOnline() {
+    const transport = await hub.invoke("GetTransport");
+    setStatus(`online (${transportLabels[transport] || transport})`, true);
+    status.dataset.transport = transport;
+  }
+
   async function connect() {
     setStatus("connecting…", false);
     try {
       await hub.start();
-      setStatus("online (WebSocket)", true);
+      await showOnline();
     } catch (e) {
       setStatus(`offline: ${e.message}; retrying`, false);
       setTimeout(connect, 2000);
     }
   }
   hub.onreconnecting((error) => setStatus(`reconnecting${error ? ": " + error.message : ""}…`, false));
-  hub.onreconnected(() => setStatus("online (WebSocket)", true));
+  hub.onreconnected(() => showOnline().catch((e) => setStatus(`online (${e.message})`, true)));
   hub.onclose((error) => {
     setStatus(`disconnected${error ? ": " + error.message : ""}; reconnecting`, false);
     setTimeout(connect, 1000);

@@ -94,7 +94,7 @@ internal sealed class KcpConnectionListener : IConnectionListener
             }
             catch (Exception e) when (!_unbound && !IsDisposed)
             {
-                KcpAspNetCoreLog.AcceptError(_logger, KcpEndPoint, e);
+                KcpAspNetCoreLog.AcceptError(_logger, KcpEndPoint.Url, e);
                 continue;
             }
             catch (Exception)
@@ -119,7 +119,7 @@ internal sealed class KcpConnectionListener : IConnectionListener
         _unbound = true;
         _listener.StopAccepting();
         _smux?.Stop();
-        KcpAspNetCoreLog.ListenerUnbound(_logger, KcpEndPoint);
+        KcpAspNetCoreLog.ListenerUnbound(_logger, KcpEndPoint.Url);
         return ValueTask.CompletedTask;
     }
 
@@ -138,7 +138,7 @@ internal sealed class KcpConnectionListener : IConnectionListener
         }
         finally
         {
-            KcpAspNetCoreLog.ListenerDisposed(_logger, KcpEndPoint);
+            KcpAspNetCoreLog.ListenerDisposed(_logger, KcpEndPoint.Url);
             _onDisposed(this);
         }
     }

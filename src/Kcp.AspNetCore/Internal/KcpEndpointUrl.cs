@@ -16,13 +16,17 @@ internal sealed class KcpEndpointUrl
 
     private const string Forms = "kcp://127.0.0.1:6000, kcp://[::1]:6000, kcp://*:6000, kcp://[::]:6000 or kcp://localhost:6000";
 
-    private KcpEndpointUrl(string host, IPAddress[] listenAddresses, IPAddress dialAddress, int port)
+    private KcpEndpointUrl(string text, string host, IPAddress[] listenAddresses, IPAddress dialAddress, int port)
     {
+        Text = text;
         Host = host;
         ListenAddresses = listenAddresses;
         DialAddress = dialAddress;
         Port = port;
     }
+
+    /// <summary>The URL as written (trimmed).</summary>
+    public string Text { get; }
 
     /// <summary>The host as written.</summary>
     public string Host { get; }
@@ -68,7 +72,7 @@ internal sealed class KcpEndpointUrl
         if (host is "*" or "+")
         {
             IPAddress any = Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : IPAddress.Any;
-            parsed = new KcpEndpointUrl(host, [any], IPAddress.Loopback, port);
+            parsed = new KcpEndpointUrl(text, host, [any], IPAddress.Loopback, port);
         }
         else if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase))
         {
@@ -79,14 +83,14 @@ internal sealed class KcpEndpointUrl
             }
 
             IPAddress[] loopbacks = Socket.OSSupportsIPv6 ? [IPAddress.Loopback, IPAddress.IPv6Loopback] : [IPAddress.Loopback];
-            parsed = new KcpEndpointUrl(host, loopbacks, IPAddress.Loopback, port);
+            parsed = new KcpEndpointUrl(text, host, loopbacks, IPAddress.Loopback, port);
         }
         else if (IPAddress.TryParse(host.Trim('[', ']'), out IPAddress? address))
         {
             IPAddress dial = address.Equals(IPAddress.Any) ? IPAddress.Loopback
                 : address.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback
                 : address;
-            parsed = new KcpEndpointUrl(host, [address], dial, port);
+            parsed = new KcpEndpointUrl(text, host, [address], dial, port);
         }
         else
         {

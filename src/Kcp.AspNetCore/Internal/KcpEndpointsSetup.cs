@@ -33,7 +33,8 @@ internal sealed class KcpEndpointsSetup(IOptions<KcpTransportOptions> transport)
             foreach (IPAddress address in endpoint.Url.ListenAddresses)
             {
                 KcpOptions kcp = endpoint.Options;
-                options.ListenKcp(new KcpEndPoint(new IPEndPoint(address, endpoint.Url.Port), kcp), listen =>
+                var endPoint = new KcpEndPoint(new IPEndPoint(address, endpoint.Url.Port), kcp) { DeclaredAs = $"{endpoint.Path}, Url {endpoint.Url.Text}" };
+                options.ListenKcp(endPoint, listen =>
                 {
                     if (endpoint.Protocols is { } protocols)
                     {

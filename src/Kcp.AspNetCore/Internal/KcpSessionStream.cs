@@ -34,6 +34,10 @@ internal sealed class KcpSessionStream : Stream
     {
     }
 
+    /// <summary>A stream over <paramref name="pipe"/> (a raced connection's); disposing calls <paramref name="close"/>.</summary>
+    public static KcpSessionStream Over(IDuplexPipe pipe, Func<ValueTask> close, Func<Exception> closedError)
+        => new(pipe.Input, pipe.Output, close, closedError);
+
     private static Func<ValueTask> CloseStream(KcpSmuxStream stream, Action onClosed) => async () =>
     {
         try

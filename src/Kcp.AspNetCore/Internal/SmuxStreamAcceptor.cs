@@ -77,7 +77,7 @@ internal sealed class SmuxStreamAcceptor(
             }
             catch (Exception e) when (!_accepted.Reader.Completion.IsCompleted)
             {
-                KcpAspNetCoreLog.AcceptError(logger, endPoint, e);
+                KcpAspNetCoreLog.AcceptError(logger, endPoint.Url, e);
             }
             catch (Exception)
             {
@@ -108,7 +108,7 @@ internal sealed class SmuxStreamAcceptor(
         }
         catch (Exception e)
         {
-            KcpAspNetCoreLog.AcceptError(logger, endPoint, e);
+            KcpAspNetCoreLog.AcceptError(logger, endPoint.Url, e);
             smux.Abort("the endpoint failed to serve the session.");
         }
         finally

@@ -205,6 +205,9 @@ internal sealed class AesGcmPacketCipher : PacketProtection
         }
     }
 
+    /// <summary>The transport's clock (<see cref="ProtectionSettings.NowMs"/>).</summary>
+    internal long NowMs() => _settings.NowMs();
+
     /// <summary>A session closed: forgets its send salt and refuses the peer salt it owned for the replay horizon.</summary>
     internal void ReleaseSession(uint sendSalt, uint? ownedPeerSalt, long nowMs)
     {

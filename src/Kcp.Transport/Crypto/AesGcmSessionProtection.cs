@@ -93,7 +93,7 @@ internal sealed class AesGcmSessionProtection : SessionProtection
         if (!_disposed)
         {
             _disposed = true;
-            _key.ReleaseSession(_sendSalt, _ownsPeerSalt ? _window!.PeerSalt : null, Environment.TickCount64);
+            _key.ReleaseSession(_sendSalt, _ownsPeerSalt ? _window!.PeerSalt : null, _key.NowMs());
         }
 
         base.Dispose();

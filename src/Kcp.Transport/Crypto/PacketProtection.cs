@@ -7,7 +7,7 @@ namespace Kcp.Transport.Crypto;
 /// cipher this is.
 /// </summary>
 /// <remarks>
-/// Times (<c>nowMs</c>) are milliseconds of <see cref="Environment.TickCount64"/>, the transport's clock, which is also
+/// Times (<c>nowMs</c>) are milliseconds of the transport's clock (<see cref="ProtectionSettings.NowMs"/>), which is also
 /// what <see cref="SessionProtection.Dispose"/> reads when it starts a released salt's replay horizon.
 /// </remarks>
 internal abstract class PacketProtection : IDisposable

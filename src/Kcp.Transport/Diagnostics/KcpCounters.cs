@@ -10,6 +10,7 @@ namespace Kcp.Transport.Diagnostics;
 internal sealed class KcpCounters
 {
     private long _inPackets;
+    private long _processedPackets;
     private long _outPackets;
     private long _inBytes;
     private long _outBytes;
@@ -21,6 +22,9 @@ internal sealed class KcpCounters
     private long _currentEstablished;
     private long _maxEstablished;
     private long _resetsSent;
+    private long _sessionsEvicted;
+    private long _retriedAdmissions;
+    private long _admissionTightened;
     private readonly long[] _drops = new long[PacketDropReasonNames.Count];
 
     // Guards _closedSessions and the sessions' "folded" flags, so a snapshot sees each session exactly once.
@@ -28,6 +32,7 @@ internal sealed class KcpCounters
     private KcpMetricsSnapshot _closedSessions;
     private Action<List<ISessionCounters>>? _liveSessions;
     private KeyValuePair<string, object?>[] _tags = [];
+    private bool _private;
 
     /// <summary>The instruments this source reports to (the shared meter until <see cref="Attach"/>).</summary>
     public KcpInstruments Instruments { get; private set; } = KcpInstruments.Shared;
@@ -42,6 +47,12 @@ internal sealed class KcpCounters
     public ReadOnlySpan<KeyValuePair<string, object?>> Tags => _tags;
 
     public long InPackets => Volatile.Read(ref _inPackets);
+
+    /// <summary>
+    /// Received datagrams whose handling has finished, their receive turn's deferred work included (one add per turn):
+    /// what tests wait for instead of sleeping after they send (<see cref="InPackets"/> counts a datagram before).
+    /// </summary>
+    public long ProcessedPackets => Volatile.Read(ref _processedPackets);
     public long OutPackets => Volatile.Read(ref _outPackets);
     public long InBytes => Volatile.Read(ref _inBytes);
     public long OutBytes => Volatile.Read(ref _outBytes);
@@ -53,6 +64,9 @@ internal sealed class KcpCounters
     public long PassiveOpens => Volatile.Read(ref _passiveOpens);
     public long CurrentEstablished => Volatile.Read(ref _currentEstablished);
     public long MaxEstablished => Volatile.Read(ref _maxEstablished);
+    public long SessionsEvicted => Volatile.Read(ref _sessionsEvicted);
+    public long RetriedAdmissions => Volatile.Read(ref _retriedAdmissions);
+    public long AdmissionTightened => Volatile.Read(ref _admissionTightened);
 
     public long Dropped(PacketDropReason reason) => Volatile.Read(ref _drops[(int)reason]);
 
@@ -90,6 +104,9 @@ internal sealed class KcpCounters
         MetricsRegistry.Register(this);
     }
 
+    /// <summary>Keeps this source out of every total and instrument (the start-up warm-up's private sockets); call before any session opens.</summary>
+    public void KeepPrivate() => _private = true;
+
     /// <summary>Unregisters the source; its final totals stay in the process-wide (and, for clients, the client) totals.</summary>
     public void Detach() => MetricsRegistry.Unregister(this);
 
@@ -97,6 +114,15 @@ internal sealed class KcpCounters
     {
         Interlocked.Increment(ref _inPackets);
         Interlocked.Add(ref _inBytes, bytes);
+    }
+
+    /// <summary>A receive turn ended: its datagrams are processed.</summary>
+    public void OnProcessed(int datagrams)
+    {
+        if (datagrams > 0)
+        {
+            Interlocked.Add(ref _processedPackets, datagrams);
+        }
     }
 
     public void OnSent(int bytes)
@@ -110,6 +136,15 @@ internal sealed class KcpCounters
 
     /// <summary>A listener told a peer that it does not know its conversation.</summary>
     public void OnResetSent() => Interlocked.Increment(ref _resetsSent);
+
+    /// <summary>A listener closed an unvalidated session to admit another under pressure.</summary>
+    public void OnSessionEvicted() => Interlocked.Increment(ref _sessionsEvicted);
+
+    /// <summary>A listener admitted a conversation on its retransmission after refusing its first datagram.</summary>
+    public void OnRetriedAdmission() => Interlocked.Increment(ref _retriedAdmissions);
+
+    /// <summary>A listener's admission tightened: an address prefix, or every prefix, came under pressure.</summary>
+    public void OnAdmissionTightened() => Interlocked.Increment(ref _admissionTightened);
 
     public void OnDropped(PacketDropReason reason)
     {
@@ -134,6 +169,11 @@ internal sealed class KcpCounters
         Interlocked.Increment(ref passive ? ref _passiveOpens : ref _activeOpens);
         long current = Interlocked.Increment(ref _currentEstablished);
         RaiseMax(ref _maxEstablished, current);
+        if (_private)
+        {
+            return;
+        }
+
         MetricsRegistry.OnSessionOpened();
         if (Instruments.ActiveSessions.Enabled)
         {
@@ -150,6 +190,11 @@ internal sealed class KcpCounters
         }
 
         Interlocked.Decrement(ref _currentEstablished);
+        if (_private)
+        {
+            return;
+        }
+
         MetricsRegistry.OnSessionClosed();
         if (Instruments.ActiveSessions.Enabled)
         {
@@ -214,6 +259,9 @@ internal sealed class KcpCounters
             ResetsSent = ResetsSent,
             RefusedSessions = Dropped(PacketDropReason.Refused) + Dropped(PacketDropReason.BacklogFull),
             OobDatagramsDropped = Dropped(PacketDropReason.OobQueueFull) + Dropped(PacketDropReason.OobAmplificationLimit),
+            EvictedSessions = SessionsEvicted,
+            RetriedAdmissions = RetriedAdmissions,
+            AdmissionTightened = AdmissionTightened,
         };
     }
 

@@ -51,6 +51,9 @@ internal sealed class KcpInstruments
         EventCounter("kcp.datagrams.checksum_errors", "{datagram}", "Datagrams whose CRC-32 failed after decryption (InCsumErrors).", s => s.InChecksumErrors, sessions: false);
         EventCounter("kcp.segments.input_errors", "{packet}", "Packets the KCP input rejected (KCPInErrors).", s => s.KcpInErrors, sessions: false);
         EventCounter("kcp.sessions.reset", "{datagram}", "Resets a listener sent to peers of conversations it does not know.", s => s.ResetsSent, sessions: false);
+        EventCounter("kcp.sessions.evicted", "{session}", "Unvalidated sessions a listener closed to admit others while new sessions were under pressure.", s => s.EvictedSessions, sessions: false);
+        EventCounter("kcp.admission.retried", "{session}", "Sessions admitted on a retransmission after their first datagram was refused under pressure.", s => s.RetriedAdmissions, sessions: false);
+        EventCounter("kcp.admission.tightened", "{event}", "Times a listener's admission tightened: an address prefix, or every prefix, came under pressure.", s => s.AdmissionTightened, sessions: false);
         TrafficCounter("kcp.sessions.opened", "{session}", "Sessions dialed (ActiveOpens, kcp.role=client) or accepted (PassiveOpens, kcp.role=listener).", s => s.ActiveOpens + s.PassiveOpens, sessions: false);
         TrafficCounter("kcp.segments.received", "{segment}", "KCP segments received (InSegs).", s => s.InSegments, sessions: true);
         TrafficCounter("kcp.segments.sent", "{segment}", "KCP segments sent (OutSegs).", s => s.OutSegments, sessions: true);
@@ -168,7 +171,7 @@ internal sealed class KcpInstruments
     }
 
     /// <summary>
-    /// One series per (endpoint, reason) that occurred: 18 reasons would otherwise be 18 rows of zeros per endpoint.
+    /// One series per (endpoint, reason) that occurred: 19 reasons would otherwise be 19 rows of zeros per endpoint.
     /// A reason is reported from its first drop on, and since drop counts never go down it stays reported.
     /// </summary>
     private List<Measurement<long>> ObserveDrops()
@@ -275,6 +278,7 @@ internal sealed class KcpInstruments
                 KcpCloseReason.RemoteAbort => "remote_abort",
                 KcpCloseReason.Reset => "reset",
                 KcpCloseReason.ConnectTimeout => "connect_timeout",
+                KcpCloseReason.Evicted => "evicted",
                 _ => throw new InvalidOperationException($"No tag value for {reason}."),
             };
         }

@@ -42,6 +42,9 @@ internal static partial class KcpTransportLog
 
     [LoggerMessage(12, LogLevel.Warning, "KCP listener on {EndPoint} has {Sessions} sessions open, its limit (MaxSessions); new sessions are refused until some close.", EventName = "SessionLimitReached")]
     public static partial void SessionLimitReached(ILogger logger, EndPoint endPoint, int sessions);
+
+    [LoggerMessage(13, LogLevel.Warning, "The UDP send buffer of {EndPoint} is full: datagrams are dropped instead of waited for, and KCP retransmits them ({Count} dropped so far). Raise KcpOptions.SocketSendBufferSize (and net.core.wmem_max) if this persists.", EventName = "SendBufferFull")]
+    public static partial void SendBufferFull(ILogger logger, EndPoint endPoint, long count);
     [LoggerMessage(20, LogLevel.Debug, "smux v{Version} session over {Remote} started ({Side}, compression {Compression}).", EventName = "SmuxSessionStarted")]
     public static partial void SmuxSessionStarted(ILogger logger, int version, string remote, string side, KcpSmuxCompression compression);
 

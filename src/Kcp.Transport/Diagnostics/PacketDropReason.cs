@@ -62,6 +62,11 @@ internal enum PacketDropReason
 
     /// <summary>Outgoing: an out-of-band datagram to an unvalidated address would exceed the amplification budget (not sent).</summary>
     OobAmplificationLimit,
+    /// <summary>
+    /// Outgoing: the socket's send buffer was full (EAGAIN, ENOBUFS). The datagram is dropped rather than waited for on a
+    /// thread other sessions share; KCP retransmits it.
+    /// </summary>
+    SendBufferFull,
 }
 
 /// <summary>The values of the <c>kcp.drop.reason</c> metric tag.</summary>
@@ -100,6 +105,7 @@ internal static class PacketDropReasonNames
                 PacketDropReason.Reflected => "reflected",
                 PacketDropReason.OobQueueFull => "oob_queue_full",
                 PacketDropReason.OobAmplificationLimit => "oob_amplification_limit",
+                PacketDropReason.SendBufferFull => "send_buffer_full",
                 _ => throw new InvalidOperationException($"No tag value for {reason}."),
             };
         }

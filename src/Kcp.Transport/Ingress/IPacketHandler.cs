@@ -11,6 +11,9 @@ internal interface IPacketHandler
     /// <summary>The source address it serves, as the socket reports it.</summary>
     SocketAddress RemoteAddress { get; }
 
+    /// <summary>Datagrams the handler took in so far (read without its lock: admission ranks unvalidated sessions by it).</summary>
+    long DatagramsReceived { get; }
+
     /// <summary>Starts a handler the ingress created for a new address, before its first datagram.</summary>
     void Start();
 

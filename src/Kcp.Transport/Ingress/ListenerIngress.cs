@@ -18,19 +18,21 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
     private readonly ISessionAcceptor _acceptor;
     private readonly Admission _admission;
     private readonly ResetSender _resets;
+    private readonly KcpClock _clock;
     private readonly Dictionary<SocketAddress, IPacketHandler> _sessions = [];
     private readonly Lock _lock = new();
     private readonly LogRateLimiter _refusedLog = new(10_000);
     private readonly bool _datagramsOpenSessions;
 
-    public ListenerIngress(KcpOptions options, UdpSocket socket, ISessionAcceptor acceptor, PacketProtection protection, KcpCounters counters, ILogger logger)
+    public ListenerIngress(KcpOptions options, UdpSocket socket, ISessionAcceptor acceptor, PacketProtection protection, KcpCounters counters, ILogger logger, KcpClock clock)
         : base(protection, counters, logger)
     {
+        _clock = clock;
         _options = options;
         _localEndPoint = socket.LocalEndPoint;
         _acceptor = acceptor;
-        _admission = new Admission(options.Security);
-        _resets = new ResetSender(socket, protection, counters, options.Security.ResetsPerSecond);
+        _admission = new Admission(options.Security, options.MaxSessions, counters);
+        _resets = new ResetSender(socket, protection, counters, options.Security.ResetsPerSecond, clock);
         _datagramsOpenSessions = CipherRegistry.TryGet(options.Crypt, out CipherDescriptor? cipher) && cipher.RequiresKey;
     }
 
@@ -75,9 +77,9 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
         }
     }
 
-    void IPacketHandlerOwner.OnClosed(IPacketHandler handler)
+    void IPacketHandlerOwner.OnClosed(IPacketHandler handler, KcpCloseReason reason)
     {
-        long nowMs = KcpClock.NowMs64;
+        long nowMs = _clock.NowMs64;
         lock (_lock)
         {
             // Only forget the address if it still maps to this session (a replacement may already own it).
@@ -86,7 +88,7 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
                 _sessions.Remove(handler.RemoteAddress);
             }
 
-            _admission.OnClosed(handler, nowMs);
+            _admission.OnClosed(handler, reason, nowMs);
         }
     }
 
@@ -132,9 +134,10 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
         uint conv = 0;
         bool valid = KcpPacketValidator.TryValidate(packet.Kcp, out conv);
         bool freshPush = false, pushSn0 = false, hasReceived = false;
+        uint pushTs = 0;
         if (valid)
         {
-            KcpPacketValidator.ScanPushes(packet.Kcp, (uint)_options.ReceiveWindow, out freshPush, out pushSn0, out hasReceived);
+            KcpPacketValidator.ScanPushes(packet.Kcp, (uint)_options.ReceiveWindow, out freshPush, out pushSn0, out hasReceived, out pushTs);
         }
         else if (packet.IsOob && _datagramsOpenSessions)
         {
@@ -147,9 +150,10 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
         IPacketHandler? session;
         IPacketHandler? replaced = null;
         PacketDropReason? refused = null;
+        Admission.Decision decision = default;
         bool created = false;
         bool limitReached = false;
-        long nowMs = KcpClock.NowMs64;
+        long nowMs = _clock.NowMs64;
         lock (_lock)
         {
             _sessions.TryGetValue(remote, out session);
@@ -164,7 +168,7 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
                 refused = !pushSn0 ? PacketDropReason.UnknownConversation
                     : _admission.IsTombstoned(remote, conv, nowMs) ? PacketDropReason.Tombstoned
                     : hasReceived ? PacketDropReason.NotFresh
-                    : _admission.CheckNewSession(remote, nowMs) ?? Claim(packet, nowMs);
+                    : CheckAndClaim(packet, remote, conv, pushTs, nowMs, out decision);
                 if (refused is null)
                 {
                     replaced = session;
@@ -179,7 +183,7 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
                     : !freshPush || hasReceived ? PacketDropReason.NotFresh
                     : !_acceptor.IsAccepting || _sessions.Count >= _options.MaxSessions ? PacketDropReason.Refused
                     : _acceptor.Pending >= _options.AcceptBacklog ? PacketDropReason.BacklogFull
-                    : _admission.CheckNewSession(remote, nowMs) ?? Claim(packet, nowMs);
+                    : CheckAndClaim(packet, remote, conv, pushTs, nowMs, out decision);
             }
 
             if (session is null && refused is null)
@@ -187,12 +191,14 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
                 SocketAddress address = remote.Clone();
                 session = _acceptor.Create(conv, address);
                 _sessions[address] = session;
-                _admission.OnCreated(session);
+                _admission.Admit(session, decision, nowMs);
                 created = true;
                 limitReached = _sessions.Count == _options.MaxSessions;
             }
         }
 
+        // The session whose place the new one took: closed outside the lock (it calls back), as a replaced one is.
+        decision.Victim?.Close(KcpCloseReason.Evicted);
         replaced?.Close(KcpCloseReason.Replaced);
         if (refused is PacketDropReason.NotFresh or PacketDropReason.Tombstoned && session is null)
         {
@@ -235,6 +241,22 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
             session.Close(KcpCloseReason.TransportClosed);
             Refuse(PacketDropReason.BacklogFull);
         }
+    }
+
+    /// <summary>
+    /// Admission's decision for a new conversation, then (aes-128-gcm) the claim of its salt and nonce: only a datagram
+    /// admission accepts registers them, so a refused client's retransmission, with the same salt, can still get in.
+    /// </summary>
+    private PacketDropReason? CheckAndClaim(in InboundPacket packet, SocketAddress remote, uint conv, uint pushTs, long nowMs, out Admission.Decision decision)
+    {
+        decision = _admission.Check(remote, conv, pushTs, _sessions.Count, nowMs);
+        PacketDropReason? refused = decision.Refused ?? Claim(packet, nowMs);
+        if (refused is not null)
+        {
+            decision = default;
+        }
+
+        return refused;
     }
 
     /// <summary>aes-128-gcm: a new session's first datagram must carry a salt and nonce never seen (replays from other addresses).</summary>

@@ -13,11 +13,11 @@ namespace Kcp.Transport.Ingress;
 /// count it as an unknown command and go on. Never larger than the datagram that caused it, and at most
 /// <c>perSecond</c> a second, so a flood of spoofed datagrams cannot turn the listener into an amplifier.
 /// </summary>
-internal sealed class ResetSender(UdpSocket socket, PacketProtection protection, KcpCounters counters, int perSecond)
+internal sealed class ResetSender(UdpSocket socket, PacketProtection protection, KcpCounters counters, int perSecond, KcpClock clock)
 {
     private readonly Lock _lock = new();
     private double _tokens = perSecond;
-    private long _lastMs = KcpClock.NowMs64;
+    private long _lastMs = clock.NowMs64;
 
     /// <summary>Sends a reset for <paramref name="conv"/> to <paramref name="remote"/> if the budget allows.</summary>
     public void Send(uint conv, SocketAddress remote, int causeBytes)
@@ -45,7 +45,7 @@ internal sealed class ResetSender(UdpSocket socket, PacketProtection protection,
 
         lock (_lock)
         {
-            long now = KcpClock.NowMs64;
+            long now = clock.NowMs64;
             _tokens = Math.Min(perSecond, _tokens + ((now - _lastMs) * perSecond / 1000.0));
             _lastMs = now;
             if (_tokens < 1)

@@ -4,11 +4,16 @@ namespace Kcp.Transport.Io;
 
 /// <summary>
 /// The backend for every platform: <see cref="System.Net.Sockets.Socket"/>, one system call per datagram. A listener's
-/// loops are threads blocked in ReceiveFrom (a socket caches one awaitable receive, so concurrent async receives on one
-/// socket would allocate per datagram); a dialed socket has one async ReceiveFromAsync loop.
+/// loops are threads of their own that wait in Poll and then ReceiveFrom (a socket caches one awaitable receive, so
+/// concurrent async receives on one socket would allocate per datagram); a dialed socket has one async ReceiveFromAsync
+/// loop. The socket is non-blocking (sends never wait: see <see cref="UdpSocket"/>), so the loops wait for readiness
+/// rather than in the receive call.
 /// </summary>
 internal sealed class PortableUdpSocket : UdpSocket
 {
+    // Bounds how long a loop takes to see Dispose.
+    private const int ReceivePollMicroseconds = 250_000;
+
     private readonly CancellationTokenSource _stop = new();
     private Task[] _loops = [];
 
@@ -53,7 +58,17 @@ internal sealed class PortableUdpSocket : UdpSocket
             int length;
             try
             {
+                if (!Socket.Poll(ReceivePollMicroseconds, SelectMode.SelectRead))
+                {
+                    continue;
+                }
+
                 length = Socket.ReceiveFrom(buffer, SocketFlags.None, address);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
+            {
+                // Another loop took the datagram that woke this one.
+                continue;
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {

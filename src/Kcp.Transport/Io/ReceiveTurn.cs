@@ -10,6 +10,9 @@ internal sealed class ReceiveTurn
 {
     private readonly List<IDeferredReceiveWork> _deferred = [];
 
+    /// <summary>Datagrams handed over in this turn so far.</summary>
+    public int Datagrams { get; set; }
+
     /// <summary>Runs <paramref name="work"/> at the end of this turn; each receiver defers itself at most once per turn.</summary>
     public void Defer(IDeferredReceiveWork work) => _deferred.Add(work);
 

@@ -11,12 +11,19 @@ namespace Kcp.Transport.Io;
 /// buffers and addresses, so steady-state I/O allocates nothing. Failures are counted and logged at a limited rate,
 /// never thrown: UDP is best effort.
 /// </summary>
+/// <remarks>
+/// Sends never wait. The descriptor is non-blocking, so a full send buffer fails the call at once (EAGAIN) and its
+/// datagrams are dropped and counted (<see cref="PacketDropReason.SendBufferFull"/>): whoever sends (the scheduler
+/// thread that serves every session, a receive loop, an application's flush) is a thread others share, and KCP
+/// retransmits what was lost. Receive loops wait for readiness themselves (epoll, poll), never in a blocking call.
+/// </remarks>
 internal abstract class UdpSocket : IDisposable
 {
     /// <summary>Larger than kcp-go's 1500-byte limit, so that oversized datagrams are seen whole and counted, not truncated.</summary>
     protected const int ReceiveBufferSize = 2048;
 
     private readonly LogRateLimiter _sendErrorLog = new(5000);
+    private readonly LogRateLimiter _sendBufferFullLog = new(5000);
     private readonly LogRateLimiter _receiveErrorLog = new(5000);
     private int _disposed;
     private long _sendCalls;
@@ -104,6 +111,9 @@ internal abstract class UdpSocket : IDisposable
             }
 
             socket.Bind(localEndPoint);
+
+            // Sends fail at once on a full buffer instead of blocking (see the remarks).
+            socket.Blocking = false;
             KcpSocketBackend backend = Resolve(options.SocketBackend);
             return backend == KcpSocketBackend.Portable
                 ? new PortableUdpSocket(socket, counters, logger)
@@ -145,6 +155,10 @@ internal abstract class UdpSocket : IDisposable
             Socket.SendTo(datagram, SocketFlags.None, remote);
             Counters.OnSent(datagram.Length);
         }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.NoBufferSpaceAvailable)
+        {
+            OnSendBufferFull(1);
+        }
         catch (SocketException e)
         {
             OnSendError(e.SocketErrorCode);
@@ -175,6 +189,7 @@ internal abstract class UdpSocket : IDisposable
     protected void Deliver(IDatagramReceiver receiver, Span<byte> datagram, SocketAddress remote, ReceiveTurn turn)
     {
         Counters.OnReceived(datagram.Length);
+        turn.Datagrams++;
         try
         {
             receiver.OnDatagram(datagram, remote, turn);
@@ -185,7 +200,10 @@ internal abstract class UdpSocket : IDisposable
         }
     }
 
-    /// <summary>Ends a receive turn (the deferred work of its datagrams), logging a fault instead of ending the loop.</summary>
+    /// <summary>
+    /// Ends a receive turn (the deferred work of its datagrams), logging a fault instead of ending the loop; then its
+    /// datagrams count as processed (<see cref="KcpCounters.ProcessedPackets"/>: everything they caused has happened).
+    /// </summary>
     protected void EndTurn(ReceiveTurn turn)
     {
         try
@@ -195,6 +213,11 @@ internal abstract class UdpSocket : IDisposable
         catch (Exception e)
         {
             OnLoopFault(e);
+        }
+        finally
+        {
+            Counters.OnProcessed(turn.Datagrams);
+            turn.Datagrams = 0;
         }
     }
 
@@ -217,6 +240,20 @@ internal abstract class UdpSocket : IDisposable
         if (_sendErrorLog.TryAcquire())
         {
             KcpTransportLog.SendError(Logger, LocalEndPoint, error);
+        }
+    }
+
+    /// <summary>The send buffer was full: <paramref name="datagrams"/> are dropped (KCP retransmits), counted, and logged at most every few seconds.</summary>
+    protected void OnSendBufferFull(int datagrams)
+    {
+        for (int i = 0; i < datagrams; i++)
+        {
+            Counters.OnDropped(PacketDropReason.SendBufferFull);
+        }
+
+        if (_sendBufferFullLog.TryAcquire())
+        {
+            KcpTransportLog.SendBufferFull(Logger, LocalEndPoint, Counters.Dropped(PacketDropReason.SendBufferFull));
         }
     }
 

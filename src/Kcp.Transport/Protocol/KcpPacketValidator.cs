@@ -38,18 +38,23 @@ internal static class KcpPacketValidator
     /// For a part <see cref="TryValidate"/> accepted: whether it holds a fresh PUSH (sn below the receive window, as a new
     /// client's first segments), whether it holds a PUSH with sn 0 (a restarted client, kcp-go's takeover rule), and
     /// whether its sender already received data in this conversation (una above 0: a new conversation's segments all
-    /// carry una 0, so this one began with a server that is gone).
+    /// carry una 0, so this one began with a server that is gone). <paramref name="firstPushTs"/> is the timestamp of
+    /// its first PUSH (a retransmission carries the time it was sent again).
     /// </summary>
-    public static void ScanPushes(ReadOnlySpan<byte> kcp, uint receiveWindow, out bool freshPush, out bool pushSn0, out bool hasReceived)
+    public static void ScanPushes(ReadOnlySpan<byte> kcp, uint receiveWindow, out bool freshPush, out bool pushSn0, out bool hasReceived, out uint firstPushTs)
     {
         freshPush = false;
         pushSn0 = false;
+        bool anyPush = false;
+        firstPushTs = 0;
         hasReceived = kcp.Length >= KcpSegmentHeader.Size && KcpSegmentHeader.Read(kcp).Una != 0;
         while (kcp.Length >= KcpSegmentHeader.Size)
         {
             KcpSegmentHeader header = KcpSegmentHeader.Read(kcp);
             if (header.Command == KcpCommand.Push)
             {
+                firstPushTs = anyPush ? firstPushTs : header.Timestamp;
+                anyPush = true;
                 freshPush |= header.SequenceNumber < receiveWindow;
                 pushSn0 |= header.SequenceNumber == 0;
             }

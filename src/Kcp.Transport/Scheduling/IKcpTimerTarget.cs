@@ -9,6 +9,6 @@ internal interface IKcpTimerTarget
     /// </summary>
     ref long TimerDue { get; }
 
-    /// <summary>Runs the due work and returns the next deadline (absolute, <see cref="KcpClock.NowMs64"/>), or -1 to be forgotten.</summary>
+    /// <summary>Runs the due work and returns the next deadline (absolute, on the scheduler's <see cref="KcpClock"/>), or -1 to be forgotten.</summary>
     long OnTimer(long nowMs);
 }

@@ -15,20 +15,26 @@ internal sealed class KcpScheduler : IDisposable
     private readonly object _lock = new(); // Monitor.Wait needs an object monitor, not System.Threading.Lock.
     private readonly Thread? _thread;
     private long _wakeAt = long.MaxValue;
+    private ITimer? _wakeTimer;
     private long _fired;
     private bool _stopped;
 
-    /// <summary>A scheduler with a thread of its own named <paramref name="threadName"/>.</summary>
-    public KcpScheduler(string threadName)
+    /// <summary>A scheduler with a thread of its own named <paramref name="threadName"/>, on <paramref name="clock"/>.</summary>
+    public KcpScheduler(string threadName, KcpClock clock)
     {
+        Clock = clock;
         _thread = new Thread(Run) { IsBackground = true, Name = threadName };
         _thread.Start();
     }
 
-    /// <summary>A scheduler without a thread, driven by <see cref="RunDue"/> (tests).</summary>
-    internal KcpScheduler()
+    /// <summary>A scheduler without a thread, driven by <see cref="RunDue"/> (tests), on <paramref name="clock"/> (the system's when null).</summary>
+    internal KcpScheduler(KcpClock? clock = null)
     {
+        Clock = clock ?? new KcpClock(TimeProvider.System);
     }
+
+    /// <summary>The clock deadlines are read on.</summary>
+    public KcpClock Clock { get; }
 
     /// <summary>Heap entries, stale ones included (closed sessions leave at their next deadline).</summary>
     public int Count
@@ -144,13 +150,15 @@ internal sealed class KcpScheduler : IDisposable
         {
             _thread.Join();
         }
+
+        _wakeTimer?.Dispose();
     }
 
     private void Run()
     {
         while (!Volatile.Read(ref _stopped))
         {
-            long now = KcpClock.NowMs64;
+            long now = Clock.NowMs64;
             if (TryTakeDue(now, out IKcpTimerTarget? target))
             {
                 Fire(target, now);
@@ -159,7 +167,7 @@ internal sealed class KcpScheduler : IDisposable
 
             lock (_lock)
             {
-                now = KcpClock.NowMs64;
+                now = Clock.NowMs64;
                 bool any = false;
                 long due = long.MaxValue;
                 while (_heap.TryPeek(out IKcpTimerTarget? head, out due))
@@ -180,9 +188,32 @@ internal sealed class KcpScheduler : IDisposable
 
                 _wakeAt = any ? due : long.MaxValue;
                 int wait = any ? (int)Math.Min(due - now, int.MaxValue) : Timeout.Infinite;
-                Monitor.Wait(_lock, wait);
+                Wait(wait);
                 _wakeAt = long.MaxValue;
             }
+        }
+    }
+
+    // Under the lock. The system clock waits on the monitor itself; another clock (a test's fake time) has no OS wait
+    // that follows it, so a timer of its own provider pulses the monitor when the deadline comes.
+    private void Wait(int waitMs)
+    {
+        if (Clock.IsSystem || waitMs == Timeout.Infinite)
+        {
+            Monitor.Wait(_lock, waitMs);
+            return;
+        }
+
+        _wakeTimer ??= Clock.Time.CreateTimer(static state => ((KcpScheduler)state!).Pulse(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _wakeTimer.Change(TimeSpan.FromMilliseconds(waitMs), Timeout.InfiniteTimeSpan);
+        Monitor.Wait(_lock);
+    }
+
+    private void Pulse()
+    {
+        lock (_lock)
+        {
+            Monitor.Pulse(_lock);
         }
     }
 }

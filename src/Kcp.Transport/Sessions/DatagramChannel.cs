@@ -95,7 +95,7 @@ internal sealed class DatagramChannel(
             return false;
         }
 
-        KcpPacketValidator.ScanPushes(packet.Kcp, (uint)context.Options.ReceiveWindow, out bool freshPush, out _, out bool hasReceived);
+        KcpPacketValidator.ScanPushes(packet.Kcp, (uint)context.Options.ReceiveWindow, out bool freshPush, out _, out bool hasReceived, out _);
         if ((hasReceived && counters.BytesSent == 0) || (!freshPush && HasPush(packet.Kcp)))
         {
             // The session's Close calls its owner, which must not happen under the lock.

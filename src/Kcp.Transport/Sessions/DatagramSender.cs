@@ -16,13 +16,13 @@ internal sealed class DatagramSender(SessionContext context, SessionLock session
 {
     private readonly DeferredSeal _deferredSeal = new(context.Protection);
 
-    /// <summary>When the first datagram left (<see cref="KcpClock.NowMs64"/>), 0 before: a dialed session's connect timeout counts from it.</summary>
+    /// <summary>When the first datagram left (on the runtime's <see cref="KcpClock"/>), 0 before: a dialed session's connect timeout counts from it.</summary>
     public long FirstSentMs { get; private set; }
 
     /// <summary>Seals and queues one datagram, unless the amplification budget of an unvalidated address forbids it.</summary>
     public void Transmit(Span<byte> datagram)
     {
-        long nowMs = KcpClock.NowMs64;
+        long nowMs = context.Clock.NowMs64;
         if (!guard.MaySend(datagram.Length + context.Protection.TrailerSize, nowMs))
         {
             context.Counters.OnDropped(PacketDropReason.AmplificationLimit);
@@ -45,7 +45,7 @@ internal sealed class DatagramSender(SessionContext context, SessionLock session
             return false;
         }
 
-        Queue(datagram, KcpClock.NowMs64);
+        Queue(datagram, context.Clock.NowMs64);
         return true;
     }
 

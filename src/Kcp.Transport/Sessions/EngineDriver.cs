@@ -21,10 +21,12 @@ internal sealed class EngineDriver : IDisposable
     // a fast sender's window keeps moving, for one small ACK datagram per that many segments at most.
     private readonly int _acksPerDatagram;
     private readonly bool _ackNoDelay;
+    private readonly KcpClock _clock;
 
     /// <summary>An engine for <paramref name="conv"/> whose datagrams leave <paramref name="headerRoom"/> bytes in front and <paramref name="trailerSize"/> after.</summary>
-    public EngineDriver(uint conv, KcpOptions options, int headerRoom, int trailerSize, IKcpOutputSink output)
+    public EngineDriver(uint conv, KcpOptions options, int headerRoom, int trailerSize, IKcpOutputSink output, KcpClock clock)
     {
+        _clock = clock;
         Engine = new KcpControlBlock(conv, output);
         Engine.SetMtu(options.Mtu - trailerSize);
         Engine.ReserveBytes(headerRoom);
@@ -40,7 +42,7 @@ internal sealed class EngineDriver : IDisposable
     public KcpControlBlock Engine { get; }
 
     /// <summary>The engine's clock now.</summary>
-    public uint Now => Time(KcpClock.NowMs64);
+    public uint Now => Time(_clock.NowMs64);
 
     /// <summary>The engine's clock at <paramref name="nowMs"/> of this process's clock.</summary>
     public uint Time(long nowMs) => unchecked((uint)nowMs + _clockOffset);
@@ -60,10 +62,10 @@ internal sealed class EngineDriver : IDisposable
         return Engine.Input(kcp, regular, _ackNoDelay, now) >= 0;
     }
 
-    /// <summary>Sends the ACKs owed once they fill a datagram.</summary>
-    public void AckIfDue(uint now)
+    /// <summary>Sends the ACKs owed once they fill a datagram, or at once when <paramref name="promptly"/> (a session's first datagram).</summary>
+    public void AckIfDue(uint now, bool promptly = false)
     {
-        if (Engine.PendingAcks >= _acksPerDatagram)
+        if (Engine.PendingAcks >= _acksPerDatagram || (promptly && Engine.PendingAcks > 0))
         {
             Engine.Flush(now, ackOnly: true);
         }

@@ -86,7 +86,7 @@ internal sealed partial class Session
             }
 
             // Tells a peer of ours that the session is gone, and whether it may read to the end.
-            if (reason is KcpCloseReason.LocalClose or KcpCloseReason.Aborted or KcpCloseReason.TransportClosed)
+            if (reason is KcpCloseReason.LocalClose or KcpCloseReason.Aborted or KcpCloseReason.TransportClosed or KcpCloseReason.Evicted)
             {
                 _driver.SendCloseNotice(this, reason == KcpCloseReason.LocalClose ? KcpCloseKind.Graceful : KcpCloseKind.Abort);
             }
@@ -102,7 +102,7 @@ internal sealed partial class Session
         // Counted into the owner's totals before the owner forgets the session, so no snapshot misses it.
         _context.Counters.OnSessionClosed(_counters, reason);
         _protection.Dispose();
-        _owner.OnClosed(this);
+        _owner.OnClosed(this, reason);
         KcpTransportLog.SessionClosed(_context.Logger, Conversation, RemoteEndPoint, reason);
         ThreadPool.UnsafeQueueUserWorkItem(static source => source.Cancel(), _closedSource, preferLocal: false);
     }

@@ -18,6 +18,7 @@ namespace Kcp.Transport.Sessions;
 internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTimerTarget, IFecRecoveredSink, IDeferredReceiveWork
 {
     private readonly SessionContext _context;
+    private readonly KcpClock _clock;
     private readonly IPacketHandlerOwner _owner;
     private readonly SessionLock _lock;
     private readonly EngineDriver _driver;
@@ -37,11 +38,13 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
     private bool _anyReceived;              // a valid datagram arrived (a dialed session's connect timeout stops)
     private KcpCloseKind? _notice;          // the peer's close notice, acted on after its datagram
     private uint _now;                      // the time of the packet being processed, for FEC-recovered input
+    private long _datagramsReceived;        // accepted datagrams (admission ranks unvalidated sessions by it)
 
     public Session(uint conv, SocketAddress remoteAddress, bool passive, SessionContext context, IPacketHandlerOwner owner)
     {
         KcpOptions options = context.Options;
         _context = context;
+        _clock = context.Clock;
         _owner = owner;
         _lock = new SessionLock(context.SendBatches);
         Conversation = conv;
@@ -49,10 +52,10 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
         RemoteEndPoint = remoteAddress.ToIPEndPoint();
         IsPassive = passive;
         _timeouts = new SessionTimeouts(options);
-        _guard = new AmplificationGuard(validated: !passive, options.Security.AmplificationFactor, KcpClock.NowMs64);
+        _guard = new AmplificationGuard(validated: !passive, options.Security.AmplificationFactor, _clock.NowMs64);
         _protection = context.Protection.CreateSession();
         _sender = new DatagramSender(context, _lock, _protection, _guard, remoteAddress);
-        _driver = new EngineDriver(conv, options, context.HeaderRoom, context.Protection.TrailerSize, this);
+        _driver = new EngineDriver(conv, options, context.HeaderRoom, context.Protection.TrailerSize, this, _clock);
         _engine = _driver.Engine;
         _fec = new FecChannel(options.DataShards, options.ParityShards, context.Protection.HeaderSize);
         _counters = new SessionCounters(_lock.Gate, _engine, _fec);
@@ -100,6 +103,9 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
         }
     }
 
+    /// <inheritdoc/>
+    public long DatagramsReceived => Volatile.Read(ref _datagramsReceived);
+
     /// <summary>True once the peer echoed one of our segments (always true for dialed sessions).</summary>
     public bool IsAddressValidated => _guard.IsValidated;
 
@@ -124,7 +130,7 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
     /// <summary>Runs the first flush, arms the scheduler and starts taking application writes.</summary>
     public void Start()
     {
-        long now64 = KcpClock.NowMs64;
+        long now64 = _clock.NowMs64;
         using (_lock.Enter())
         {
             // Another receive loop may already have closed it (a takeover, the listener's disposal).
@@ -147,7 +153,7 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
     /// </summary>
     public void Receive(in InboundPacket packet, ReceiveTurn? turn)
     {
-        long now64 = KcpClock.NowMs64;
+        long now64 = _clock.NowMs64;
         uint now = _driver.Time(now64);
         bool validated = false;
         KcpCloseReason remoteClosed = KcpCloseReason.None;
@@ -160,8 +166,10 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
 
             _guard.OnReceived(packet.WireLength);
             _lastReceiveMs = now64;
+            bool first = !_anyReceived;
             bool handled = Datagrams.Receive(packet, _anyReceived, now);
             _anyReceived = true;
+            Volatile.Write(ref _datagramsReceived, _datagramsReceived + 1);
             if (handled)
             {
                 return;
@@ -182,7 +190,9 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
                 _fec.Decode(packet, now, ref sink);
             }
 
-            _driver.AckIfDue(now);
+            // The first datagram is acknowledged at once (kcp-go's new session flushes at once too), not at the next
+            // tick: a new peer learns within a round trip that someone listens, and its first RTT sample is a real one.
+            _driver.AckIfDue(now, first);
             validated = _engine.PeerEchoed && _guard.Validate();
             _input.Turn = turn;
             try
@@ -241,7 +251,7 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
     internal void AfterOutput()
     {
         _output.CheckDrained();
-        ArmTimer(KcpClock.NowMs64);
+        ArmTimer(_clock.NowMs64);
     }
 
     void IDeferredReceiveWork.RunDeferred()
@@ -330,7 +340,7 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
         _input.Pump();
         _output.Unblock(now);
         _output.CheckDrained();
-        ArmTimer(KcpClock.NowMs64);
+        ArmTimer(_clock.NowMs64);
     }
 
     /// <summary>Makes sure a session with work is flushed within one interval. Called under the lock after every change.</summary>
@@ -349,7 +359,7 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
             _input.Resume(IsOpen);
             if (IsOpen)
             {
-                ArmTimer(KcpClock.NowMs64);
+                ArmTimer(_clock.NowMs64);
             }
         }
     }

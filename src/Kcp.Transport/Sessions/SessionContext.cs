@@ -54,7 +54,8 @@ internal sealed class SessionContext
     public static SessionContext Bind(
         IPEndPoint local, KcpOptions options, ILogger logger, KcpScheduler scheduler, SendBatchPool sendBatches, MemoryPool<byte> memoryPool, EpollPoller? poller, bool listener)
     {
-        PacketProtection protection = options.CreateProtection(logger);
+        KcpClock clock = scheduler.Clock;
+        PacketProtection protection = options.CreateProtection(logger, () => clock.NowMs64);
         var counters = new KcpCounters();
         try
         {
@@ -79,6 +80,9 @@ internal sealed class SessionContext
     public ILogger Logger { get; }
 
     public KcpScheduler Scheduler { get; }
+
+    /// <summary>The runtime's clock (the scheduler's).</summary>
+    public KcpClock Clock => Scheduler.Clock;
 
     public SendBatchPool SendBatches { get; }
 

@@ -10,6 +10,11 @@ namespace Kcp.Transport.Sessions;
 /// until the batch is sent, so a datagram queued later under the lock cannot overtake it. Re-entering on the thread
 /// that holds the lock shares the outer batch, which the outermost exit sends.
 /// </summary>
+/// <remarks>
+/// No lock is held across a wait on the socket: the session lock is released before the send, and the send-order lock
+/// is held across it only because sends never wait (the socket is non-blocking and a full buffer drops the rest of the
+/// batch: <see cref="UdpSocket"/>), so whoever waits for it waits for the sealing and one system call at most.
+/// </remarks>
 internal sealed class SessionLock(SendBatchPool batches)
 {
     private readonly Lock _gate = new();

@@ -53,12 +53,13 @@ internal readonly struct SessionTimeouts
         return IdleMs(validated) is > 0 and long idle ? Math.Min(sleep, lastReceiveMs + idle + 1) : sleep;
     }
 
-    /// <summary>What a dialed session that heard nothing from <paramref name="remote"/> says: the likely causes, with our settings to compare.</summary>
+    private long IdleMs(bool validated) => validated ? _idleMs : _unvalidatedIdleMs;
+
+    /// <summary>What a dialed session that heard nothing says: the likely causes, with our settings to compare.</summary>
     public static KcpSessionClosedException ConnectTimeoutError(KcpOptions options, IPEndPoint remote) => new(
         KcpCloseReason.ConnectTimeout,
         $"No valid datagram came from {remote} within {options.ConnectTimeout.TotalSeconds:0.###} s of the first one sent "
-        + $"(KcpOptions.ConnectTimeout): nothing is listening there, or the server's settings differ from these: Crypt '{options.Crypt}', "
-        + $"Key, DataShards {options.DataShards}, ParityShards {options.ParityShards}.");
-
-    private long IdleMs(bool validated) => validated ? _idleMs : _unvalidatedIdleMs;
+        + $"(KcpOptions.ConnectTimeout): nothing is listening there, the server refused new sessions (its admission limits under load "
+        + "or a flood, or its MaxSessions; KCP cannot say so on the wire: its log and kcp.datagrams.dropped show it), or the server's "
+        + $"settings differ from these: Crypt '{options.Crypt}', Key, DataShards {options.DataShards}, ParityShards {options.ParityShards}.");
 }

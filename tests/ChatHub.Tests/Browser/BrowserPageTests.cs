@@ -7,12 +7,13 @@ namespace ChatHub.Tests.Browser;
 
 /// <summary>
 /// The real page in headless Chromium (Debian's chromium, driven by playwright-core from tests/browser, installed by
-/// tests/browser/setup.sh) chats with a KCP client, and its health panel shows the KCP session.
+/// tests/browser/setup.sh) chats with a KCP client, says which transport it is on as the server sees it, and its
+/// health panel shows the KCP session.
 /// </summary>
 public sealed class BrowserPageTests(ChatServerFactory server) : IClassFixture<ChatServerFactory>
 {
     [Fact]
-    public async Task Page_InChromium_SendsAMessageTheKcpClientReceivesAndShowsTheKcpSession()
+    public async Task Page_InChromium_SaysItIsOnWebSockets_SendsAMessageTheKcpClientReceives_AndShowsTheKcpSession()
     {
         // Arrange
         string browserDirectory = FindBrowserDirectory();
@@ -33,7 +34,8 @@ public sealed class BrowserPageTests(ChatServerFactory server) : IClassFixture<C
         // Assert
         Assert.True(exitCode == 0, $"The browser script failed ({exitCode}):\n{output}");
         ChatEvent received = await inbox.WaitForMessageAsync(text);
-        Assert.Equal(("chromium", "websocket"), (received.User, received.Transport));
+        Assert.Equal(("chromium", "websockets"), (received.User, received.Transport));
+        Assert.Contains("\"status\":\"online (WebSockets)\"", output, StringComparison.Ordinal);   // the page says what the server sees
         Assert.Contains("\"step\":\"sessions\"", output, StringComparison.Ordinal);
     }
 

@@ -26,7 +26,7 @@ public sealed class PageClientTests(ChatServerFactory server) : IClassFixture<Ch
         // Assert: the version samples/ChatHub/package.json pins.
         Assert.Equal(PinnedSignalRVersion(), page.Version);
         ChatEvent atKcp = await kcpInbox.WaitForMessageAsync("hello from the page");
-        Assert.Equal(("web", "websocket"), (atKcp.User, atKcp.Transport));
+        Assert.Equal(("web", "websockets"), (atKcp.User, atKcp.Transport));
         Assert.Equal(("alice", "kcp"), await page.WaitForMessageAsync("hello from kcp").WithTimeout());
     }
 

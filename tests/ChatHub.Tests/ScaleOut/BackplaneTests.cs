@@ -42,7 +42,7 @@ public sealed class BackplaneTests(ITestOutputHelper output)
         await alice.InvokeAsync("Send", "alice", "hello from kcp on server-1").WithTimeout();
         Assert.Equal(("alice", "kcp"), Who(await bobInbox.WaitForMessageAsync("hello from kcp on server-1")));
         await bob.InvokeAsync("Send", "bob", "hello from websocket on server-2").WithTimeout();
-        Assert.Equal(("bob", "websocket"), Who(await aliceInbox.WaitForMessageAsync("hello from websocket on server-2")));
+        Assert.Equal(("bob", "websockets"), Who(await aliceInbox.WaitForMessageAsync("hello from websocket on server-2")));
 
         // Groups: bob joins on server-2, alice on server-1 (bob hears of it); carol stays out.
         await bob.InvokeAsync("JoinGroup", "ops", "bob").WithTimeout();
@@ -56,7 +56,7 @@ public sealed class BackplaneTests(ITestOutputHelper output)
         await carolInbox.WaitForMessageAsync("the end");
 
         Assert.Equal(("alice", "kcp"), (toBob.User, toBob.Transport));
-        Assert.Equal(("bob", "websocket"), (toAlice.User, toAlice.Transport));
+        Assert.Equal(("bob", "websockets"), (toAlice.User, toAlice.Transport));
         Assert.DoesNotContain(carolInbox.Seen, e => e.Group is not null);
     }
 
@@ -107,7 +107,7 @@ public sealed class BackplaneTests(ITestOutputHelper output)
         output.WriteLine(string.Join('\n', servers[0].Output.Split('\n').Where(l => l.Contains("Redis", StringComparison.Ordinal))));
         output.WriteLine($"broadcasts crossed servers again {clock.Elapsed.TotalSeconds:0.0} s after Redis came back ({attempt} sent, {failed} refused)");
         await bob.InvokeAsync("Send", "bob", "and back").WithTimeout();
-        Assert.Equal(("bob", "websocket"), Who(await aliceInbox.WaitForMessageAsync("and back")));
+        Assert.Equal(("bob", "websockets"), Who(await aliceInbox.WaitForMessageAsync("and back")));
         Assert.Equal(HubConnectionState.Connected, alice.State);
         Assert.Equal(HubConnectionState.Connected, bob.State);
     }

@@ -67,6 +67,6 @@ public sealed class FailoverTests(ITestOutputHelper output)
         await alice.InvokeAsync("Send", "alice", "after the crash").WithTimeout();
         Assert.Equal("kcp", (await bobInbox.WaitForMessageAsync("after the crash")).Transport);
         await bob.InvokeAsync("Send", "bob", "welcome back").WithTimeout();
-        Assert.Equal("websocket", (await aliceInbox.WaitForMessageAsync("welcome back")).Transport);
+        Assert.Equal("websockets", (await aliceInbox.WaitForMessageAsync("welcome back")).Transport);
     }
 }

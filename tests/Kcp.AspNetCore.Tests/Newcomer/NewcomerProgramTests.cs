@@ -1,17 +1,23 @@
+// The newcomer's code below needs only the Web SDK's implicit usings (Microsoft.AspNetCore.Builder, .Hosting, .Http,
+// .Routing, Microsoft.Extensions.Configuration, .DependencyInjection, .Hosting, .Logging and System.*), plus
+// System.Net for IPEndPoint, which a Program.cs imports too. Nothing from Kcp.*, and not Kestrel's own
+// Microsoft.AspNetCore.Server.Kestrel.Core. This test runs it; tests/Kcp.Packaging.Tests' ReadmeCodeTests compile the
+// README's own code in a project with exactly the SDK's implicit usings.
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-// Deliberately outside Kcp.*, with no `using Kcp...;`: what a newcomer's Program.cs writes compiles with the
-// namespaces ASP.NET Core apps already import (the Web SDK's implicit usings are the ones above).
+// What the assertions use (the newcomer's code does not).
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using System.Net.Sockets;
+using KestrelServerOptions = Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions;
+
+// Deliberately outside Kcp.*: a newcomer's Program.cs is in a namespace of its own.
 namespace NewcomerApp;
 
 public sealed class NewcomerProgramTests
@@ -57,9 +63,9 @@ public sealed class NewcomerProgramTests
             Assert.Equal("hello, newcomer", body);
             ICollection<string> addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
             int localhostSockets = Socket.OSSupportsIPv6 ? 2 : 1;
-            Assert.Equal(3 + localhostSockets, addresses.Count(a => a.EndsWith("/kcp", StringComparison.Ordinal)));
-            Assert.Contains(addresses, a => a.Contains($"127.0.0.1:{apiPort}/kcp", StringComparison.Ordinal));
-            Assert.Contains(addresses, a => a.Contains($"127.0.0.1:{localhostPort}/kcp", StringComparison.Ordinal));
+            Assert.Equal(3 + localhostSockets, addresses.Count(a => a.StartsWith("http://kcp:/", StringComparison.Ordinal)));
+            Assert.Contains($"http://kcp:/127.0.0.1:{apiPort}", addresses);
+            Assert.Contains($"http://kcp:/127.0.0.1:{localhostPort}", addresses);
         }
         finally
         {

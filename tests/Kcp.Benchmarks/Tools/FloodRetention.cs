@@ -106,7 +106,7 @@ internal static class FloodRetention
     }
 
     /// <summary>Writes <paramref name="bytes"/> and reads as many back (the echo), concurrently.</summary>
-    private static async Task EchoAsync(KcpSession session, long bytes)
+    internal static async Task EchoAsync(KcpSession session, long bytes)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         Task write = Task.Run(async () =>

@@ -5,9 +5,9 @@ using Kcp.AspNetCore;
 namespace Kcp.LinkEmulator.Workloads;
 
 /// <summary>
-/// The client's command line: client --workload http|signalr|grpc|download|probe|datagrams|datagrams-stream --config tcp|fast3+fec|...
+/// The client's command line: client --workload http|signalr|grpc|download|probe|fallback|datagrams|datagrams-stream --config tcp|fast3+fec|...
 /// [--server 10.77.0.2] [--seconds 10] [--warmup 2] [--clients 50] [--rate 20] [--concurrency 10] [--bytes N] [--timeout 60]
-/// [--samples file]
+/// [--samples file] [--fallback true|false]
 /// </summary>
 internal sealed record ClientOptions
 {
@@ -22,7 +22,7 @@ internal sealed record ClientOptions
     /// <summary>SignalR and datagrams: seconds sent before the counted ones.</summary>
     public double WarmupSeconds { get; init; } = 2;
 
-    /// <summary>SignalR clients.</summary>
+    /// <summary>SignalR clients (fallback: connections, one after the other).</summary>
     public int Clients { get; init; } = 50;
 
     /// <summary>SignalR messages per second per client; positions per second (datagrams workloads).</summary>
@@ -36,6 +36,9 @@ internal sealed record ClientOptions
 
     /// <summary>A download stops here and reports what arrived.</summary>
     public double TimeoutSeconds { get; init; } = 60;
+
+    /// <summary>Fallback workload: race WebSockets against KCP (true), or KCP alone (false, to compare the first message's time).</summary>
+    public bool Fallback { get; init; } = true;
 
     /// <summary>Where the raw latency samples go (one ms value a line), for the CDF plots.</summary>
     public string? SamplesPath { get; init; }
@@ -61,6 +64,7 @@ internal sealed record ClientOptions
                 "--bytes" => options with { Bytes = (long)Number(value) },
                 "--timeout" => options with { TimeoutSeconds = Number(value) },
                 "--samples" => options with { SamplesPath = value },
+                "--fallback" => options with { Fallback = bool.Parse(value) },
                 _ => throw new ArgumentException($"Unknown client option {args[i]}."),
             };
         }

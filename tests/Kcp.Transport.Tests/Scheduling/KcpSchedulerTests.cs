@@ -5,6 +5,8 @@ namespace Kcp.Transport.Tests.Scheduling;
 /// <summary>The deadline heap runs only what is due, so a tick costs in proportion to busy sessions, not to all.</summary>
 public sealed class KcpSchedulerTests
 {
+    private static readonly KcpClock SystemClock = new(TimeProvider.System);
+
     [Fact]
     public void RunDue_TenThousandSessionsFewBusy_RunsOnlyTheBusyOnes()
     {
@@ -97,24 +99,48 @@ public sealed class KcpSchedulerTests
     [Fact]
     public async Task Threaded_RescheduledTarget_FiresOnTheSchedulerThread()
     {
-        using var scheduler = new KcpScheduler("test scheduler");
+        using var scheduler = new KcpScheduler("test scheduler", SystemClock);
         var target = new FakeSession(busy: false) { Forget = true };
         var fired = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
         target.DuringRun = () => fired.TrySetResult(Thread.CurrentThread.Name);
-        scheduler.Schedule(target, KcpClock.NowMs64 + 3_600_000);
+        scheduler.Schedule(target, SystemClock.NowMs64 + 3_600_000);
 
-        scheduler.Reschedule(target, KcpClock.NowMs64);
+        scheduler.Reschedule(target, SystemClock.NowMs64);
 
         Assert.Equal("test scheduler", await fired.Task.WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.Equal(1, target.Runs);
     }
 
     [Fact]
+    public async Task Threaded_FakeClock_FiresWhenTheClockIsAdvancedNotBefore()
+    {
+        // A runtime's clock comes from its TimeProvider: with a fake one, deadlines follow the fake time alone.
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var clock = new KcpClock(time);
+        using var scheduler = new KcpScheduler("test scheduler", clock);
+        var target = new FakeSession(busy: false) { Forget = true };
+        var fired = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        target.DuringRun = () => fired.TrySetResult(clock.NowMs64);
+        long start = clock.NowMs64;
+        scheduler.Schedule(target, start + 5_000);
+
+        // Real time passing does not fire it; the fake time reaching the deadline does.
+        await Task.Delay(200);
+        Assert.False(fired.Task.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(4_999));
+        await Task.Delay(100);
+        Assert.False(fired.Task.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+
+        Assert.Equal(start + 5_000, await fired.Task.WaitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    [Fact]
     public async Task Dispose_WhileTargetsWait_StopsTheThreadAndRunsNothingMore()
     {
-        var scheduler = new KcpScheduler("test scheduler");
+        var scheduler = new KcpScheduler("test scheduler", SystemClock);
         var target = new FakeSession(busy: false) { Forget = true };
-        scheduler.Schedule(target, KcpClock.NowMs64 + 200);
+        scheduler.Schedule(target, SystemClock.NowMs64 + 200);
 
         await Task.Run(scheduler.Dispose).WaitAsync(TimeSpan.FromSeconds(60));
         await Task.Delay(400);
@@ -142,7 +168,7 @@ public sealed class KcpSchedulerTests
 
             // Once everything is acknowledged the session asks to be woken seconds later, not every 10 ms.
             using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            while (Volatile.Read(ref ((IKcpTimerTarget)client.Core).TimerDue) - KcpClock.NowMs64 < 1000)
+            while (Volatile.Read(ref ((IKcpTimerTarget)client.Core).TimerDue) - SystemClock.NowMs64 < 1000)
             {
                 await Task.Delay(20, bound.Token);
             }

@@ -75,8 +75,9 @@ public sealed class AddressValidationTests
 
         // A wrong ts does not validate; the exact (sn, ts) does.
         KcpSegmentHeader push = firstPush.Value;
+        long processed = listener.Counters.ProcessedPackets;
         peer.SendTo(Segments.Build(Segments.Ack(Conv, push.SequenceNumber, push.Timestamp + 1, una: 0)), listener.LocalEndPoint);
-        await Task.Delay(200);
+        await WaitForProcessedAsync(listener, processed + 1);
         Assert.False(session.Core.IsAddressValidated);
 
         // The server may have retransmitted before that ACK (the last send time is the one to echo).

@@ -63,13 +63,16 @@ internal static class SecurityTestSupport
         return seconds;
     }
 
-    /// <summary>Waits (bounded, only to catch hangs) until the listener has taken in <paramref name="packets"/> datagrams.</summary>
-    public static async Task WaitForInPacketsAsync(KcpListener listener, long packets)
+    /// <summary>
+    /// Waits (bounded, only to catch hangs) until the listener has processed <paramref name="packets"/> datagrams: their
+    /// handling, counting and whatever they caused (a session, a drop, a reset) has happened.
+    /// </summary>
+    public static async Task WaitForProcessedAsync(KcpListener listener, long packets)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (listener.Counters.InPackets < packets)
+        while (listener.Counters.ProcessedPackets < packets)
         {
-            await Task.Delay(10, timeout.Token);
+            await Task.Delay(1, timeout.Token);
         }
     }
 
@@ -83,21 +86,24 @@ internal static class SecurityTestSupport
         }
     }
 
-    /// <summary>Sends datagrams in small batches, waiting for the listener to take each batch in (no loopback overflow).</summary>
+    /// <summary>
+    /// Sends datagrams in small batches, waiting for the listener to process each batch (no loopback overflow), and
+    /// returns once it processed them all.
+    /// </summary>
     public static async Task SendPacedAsync(KcpListener listener, IReadOnlyList<(Socket From, byte[] Datagram)> datagrams)
     {
-        long start = listener.Counters.InPackets;
+        long start = listener.Counters.ProcessedPackets;
         for (int i = 0; i < datagrams.Count; i++)
         {
             (Socket from, byte[] datagram) = datagrams[i];
             from.SendTo(datagram, listener.LocalEndPoint);
             if (i % 100 == 99)
             {
-                await WaitForInPacketsAsync(listener, start + i + 1 - 50);
+                await WaitForProcessedAsync(listener, start + i + 1 - 50);
             }
         }
 
-        await WaitForInPacketsAsync(listener, start + datagrams.Count);
+        await WaitForProcessedAsync(listener, start + datagrams.Count);
     }
 }
 

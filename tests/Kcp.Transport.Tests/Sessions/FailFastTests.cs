@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Kcp.Transport.Crypto;
 using Kcp.Transport.Protocol;
 using Kcp.Transport.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kcp.Transport.Tests.Sessions;
 
@@ -105,9 +106,9 @@ public sealed class FailFastTests
         var first = await server.ReceiveFromAsync(received, SocketFlags.None, from).DefaultTimeout();
         EndPoint clientAddress = first.RemoteEndPoint;
 
-        // Act 1: a reset forged with another key.
+        // Act 1: a reset forged with another key; processed once it is counted, or once it (wrongly) ended the session.
         server.SendTo(ResetDatagram(client.Conversation, "not the key"), clientAddress);
-        await Task.Delay(300);
+        await WaitUntilAsync(() => client.GetStatistics().Counters.InChecksumErrors >= 1 || client.CloseReason != KcpCloseReason.None);
 
         // Assert 1
         Assert.Equal(KcpCloseReason.None, client.CloseReason);
@@ -156,9 +157,9 @@ public sealed class FailFastTests
         using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         peer.Bind(Loopback);
 
-        // Act
+        // Act: once the listener processed it, a reset would already be in the peer's socket (loopback delivers in the send).
         peer.SendTo(Sealed(Segment(conv: 78, KcpCommand.Push, sn: 3, una: 1, "data"u8), Key), listener.LocalEndPoint);
-        await Task.Delay(500);
+        await WaitUntilAsync(() => listener.Counters.ProcessedPackets >= 1);
 
         // Assert
         Assert.Equal(0, peer.Available);
@@ -184,6 +185,7 @@ public sealed class FailFastTests
         // Assert
         Assert.Equal(KcpCloseReason.ConnectTimeout, failed.Reason);
         Assert.Contains("nothing is listening there", failed.Message, StringComparison.Ordinal);
+        Assert.Contains("the server refused new sessions", failed.Message, StringComparison.Ordinal);
         Assert.Contains("Crypt 'aes'", failed.Message, StringComparison.Ordinal);
         Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.9), Prompt);
     }
@@ -191,21 +193,36 @@ public sealed class FailFastTests
     [Fact]
     public async Task ConnectTimeout_ServerAnswers_DoesNotFireLater()
     {
-        // Arrange
-        await using var listener = KcpListener.Bind(Loopback, Aes());
+        // Arrange: both ends on a runtime whose clock moves only when told.
+        var time = new FakeTimeProvider();
+        using var runtime = new KcpRuntime(new KcpRuntimeOptions { TimeProvider = time });
+        await using var listener = KcpListener.Bind(Loopback, Aes(), runtime: runtime);
         KcpOptions options = Aes();
         options.ConnectTimeout = TimeSpan.FromMilliseconds(300);
-        await using KcpSession client = await KcpClient.ConnectAsync(listener.LocalEndPoint, options);
+        await using KcpSession client = await KcpClient.ConnectAsync(listener.LocalEndPoint, options, null, null, runtime);
         await client.Output.WriteAsync("hello"u8.ToArray()).DefaultTimeout();
         KcpSession server = (await listener.AcceptAsync().DefaultTimeout())!;
         await server.Output.WriteAsync("hi"u8.ToArray()).DefaultTimeout();
         Assert.Equal("hi"u8.ToArray(), await PipeTransfer.ReadExactlyAsync(client.Input, 2).DefaultTimeout());
 
-        // Act
-        await Task.Delay(1000);
+        // Act: six seconds pass, past the connect timeout and the idle session's next wake (5 s); wait until the
+        // client's timer ran in them (it then asks for a deadline after the new time) or closed the session.
+        time.Advance(TimeSpan.FromSeconds(6));
+        long now = runtime.Scheduler.Clock.NowMs64;
+        var timer = (Kcp.Transport.Scheduling.IKcpTimerTarget)client.Core;
+        await WaitUntilAsync(() => Volatile.Read(ref timer.TimerDue) is > 0 and var due && due > now && due != long.MaxValue || client.CloseReason != KcpCloseReason.None);
 
         // Assert
         Assert.Equal(KcpCloseReason.None, client.CloseReason);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TaskTimeoutExtensions.Default);
+        while (!condition())
+        {
+            await Task.Delay(1, timeout.Token);
+        }
     }
 
     private static byte[] ResetDatagram(uint conv, string key)

@@ -16,8 +16,6 @@ internal sealed class BatchedUdpSocket : UdpSocket
 
     // Poll timeouts bound how long a loop takes to see Dispose; Dispose's shutdown usually wakes it at once.
     private const int ReceivePollMs = 250;
-    private const int SendPollMs = 100;
-    private const int SendPollAttempts = 20;
 
     private readonly bool _offload;
     private readonly EpollPoller? _poller;
@@ -78,7 +76,6 @@ internal sealed class BatchedUdpSocket : UdpSocket
         Span<int> datagramsPerMessage = stackalloc int[SendMessages.MaxMessages];
         var layout = new SendMessages(batch, messages, iovs, controls, datagramsPerMessage);
         int first = 0;
-        int attempts = 0;
         while (first < count)
         {
             bool gso = _gso;
@@ -90,15 +87,11 @@ internal sealed class BatchedUdpSocket : UdpSocket
             {
                 Socket.SafeHandle.DangerousAddRef(ref added);
                 OnSendCall();
-                sent = LinuxUdp.SendMMsg(Descriptor, messages, (uint)messageCount, 0);
+                // Never waits (see UdpSocket's remarks): a full buffer fails the call, and the rest of the batch is dropped.
+                sent = LinuxUdp.SendMMsg(Descriptor, messages, (uint)messageCount, LinuxUdp.MsgDontWait);
                 if (sent < 0)
                 {
                     errno = Marshal.GetLastPInvokeError();
-                    if (errno == LinuxUdp.EAgain && ++attempts <= SendPollAttempts)
-                    {
-                        LinuxUdp.Wait(Descriptor, LinuxUdp.PollOut, SendPollMs);
-                        continue;
-                    }
                 }
             }
             catch (ObjectDisposedException)
@@ -130,6 +123,13 @@ internal sealed class BatchedUdpSocket : UdpSocket
                 continue;
             }
 
+            if (errno is LinuxUdp.EAgain or LinuxUdp.ENoBufs)
+            {
+                // The next call would fail the same way: what is left waits for KCP's retransmission, not for the kernel.
+                OnSendBufferFull(count - first);
+                return;
+            }
+
             if (gso && datagramsPerMessage[0] > 1 && errno is LinuxUdp.EIo or LinuxUdp.EInval or LinuxUdp.EOpNotSupp or LinuxUdp.EMsgSize)
             {
                 // The route cannot segment (no checksum offload): GSO stays off for this socket.
@@ -140,7 +140,6 @@ internal sealed class BatchedUdpSocket : UdpSocket
             // The first message failed (unreachable, no buffer space...): drop it, send the rest.
             OnSendError(LinuxUdp.ToSocketError(errno));
             first += datagramsPerMessage[0];
-            attempts = 0;
         }
     }
 

@@ -16,10 +16,10 @@ internal static unsafe partial class LinuxUdp
     public const int MsgDontWait = 0x40;
     public const int MsgTrunc = 0x20;
     public const short PollIn = 0x1;
-    public const short PollOut = 0x4;
     public const int EIntr = 4;
     public const int EIo = 5;
     public const int EAgain = 11;
+    public const int ENoBufs = 105;
     public const int EInval = 22;
     public const int EMsgSize = 90;
     public const int EOpNotSupp = 95;
