@@ -55,12 +55,12 @@ internal sealed class DatagramChannel(
     public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) => _inbox.TakeAsync(buffer, cancellationToken);
 
     /// <summary>
-    /// Under the session lock, for an accepted packet: queues an out-of-band datagram (one of another conversation is
-    /// counted and dropped), and checks the first KCP part of a session a datagram opened. True when the packet was
-    /// handled here: queued, dropped, or the session is being ended. A datagram adds to the amplification budget, so a
-    /// stream that waits for budget is pumped at <paramref name="now"/>.
+    /// Under the session lock, for an accepted packet that is not a parity shard: queues an out-of-band datagram (one of
+    /// another conversation is counted and dropped), and checks the first KCP part of a session a datagram opened. True
+    /// when the packet was handled here (queued, dropped, or the session is being ended): it does not go to the engine.
+    /// The session goes on as after any datagram, so a stream waiting for the budget this one added is pumped.
     /// </summary>
-    public bool Receive(in InboundPacket packet, bool anyReceived, uint now)
+    public bool Receive(in InboundPacket packet, bool anyReceived)
     {
         if (packet.IsOob)
         {
@@ -77,7 +77,6 @@ internal sealed class DatagramChannel(
                 context.Counters.OnDropped(PacketDropReason.OobQueueFull);
             }
 
-            stream.Unblock(now);
             return true;
         }
 

@@ -167,18 +167,13 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
             _guard.OnReceived(packet.WireLength);
             _lastReceiveMs = now64;
             bool first = !_anyReceived;
-            bool handled = Datagrams.Receive(packet, _anyReceived, now);
             _anyReceived = true;
-            Volatile.Write(ref _datagramsReceived, _datagramsReceived + 1);
-            if (handled)
-            {
-                return;
-            }
-
             _now = now;
+            Volatile.Write(ref _datagramsReceived, _datagramsReceived + 1);
 
             // Raw KCP and data shards reach the engine at once; the decoder only adds what it rebuilds (kcp-go's order).
-            if (!packet.IsFec || packet.Fec.IsData)
+            // An out-of-band datagram goes to the datagram channel instead (which also checks a datagram-opened stream).
+            if ((!packet.IsFec || packet.Fec.IsData) && !Datagrams.Receive(packet, anyReceived: !first))
             {
                 InputKcp(packet.Kcp, regular: true);
             }
@@ -231,13 +226,7 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
     }
 
     /// <inheritdoc/>
-    public void OnForged()
-    {
-        lock (_lock.Gate)
-        {
-            _counters.ChecksumErrors++;
-        }
-    }
+    public void OnForged() => _counters.OnForged();
 
     void IFecRecoveredSink.OnRecovered(ReadOnlySpan<byte> kcpPart)
     {

@@ -64,6 +64,15 @@ internal sealed class SessionCounters(Lock sessionLock, KcpControlBlock engine, 
         };
     }
 
+    /// <summary>A datagram from the session's address failed to open (checksum or tag); takes the session's lock.</summary>
+    public void OnForged()
+    {
+        lock (sessionLock)
+        {
+            ChecksumErrors++;
+        }
+    }
+
     /// <summary>Keeps the totals at close (under the session lock): the engine and the decoder are released afterwards.</summary>
     public void Freeze()
     {
