@@ -30,6 +30,15 @@ internal sealed class CatArguments
     /// <summary>How long the whole run may take.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>dial: unreliable datagrams to send beside the stream (0: none).</summary>
+    public int Datagrams { get; init; }
+
+    /// <summary>dial: bytes per datagram.</summary>
+    public int DatagramSize { get; init; } = 64;
+
+    /// <summary>dial: time between two datagrams (zero: as fast as they go).</summary>
+    public TimeSpan DatagramInterval { get; init; } = TimeSpan.FromMilliseconds(1);
+
     /// <summary>The KCP settings of listen and dial.</summary>
     public KcpOptions Options { get; init; } = new();
 

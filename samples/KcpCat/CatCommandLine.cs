@@ -26,6 +26,10 @@ internal sealed class CatCommandLine
     private readonly Option<long> _bytes = Number<long>("--bytes", "N", "Bytes of the deterministic test stream to send or expect.");
     private readonly Option<int> _sessions = Number<int>("--sessions", "K", "dial: K sessions at once (benchmark modes).", defaultValue: 1);
     private readonly Option<double> _timeout = Number<double>("--timeout", "S", "Seconds before giving up.", defaultValue: 60);
+    private readonly Option<int> _datagrams = Number<int>("--datagrams", "N", "dial: also send N unreliable datagrams (kcp-go's OOB), about one a millisecond; an echo listener sends them back.");
+    private readonly Option<int> _datagramSize = Number<int>("--datagram-size", "B", "dial: bytes per datagram (at most the session's MaxDatagramSize).", defaultValue: 64);
+    private readonly Option<int> _datagramQueue = Number<int>("--datagram-queue", "N", "Received datagrams a session keeps until read (KcpOptions.DatagramQueueLength, default 64).");
+    private readonly Option<int> _datagramInterval = Number<int>("--datagram-interval", "US", "dial: microseconds between datagrams (0: as fast as they go).", defaultValue: 1000);
 
     // KCP settings (listen, dial), kcptun's names.
     private readonly Option<string> _crypt = Text("--crypt", "NAME", "Packet cipher: kcptun's names incl. aes-128-gcm; null (default) = no crypto layer at all.");
@@ -76,7 +80,7 @@ internal sealed class CatCommandLine
     {
         Option[] session =
         [
-            _mode, _bytes, _sessions, _timeout, _crypt, _key, _dataShards, _parityShards, _preset, _noDelay, _interval,
+            _mode, _bytes, _sessions, _timeout, _datagrams, _datagramSize, _datagramInterval, _datagramQueue, _crypt, _key, _dataShards, _parityShards, _preset, _noDelay, _interval,
             _resend, _noCongestion, _sendWindow, _receiveWindow, _mtu, _streamMode, _ackNoDelay, _dscp, _copies, _socketBackend,
             _sessionRate, _sessionBurst, _maxUnvalidated, _backlog,
         ];
@@ -126,6 +130,7 @@ internal sealed class CatCommandLine
         if (arguments is not null && arguments.Verb != "relay")
         {
             problems.AddRange(arguments.Options.GetValidationErrors());
+            problems.AddRange(DatagramProblems(arguments));
         }
 
         if (problems.Count > 0)
@@ -142,6 +147,19 @@ internal sealed class CatCommandLine
 
         exitCode = 0;
         return arguments;
+    }
+
+    private static IEnumerable<string> DatagramProblems(CatArguments a)
+    {
+        if (a.Datagrams < 0 || a.DatagramSize < 0 || a.DatagramInterval < TimeSpan.Zero)
+        {
+            yield return $"--datagrams, --datagram-size and --datagram-interval must not be negative (were {a.Datagrams}, {a.DatagramSize}, {a.DatagramInterval.TotalMicroseconds}).";
+        }
+
+        if (a.Datagrams > 0 && (a.Verb != "dial" || a.Mode is null))
+        {
+            yield return "--datagrams is for dial with a --mode (echo sends them back).";
+        }
     }
 
     private CatArguments Bind(ParseResult parse)
@@ -188,6 +206,7 @@ internal sealed class CatCommandLine
         Apply(parse, _ackNoDelay, v => o.AckNoDelay = v);
         Apply(parse, _dscp, v => o.Dscp = v);
         Apply(parse, _copies, v => o.RedundantCopies = v);
+        Apply(parse, _datagramQueue, v => o.DatagramQueueLength = v);
         Apply(parse, _socketBackend, v => o.SocketBackend = CatArguments.ParseBackend(v));
         Apply(parse, _sessionRate, v => o.Security.NewSessionsPerSecondPerPrefix = v);
         Apply(parse, _sessionBurst, v => o.Security.NewSessionBurstPerPrefix = v);
@@ -205,6 +224,9 @@ internal sealed class CatCommandLine
             Mode = parse.GetValue(_mode),
             Bytes = Given(parse, _bytes, -1L, (_, v) => v),
             Sessions = parse.GetValue(_sessions),
+            Datagrams = parse.GetValue(_datagrams),
+            DatagramSize = parse.GetValue(_datagramSize),
+            DatagramInterval = TimeSpan.FromMicroseconds(parse.GetValue(_datagramInterval)),
             Timeout = timeout,
             Options = o,
         };

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Kcp.Transport;
 using KcpCat;
@@ -85,6 +86,7 @@ namespace KcpCat
 
         private static async Task EchoAsync(KcpSession session, CancellationToken cancellationToken)
         {
+            Task datagrams = Datagrams.EchoAsync(session, cancellationToken);
             await using (session)
             {
                 try
@@ -95,12 +97,16 @@ namespace KcpCat
                 {
                 }
             }
+
+            await datagrams;
         }
 
         private static async Task SinkAsync(KcpSession session, long expected, CancellationToken cancellationToken)
         {
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             long total = 0;
+            var datagramCount = new StrongBox<long>();
+            Task datagrams = Datagrams.CountAsync(session, datagramCount, cancellationToken);
             await using (session)
             {
                 try
@@ -140,9 +146,13 @@ namespace KcpCat
                 catch (IOException)
                 {
                 }
+
+                // Datagrams may still be flowing after the stream: the session ends once they too have stopped.
+                await Datagrams.UntilQuietAsync(datagrams, datagramCount, cancellationToken);
             }
 
-            Output.Line($$"""{"event":"session","conv":{{session.Conversation}},"remote":"{{session.RemoteEndPoint}}","bytes":{{total}},"sha256":"{{Convert.ToHexStringLower(sha.GetHashAndReset())}}"}""");
+            await datagrams;
+            Output.Line($$"""{"event":"session","conv":{{session.Conversation}},"remote":"{{session.RemoteEndPoint}}","bytes":{{total}},"sha256":"{{Convert.ToHexStringLower(sha.GetHashAndReset())}}","datagrams":{{datagramCount.Value}}}""");
         }
 
         private static async Task SourceAsync(KcpSession session, long bytes, CancellationToken cancellationToken)
@@ -169,7 +179,7 @@ namespace KcpCat
 
             long bytes = Math.Max(a.Bytes, 0);
             var clock = Stopwatch.StartNew();
-            var runs = new Task<(bool Ok, string Sha)>[a.Sessions];
+            var runs = new Task<(bool Ok, string Sha, DatagramResult Datagrams)>[a.Sessions];
             for (int i = 0; i < runs.Length; i++)
             {
                 runs[i] = RunOneAsync(a, bytes, cancellationToken);
@@ -178,16 +188,29 @@ namespace KcpCat
             var results = await Task.WhenAll(runs);
             double seconds = clock.Elapsed.TotalSeconds;
             bool ok = Array.TrueForAll(results, r => r.Ok);
-            Output.Line(Output.Result(bytes, seconds, results[0].Sha, ok, error: ok ? null : "mismatch", a.Sessions));
+            DatagramResult datagrams = results.Aggregate(new DatagramResult(0, 0, true, 0), (sum, r) => sum + r.Datagrams);
+            ok &= datagrams.Intact;
+            string? error = ok ? null : datagrams.Intact ? "mismatch" : "datagram mismatch";
+            Output.Line(Output.Result(bytes, seconds, results[0].Sha, ok, error, a.Sessions, a.Datagrams > 0 ? datagrams : null));
             return ok ? 0 : 1;
         }
 
-        private static async Task<(bool Ok, string Sha)> RunOneAsync(CatArguments a, long bytes, CancellationToken cancellationToken)
+        private static async Task<(bool Ok, string Sha, DatagramResult Datagrams)> RunOneAsync(CatArguments a, long bytes, CancellationToken cancellationToken)
         {
             await using KcpSession session = await KcpClient.ConnectAsync(a.EndPoint, a.Options, cancellationToken: cancellationToken);
             try
             {
-                return await RunModeAsync(a, session, bytes, cancellationToken);
+                if (a.DatagramSize > session.MaxDatagramSize && a.Datagrams > 0)
+                {
+                    throw new IOException($"--datagram-size {a.DatagramSize} is larger than this session's MaxDatagramSize ({session.MaxDatagramSize}).");
+                }
+
+                // The datagrams run beside the stream; a sink closes the session only after them.
+                Task<DatagramResult> datagrams = a.Datagrams > 0
+                    ? Datagrams.RunAsync(session, a.Datagrams, a.DatagramSize, a.DatagramInterval, cancellationToken)
+                    : Task.FromResult(new DatagramResult(0, 0, true, 0));
+                (bool ok, string sha) = await RunModeAsync(a, session, bytes, datagrams, cancellationToken);
+                return (ok, sha, await datagrams);
             }
             catch (IOException e) when (e is not KcpSessionClosedException && session.CloseReason != KcpCloseReason.None)
             {
@@ -196,7 +219,7 @@ namespace KcpCat
             }
         }
 
-        private static async Task<(bool Ok, string Sha)> RunModeAsync(CatArguments a, KcpSession session, long bytes, CancellationToken cancellationToken)
+        private static async Task<(bool Ok, string Sha)> RunModeAsync(CatArguments a, KcpSession session, long bytes, Task datagrams, CancellationToken cancellationToken)
         {
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             switch (a.Mode)
@@ -208,6 +231,7 @@ namespace KcpCat
                     return (echoed, Convert.ToHexStringLower(sha.GetHashAndReset()));
                 case "sink":
                     await Transfer.SendAsync(session.Output, bytes, sha, cancellationToken);
+                    await datagrams;
                     await session.CloseAsync(cancellationToken); // returns once the peer acknowledged everything
                     return (true, Convert.ToHexStringLower(sha.GetHashAndReset()));
                 default:
@@ -370,13 +394,16 @@ namespace KcpCat
         }
 
         /// <summary>The dialer's result line; <paramref name="bytes"/> is per session, mbps counts all sessions.</summary>
-        public static string Result(long bytes, double seconds, string sha, bool ok, string? error, int sessions = 1)
+        public static string Result(long bytes, double seconds, string sha, bool ok, string? error, int sessions = 1, DatagramResult? datagrams = null)
         {
             double mbps = seconds > 0 ? bytes * sessions * 8 / seconds / 1e6 : 0;
             string s = seconds.ToString("0.000", CultureInfo.InvariantCulture);
             string m = mbps.ToString("0.00", CultureInfo.InvariantCulture);
             string err = error is null ? string.Empty : $",\"error\":\"{System.Text.Json.JsonEncodedText.Encode(error)}\"";
-            return $$"""{"bytes":{{bytes}},"sessions":{{sessions}},"seconds":{{s}},"mbps":{{m}},"sha256":"{{sha}}","ok":{{(ok ? "true" : "false")}}{{err}}}""";
+            string d = datagrams is { } r
+                ? $",\"datagrams_sent\":{r.Sent},\"datagrams_received\":{r.Received},\"datagram_seconds\":{r.SendSeconds.ToString("0.000", CultureInfo.InvariantCulture)}"
+                : string.Empty;
+            return $$"""{"bytes":{{bytes}},"sessions":{{sessions}},"seconds":{{s}},"mbps":{{m}},"sha256":"{{sha}}","ok":{{(ok ? "true" : "false")}}{{d}}{{err}}}""";
         }
     }
 }

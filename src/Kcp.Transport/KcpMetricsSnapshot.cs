@@ -92,6 +92,14 @@ public readonly record struct KcpMetricsSnapshot
     /// <summary>Resets a listener sent: answers to datagrams of conversations it does not know (restarted server, closed session).</summary>
     public long ResetsSent { get; init; }
 
+    /// <summary>Out-of-band datagrams sent (<see cref="KcpSession.TrySendDatagram"/>, kcp-go <c>SendOOB</c>).</summary>
+    public long OobDatagramsSent { get; init; }
+
+    /// <summary>Out-of-band datagrams received by sessions (kcp-go <c>OOBPackets</c>), queued for the application or dropped.</summary>
+    public long OobDatagramsReceived { get; init; }
+
+    /// <summary>Out-of-band datagrams dropped: received into a full queue (the oldest goes), or refused by an unvalidated peer's amplification budget.</summary>
+    public long OobDatagramsDropped { get; init; }
     /// <summary>Unvalidated sessions a listener closed to admit others while new sessions were under pressure (README "Security").</summary>
     public long EvictedSessions { get; init; }
 
@@ -132,6 +140,9 @@ public readonly record struct KcpMetricsSnapshot
         DroppedDatagrams = left.DroppedDatagrams + right.DroppedDatagrams,
         RefusedSessions = left.RefusedSessions + right.RefusedSessions,
         ResetsSent = left.ResetsSent + right.ResetsSent,
+        OobDatagramsSent = left.OobDatagramsSent + right.OobDatagramsSent,
+        OobDatagramsReceived = left.OobDatagramsReceived + right.OobDatagramsReceived,
+        OobDatagramsDropped = left.OobDatagramsDropped + right.OobDatagramsDropped,
         EvictedSessions = left.EvictedSessions + right.EvictedSessions,
         RetriedAdmissions = left.RetriedAdmissions + right.RetriedAdmissions,
         AdmissionTightened = left.AdmissionTightened + right.AdmissionTightened,

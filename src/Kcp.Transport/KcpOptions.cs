@@ -14,6 +14,9 @@ public sealed class KcpOptions
     /// <summary>kcp-go's smallest accepted MTU.</summary>
     public const int MinMtu = 50;
 
+    /// <summary>The longest <see cref="DatagramQueueLength"/>.</summary>
+    public const int MaxDatagramQueueLength = 4096;
+
     /// <summary>The most copies <see cref="RedundantCopies"/> accepts.</summary>
     public const int MaxRedundantCopies = 8;
 
@@ -129,6 +132,13 @@ public sealed class KcpOptions
     /// </summary>
     public bool ReusePort { get; set; }
 
+    /// <summary>
+    /// Received out-of-band datagrams (<see cref="KcpSession.ReceiveDatagramAsync"/>) a session keeps until the application
+    /// reads them (0 to 4096, default 64); when full, the oldest is dropped and counted. Each held datagram takes a pooled
+    /// buffer of up to 2 KiB, so this bounds a session's datagram memory. 0 receives none (each is dropped and counted).
+    /// </summary>
+    public int DatagramQueueLength { get; set; } = 64;
+
     /// <summary>Listener admission limits, address validation, tombstones and the aes-128-gcm replay filter.</summary>
     public KcpSecurityOptions Security { get; set; } = new();
 
@@ -209,6 +219,7 @@ public sealed class KcpOptions
         Check(MaxWriteBufferSize > 0, $"KcpOptions.MaxWriteBufferSize must be positive (was {MaxWriteBufferSize}).");
         Check(AcceptBacklog > 0, $"KcpOptions.AcceptBacklog must be positive (was {AcceptBacklog}).");
         Check(MaxSessions > 0, $"KcpOptions.MaxSessions must be positive (was {MaxSessions}).");
+        Check(DatagramQueueLength is >= 0 and <= MaxDatagramQueueLength, $"KcpOptions.DatagramQueueLength must be between 0 and {MaxDatagramQueueLength} (was {DatagramQueueLength}).");
         Check(ReceiveLoops is >= 0 and <= 64, $"KcpOptions.ReceiveLoops must be between 0 and 64 (was {ReceiveLoops}).");
         Check(!ReusePort || OperatingSystem.IsLinux(),
             "KcpOptions.ReusePort is supported on Linux only (SO_REUSEPORT spreading datagrams by their addresses); run one listener per port elsewhere.");

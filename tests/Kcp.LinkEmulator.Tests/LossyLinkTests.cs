@@ -45,5 +45,15 @@ public sealed class LossyLinkTests(ITestOutputHelper output)
         Assert.InRange(counters.LossRate, 0.035, 0.065);
         long kept = counters.PacketsIn - counters.Lost - counters.QueueDropped;
         Assert.InRange(counters.PacketsOut, kept - 100, kept);   // the rest still in flight when counted
+
+        // The datagrams workload crosses it too: 20 Hz positions as unreliable datagrams beside a bulk download.
+        using var datagrams = ChildProcess.StartSelf(link.NamespaceA, ["client", "--workload", "datagrams", "--config", "fast3", "--seconds", "2", "--warmup", "1", "--timeout", "30"]);
+        string datagramLine = await datagrams.WaitForLastLineAsync(Step, cancellation.Token);
+        WorkloadResult positions = JsonSerializer.Deserialize<WorkloadResult>(datagramLine, WorkloadClient.Json)!;
+        output.WriteLine(datagramLine);
+        Assert.True(positions.Completed, datagramLine);
+        Assert.InRange(positions.Samples, 25, 42);                 // about 40 sent after the warm-up; 5 % lost, some queue-dropped
+        Assert.InRange(positions.P50, 19, 1000);                   // one way: half the RTT and the queue the download keeps
+        Assert.True(positions.PayloadBytes > 0, datagramLine);     // the download beside them moved
     }
 }

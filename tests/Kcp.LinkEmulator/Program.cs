@@ -35,7 +35,7 @@ static int Usage()
     Console.Error.WriteLine("""
         usage: Kcp.LinkEmulator link [--name kcplink] [--rtt-ms 200 --jitter-ms 0 --loss-pct 5 --burst 3 --reorder-pct 0 --bandwidth-mbit 20 --seed 1]
                Kcp.LinkEmulator server [--address 10.77.0.2]                      (inside namespace B)
-               Kcp.LinkEmulator client --workload http|signalr|grpc|download|probe --config tcp|normal|fast|fast2|fast3[+fec] ...  (inside A)
+               Kcp.LinkEmulator client --workload http|signalr|grpc|download|probe|datagrams|datagrams-stream --config tcp|normal|fast|fast2|fast3[+fec] ...  (inside A)
                Kcp.LinkEmulator matrix [--out dir] [--rtts 40,200] [--losses 0,1,5,10] [--burst 3] [--configs ...] [--workloads ...] [--seconds 10]
         """);
     return 2;

@@ -8,7 +8,7 @@ namespace Kcp.AspNetCore.Internal;
 /// <summary>
 /// One KCP session as a Kestrel/Bedrock connection. Used on both sides: the listener adapter creates it for accepted
 /// sessions, <see cref="KcpConnectionFactory"/> for dialed ones. It adds <see cref="IKcpSessionFeature"/> (see the
-/// FeatureCollection part) to the features every connection serves.
+/// FeatureCollection part) and <see cref="IKcpDatagramFeature"/> (the Datagrams part) to the features every connection serves.
 /// </summary>
 internal sealed partial class KcpConnectionContext : TransportConnectionContext
 {
@@ -24,6 +24,7 @@ internal sealed partial class KcpConnectionContext : TransportConnectionContext
         _onDisposed = onDisposed;
         Transport = new KcpDuplexPipe(new ResetInputReader<KcpSessionClosedException>(session.Input, OnReset), session.Output);
         FeatureSet.Set<IKcpSessionFeature>(this);
+        FeatureSet.Set<IKcpDatagramFeature>(this);
     }
 
     /// <summary>The session under this connection.</summary>

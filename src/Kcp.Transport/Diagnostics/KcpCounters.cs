@@ -258,6 +258,7 @@ internal sealed class KcpCounters
             DroppedDatagrams = DroppedTotal,
             ResetsSent = ResetsSent,
             RefusedSessions = Dropped(PacketDropReason.Refused) + Dropped(PacketDropReason.BacklogFull),
+            OobDatagramsDropped = Dropped(PacketDropReason.OobQueueFull) + Dropped(PacketDropReason.OobAmplificationLimit),
             EvictedSessions = SessionsEvicted,
             RetriedAdmissions = RetriedAdmissions,
             AdmissionTightened = AdmissionTightened,

@@ -69,6 +69,8 @@ internal sealed class KcpInstruments
         EventCounter("kcp.fec.errors", "{group}", "FEC groups that failed to decode (FECErrs).", s => s.FecErrors, sessions: true);
         EventCounter("kcp.fec.parity_shards", "{shard}", "FEC parity shards received (FECParityShards).", s => s.FecParityShards, sessions: true);
         EventCounter("kcp.fec.short_shards", "{group}", "FEC groups given up incomplete (FECShortShards).", s => s.FecShortShards, sessions: true);
+        EventCounter("kcp.oob.datagrams.sent", "{datagram}", "Out-of-band (unreliable) datagrams sent (kcp-go SendOOB).", s => s.OobDatagramsSent, sessions: true);
+        EventCounter("kcp.oob.datagrams.received", "{datagram}", "Out-of-band (unreliable) datagrams received (kcp-go OOBPackets); their drops are kcp.datagrams.dropped with kcp.drop.reason oob_*.", s => s.OobDatagramsReceived, sessions: true);
         meter.CreateObservableCounter("kcp.datagrams.dropped", ObserveDrops, "{datagram}", "Received datagrams not used, by kcp.drop.reason.");
         meter.CreateObservableGauge("kcp.sessions.peak", ObservePeak, "{session}", "The most sessions a listener had open at once (MaxConn).");
 

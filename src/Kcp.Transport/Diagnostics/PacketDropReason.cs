@@ -57,6 +57,11 @@ internal enum PacketDropReason
     /// <summary>aes-128-gcm: the nonce carries one of our own send salts (a datagram of ours sent back).</summary>
     Reflected,
 
+    /// <summary>An out-of-band datagram arrived while the session's datagram queue was full: the oldest queued one was dropped.</summary>
+    OobQueueFull,
+
+    /// <summary>Outgoing: an out-of-band datagram to an unvalidated address would exceed the amplification budget (not sent).</summary>
+    OobAmplificationLimit,
     /// <summary>
     /// Outgoing: the socket's send buffer was full (EAGAIN, ENOBUFS). The datagram is dropped rather than waited for on a
     /// thread other sessions share; KCP retransmits it.
@@ -98,6 +103,8 @@ internal static class PacketDropReasonNames
                 PacketDropReason.AmplificationLimit => "amplification_limit",
                 PacketDropReason.Replayed => "replayed",
                 PacketDropReason.Reflected => "reflected",
+                PacketDropReason.OobQueueFull => "oob_queue_full",
+                PacketDropReason.OobAmplificationLimit => "oob_amplification_limit",
                 PacketDropReason.SendBufferFull => "send_buffer_full",
                 _ => throw new InvalidOperationException($"No tag value for {reason}."),
             };

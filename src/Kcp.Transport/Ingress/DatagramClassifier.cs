@@ -39,6 +39,13 @@ internal static class DatagramClassifier
         }
 
         ReadOnlySpan<byte> payload = datagram[protection.HeaderSize..^protection.TrailerSize];
+        if (OobPacket.Is(payload))
+        {
+            // An out-of-band datagram may be shorter than a KCP header (kcp-go allows an empty one: 12 bytes).
+            packet = new InboundPacket(datagram, payload, isFec: false, default, default);
+            return true;
+        }
+
         if (payload.Length < KcpSegmentHeader.Size)
         {
             reason = PacketDropReason.TooShort;

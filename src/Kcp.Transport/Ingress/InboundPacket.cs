@@ -27,6 +27,9 @@ internal readonly ref struct InboundPacket
     /// <summary>True for an FEC data or parity shard.</summary>
     public bool IsFec { get; }
 
+    /// <summary>True for kcp-go's out-of-band datagram (FEC type 0xF3): <see cref="Payload"/> holds it, <see cref="Kcp"/> is empty.</summary>
+    public bool IsOob => OobPacket.Is(Payload);
+
     /// <summary>The FEC header, when <see cref="IsFec"/>.</summary>
     public FecHeader Fec { get; }
 
@@ -36,9 +39,15 @@ internal readonly ref struct InboundPacket
     /// <summary>Bytes on the wire, for the amplification budget.</summary>
     public int WireLength => Datagram.Length;
 
-    /// <summary>The conversation of the first KCP segment, when there is one.</summary>
+    /// <summary>The conversation of the first KCP segment (or of an out-of-band datagram), when there is one.</summary>
     public bool TryGetConversation(out uint conv)
     {
+        if (IsOob)
+        {
+            conv = OobPacket.ReadConversation(Payload);
+            return true;
+        }
+
         if (Kcp.Length < KcpSegmentHeader.Size)
         {
             conv = 0;

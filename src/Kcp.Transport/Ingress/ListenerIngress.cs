@@ -22,6 +22,7 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
     private readonly Dictionary<SocketAddress, IPacketHandler> _sessions = [];
     private readonly Lock _lock = new();
     private readonly LogRateLimiter _refusedLog = new(10_000);
+    private readonly bool _datagramsOpenSessions;
 
     public ListenerIngress(KcpOptions options, UdpSocket socket, ISessionAcceptor acceptor, PacketProtection protection, KcpCounters counters, ILogger logger, KcpClock clock)
         : base(protection, counters, logger)
@@ -32,6 +33,7 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
         _acceptor = acceptor;
         _admission = new Admission(options.Security, options.MaxSessions, counters);
         _resets = new ResetSender(socket, protection, counters, options.Security.ResetsPerSecond, clock);
+        _datagramsOpenSessions = CipherRegistry.TryGet(options.Crypt, out CipherDescriptor? cipher) && cipher.RequiresKey;
     }
 
     /// <summary>Sessions open now.</summary>
@@ -137,6 +139,13 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
         {
             KcpPacketValidator.ScanPushes(packet.Kcp, (uint)_options.ReceiveWindow, out freshPush, out pushSn0, out hasReceived, out pushTs);
         }
+        else if (packet.IsOob && _datagramsOpenSessions)
+        {
+            // kcp-go's listener opens a session for an out-of-band datagram too (its payload is lost there: no handler is
+            // registered yet; ours is queued). Only with a keyed cipher: without one anybody can make such a datagram,
+            // and there is no PUSH whose freshness would show a new conversation (README "Unreliable datagrams").
+            valid = freshPush = packet.TryGetConversation(out conv);
+        }
 
         IPacketHandler? session;
         IPacketHandler? replaced = null;
@@ -169,7 +178,7 @@ internal sealed class ListenerIngress : DatagramIngress, IPacketHandlerOwner
             }
             else if (session is null)
             {
-                refused = !valid ? (packet.IsFec ? PacketDropReason.NoSession : PacketDropReason.Malformed)
+                refused = !valid ? (packet.IsFec || packet.IsOob ? PacketDropReason.NoSession : PacketDropReason.Malformed)
                     : _admission.IsTombstoned(remote, conv, nowMs) ? PacketDropReason.Tombstoned
                     : !freshPush || hasReceived ? PacketDropReason.NotFresh
                     : !_acceptor.IsAccepting || _sessions.Count >= _options.MaxSessions ? PacketDropReason.Refused

@@ -101,6 +101,15 @@ internal sealed class AmplificationGuard
         return true;
     }
 
+    /// <summary>
+    /// Whether an out-of-band datagram of <paramref name="wireBytes"/> fits the budget now and still leaves
+    /// <paramref name="reserve"/> bytes of it to the stream. Only the stream validates the address (an ACK of one of its
+    /// segments), so datagrams must never use up what its first answer needs, nor take the probes that let a lost answer
+    /// through (a 20 Hz stream of datagrams would take every one).
+    /// </summary>
+    public bool FitsBudget(int wireBytes, int reserve)
+        => _validated || _factor == 0 || _sent + wireBytes + reserve <= _factor * _received;
+
     /// <summary>Counts a datagram that left into the budget.</summary>
     public void OnSent(int wireBytes)
     {

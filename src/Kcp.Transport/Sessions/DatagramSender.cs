@@ -7,7 +7,7 @@ using Kcp.Transport.Scheduling;
 namespace Kcp.Transport.Sessions;
 
 /// <summary>
-/// The way out of a session: each datagram (a data or parity shard) passes the <see cref="AmplificationGuard"/>, is
+/// The way out of a session: each datagram (a data or parity shard, or an out-of-band datagram) passes the <see cref="AmplificationGuard"/>, is
 /// sealed by the session's protection and queued in the batch of whoever holds the session lock, to leave once the
 /// lock is released. Where the protection allows it, only the nonce is written under the lock; checksum and encryption
 /// run when the batch leaves (<see cref="DeferredSeal"/>). Guarded by the session's lock.
@@ -29,6 +29,28 @@ internal sealed class DatagramSender(SessionContext context, SessionLock session
             return;
         }
 
+        Queue(datagram, nowMs);
+    }
+
+    /// <summary>
+    /// Seals and queues an out-of-band datagram when the amplification budget has room for it (no probe) and, while the
+    /// stream waits for budget (<paramref name="streamWaiting"/>), one full datagram of the stream besides; false,
+    /// counted, when it has not.
+    /// </summary>
+    public bool TryTransmitOob(Span<byte> datagram, bool streamWaiting)
+    {
+        if (!guard.FitsBudget(datagram.Length + context.Protection.TrailerSize, reserve: streamWaiting ? context.Options.Mtu : 0))
+        {
+            context.Counters.OnDropped(PacketDropReason.OobAmplificationLimit);
+            return false;
+        }
+
+        Queue(datagram, context.Clock.NowMs64);
+        return true;
+    }
+
+    private void Queue(Span<byte> datagram, long nowMs)
+    {
         if (FirstSentMs == 0)
         {
             FirstSentMs = nowMs;

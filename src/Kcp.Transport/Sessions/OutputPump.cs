@@ -38,6 +38,12 @@ internal sealed class OutputPump
     /// <summary>Bytes to deliver to the peer.</summary>
     public PipeWriter Writer => _pipe.Writer;
 
+    /// <summary>
+    /// The application has bytes for the stream that the amplification budget of an unvalidated address keeps back,
+    /// with none in flight: the state out-of-band datagrams must not prolong (only the stream validates the address).
+    /// </summary>
+    public bool IsWaitingForBudget => _blocked && _engine.WaitSnd == 0;
+
     /// <summary>The application completed its output and all of it is in the engine.</summary>
     public bool IsCompleted { get; private set; }
 

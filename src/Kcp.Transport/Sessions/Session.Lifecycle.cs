@@ -96,6 +96,7 @@ internal sealed partial class Session
             _fec.Dispose();
             _input.Complete(error);
             _output.Complete();
+            Datagrams.Close(error ?? new KcpSessionClosedException(reason));
         }
 
         // Counted into the owner's totals before the owner forgets the session, so no snapshot misses it.

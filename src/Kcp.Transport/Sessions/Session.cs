@@ -61,7 +61,11 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
         _counters = new SessionCounters(_lock.Gate, _engine, _fec);
         _input = new InputPump(_engine, _counters, context.InputPipe, OnInputDrained, this);
         _output = new OutputPump(this, _engine, _sender, _counters, context.OutputPipe, OnOutputReadable);
+        Datagrams = new DatagramChannel(context, _lock, _sender, _output, _counters, conv, passive, error => Close(KcpCloseReason.Aborted, error));
     }
+
+    /// <summary>Out-of-band datagrams beside the stream.</summary>
+    public DatagramChannel Datagrams { get; }
 
     /// <inheritdoc/>
     public uint Conversation { get; }
@@ -168,7 +172,8 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
             Volatile.Write(ref _datagramsReceived, _datagramsReceived + 1);
 
             // Raw KCP and data shards reach the engine at once; the decoder only adds what it rebuilds (kcp-go's order).
-            if (!packet.IsFec || packet.Fec.IsData)
+            // An out-of-band datagram goes to the datagram channel instead (which also checks a datagram-opened stream).
+            if ((!packet.IsFec || packet.Fec.IsData) && !Datagrams.Receive(packet, anyReceived: !first))
             {
                 InputKcp(packet.Kcp, regular: true);
             }
@@ -221,13 +226,7 @@ internal sealed partial class Session : IPacketHandler, IKcpOutputSink, IKcpTime
     }
 
     /// <inheritdoc/>
-    public void OnForged()
-    {
-        lock (_lock.Gate)
-        {
-            _counters.ChecksumErrors++;
-        }
-    }
+    public void OnForged() => _counters.OnForged();
 
     void IFecRecoveredSink.OnRecovered(ReadOnlySpan<byte> kcpPart)
     {

@@ -26,6 +26,8 @@ internal sealed class SessionCounters(Lock sessionLock, KcpControlBlock engine, 
     public long FecRecovered;
     public long FecParityShards;
     public long ChecksumErrors;
+    public long OobSent;
+    public long OobReceived;
 
     /// <summary>When the session was created (<see cref="Stopwatch.GetTimestamp"/>), for the duration histogram.</summary>
     public long OpenedTimestamp { get; } = Stopwatch.GetTimestamp();
@@ -57,7 +59,18 @@ internal sealed class SessionCounters(Lock sessionLock, KcpControlBlock engine, 
             FecParityShards = FecParityShards,
             FecShortShards = decoder.ShortShards,
             InChecksumErrors = ChecksumErrors,
+            OobDatagramsSent = OobSent,
+            OobDatagramsReceived = OobReceived,
         };
+    }
+
+    /// <summary>A datagram from the session's address failed to open (checksum or tag); takes the session's lock.</summary>
+    public void OnForged()
+    {
+        lock (sessionLock)
+        {
+            ChecksumErrors++;
+        }
     }
 
     /// <summary>Keeps the totals at close (under the session lock): the engine and the decoder are released afterwards.</summary>

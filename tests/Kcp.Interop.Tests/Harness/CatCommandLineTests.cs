@@ -93,6 +93,30 @@ public sealed class CatCommandLineTests
     }
 
     [Fact]
+    public void Dial_DatagramFlags_SetCountSizeAndPace()
+    {
+        CatArguments a = ParseOk("dial", "127.0.0.1:4000", "--mode", "echo", "--bytes", "0", "--datagrams", "500", "--datagram-size", "120", "--datagram-interval", "250", "--datagram-queue", "4096");
+        CatArguments defaults = ParseOk("dial", "127.0.0.1:4000", "--mode", "echo", "--bytes", "0");
+
+        Assert.Equal((0L, 500, 120, TimeSpan.FromMicroseconds(250)), (a.Bytes, a.Datagrams, a.DatagramSize, a.DatagramInterval));
+        Assert.Equal((0, 64, TimeSpan.FromMilliseconds(1)), (defaults.Datagrams, defaults.DatagramSize, defaults.DatagramInterval));
+        Assert.Equal((4096, 64), (a.Options.DatagramQueueLength, defaults.Options.DatagramQueueLength));
+    }
+
+    [Theory]
+    [InlineData("dial", "127.0.0.1:4000", "--datagrams", "5")]
+    [InlineData("listen", "127.0.0.1:0", "--mode", "echo", "--datagrams", "5")]
+    [InlineData("dial", "127.0.0.1:4000", "--mode", "echo", "--datagrams", "-1")]
+    public void Datagrams_WithoutDialModeOrNegative_ExitsTwo(params string[] args)
+    {
+        (CatArguments? a, int exitCode, _, string error) = Parse(args);
+
+        Assert.Null(a);
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--datagrams", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Relay_FaultFlags_SetTheFaultsAndSeed()
     {
         CatArguments a = ParseOk(

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -36,6 +37,7 @@ internal static class BenchServer
                 kestrel.ListenKcp(config.HttpEndPoint(address), config.Configure);
                 kestrel.ListenKcp(config.HubEndPoint(address), config.Configure, listen => listen.UseHub<EchoHub>());
                 kestrel.ListenKcp(config.GrpcEndPoint(address), config.Configure, listen => listen.Protocols = HttpProtocols.Http2);
+                kestrel.ListenKcp(config.PositionEndPoint(address), config.Configure, listen => listen.UseConnectionHandler<PositionServer>());
             }
         });
 

@@ -5,7 +5,7 @@ using Kcp.AspNetCore;
 namespace Kcp.LinkEmulator.Workloads;
 
 /// <summary>
-/// The client's command line: client --workload http|signalr|grpc|download|probe|fallback --config tcp|fast3+fec|...
+/// The client's command line: client --workload http|signalr|grpc|download|probe|fallback|datagrams|datagrams-stream --config tcp|fast3+fec|...
 /// [--server 10.77.0.2] [--seconds 10] [--warmup 2] [--clients 50] [--rate 20] [--concurrency 10] [--bytes N] [--timeout 60]
 /// [--samples file] [--fallback true|false]
 /// </summary>
@@ -19,19 +19,19 @@ internal sealed record ClientOptions
 
     public double Seconds { get; init; } = 10;
 
-    /// <summary>SignalR: seconds sent before the counted ones.</summary>
+    /// <summary>SignalR and datagrams: seconds sent before the counted ones.</summary>
     public double WarmupSeconds { get; init; } = 2;
 
     /// <summary>SignalR clients (fallback: connections, one after the other).</summary>
     public int Clients { get; init; } = 50;
 
-    /// <summary>SignalR messages per second per client.</summary>
+    /// <summary>SignalR messages per second per client; positions per second (datagrams workloads).</summary>
     public double Rate { get; init; } = 20;
 
     /// <summary>HTTP requests in flight (one connection each).</summary>
     public int Concurrency { get; init; } = 10;
 
-    /// <summary>Download size.</summary>
+    /// <summary>Download size; for the datagrams workloads, 0 turns the bulk download beside the positions off.</summary>
     public long Bytes { get; init; } = 16L << 20;
 
     /// <summary>A download stops here and reports what arrived.</summary>

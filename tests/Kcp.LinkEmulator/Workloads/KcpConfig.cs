@@ -8,7 +8,7 @@ namespace Kcp.LinkEmulator.Workloads;
 /// "+fec" for FEC 10/3 (kcptun's default) or "+fec2.1" for FEC 2/1, and "+copy1" or "+copy2" for
 /// <see cref="KcpOptions.RedundantCopies"/> 1 or 2, "+cc" for KCP's congestion window on (fast3 only; every preset
 /// turns it off). The server listens on one KCP port per setting: HTTP at 7000 + index, the hub at 7100 + index,
-/// gRPC (h2c) at 7200 + index.
+/// gRPC (h2c) at 7200 + index, the datagrams workloads' handler at 7300 + index.
 /// </summary>
 /// <remarks>
 /// FEC 2/1 is here because a parity shard leaves only once its group is full: at 20 messages a second a 10-shard
@@ -22,6 +22,7 @@ internal sealed record KcpConfig(
     public const int HubBasePort = 7100;
     public const int GrpcBasePort = 7200;
     public const int TcpGrpcPort = 8081;
+    public const int PositionBasePort = 7300;
 
     /// <summary>Every KCP setting the server serves.</summary>
     public static IReadOnlyList<KcpConfig> All { get; } =
@@ -49,6 +50,9 @@ internal sealed record KcpConfig(
 
     /// <summary>gRPC needs HTTP/2, which without TLS is h2c: an endpoint of its own (Protocols = Http2).</summary>
     public IPEndPoint GrpcEndPoint(IPAddress server) => new(server, GrpcBasePort + Index);
+
+    /// <summary>The datagrams workloads' endpoint: a raw KCP connection handler (<see cref="PositionServer"/>).</summary>
+    public IPEndPoint PositionEndPoint(IPAddress server) => new(server, PositionBasePort + Index);
 
     /// <summary>
     /// Both ends use the same options. No crypto (TCP runs without TLS too). Windows of 1,024 segments, kcptun's

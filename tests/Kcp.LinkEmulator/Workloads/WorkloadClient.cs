@@ -23,7 +23,9 @@ internal static class WorkloadClient
             "grpc" => await GrpcWorkload.RunAsync(options),
             "probe" => await ProbeWorkload.RunAsync(options),
             "fallback" => await FallbackWorkload.RunAsync(options),
-            _ => throw new ArgumentException($"Unknown workload '{options.Workload}': http, signalr, grpc, download, probe, fallback."),
+            "datagrams" => await DatagramWorkload.RunAsync(options, onStream: false),
+            "datagrams-stream" => await DatagramWorkload.RunAsync(options, onStream: true),
+            _ => throw new ArgumentException($"Unknown workload '{options.Workload}': http, signalr, grpc, download, probe, fallback, datagrams, datagrams-stream."),
         };
         Console.WriteLine(JsonSerializer.Serialize(result, result.GetType(), Json));
         return 0;
